@@ -1,0 +1,1 @@
+"""Benchmark scripts: a national-scale data set in PostgreSQL and the timings taken on it."""

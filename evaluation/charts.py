@@ -1,0 +1,122 @@
+"""Server-side SVG charts: the geometry is computed here, templates draw it.
+
+Pure Python, no ORM and no plotting library: bars with an optional target line, and
+pre/post means with 95% confidence-interval whiskers. Suppressed or empty values are
+drawn as nothing, with their label kept, so a missing bar is visibly missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+WIDTH, HEIGHT = 480, 220
+LEFT, RIGHT, TOP, BOTTOM = 40, 10, 10, 40
+
+
+@dataclass
+class Bar:
+    label: str
+    value: float | None
+    x: float
+    width: float
+    y: float = 0.0
+    height: float = 0.0
+    text: str = ""
+
+
+@dataclass
+class Tick:
+    value: float
+    y: float
+    text: str
+
+
+@dataclass
+class Chart:
+    title: str
+    width: int = WIDTH
+    height: int = HEIGHT
+    bars: list[Bar] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    target_y: float | None = None
+    target_text: str = ""
+    points: list[dict] = field(default_factory=list)
+    baseline_y: float = HEIGHT - BOTTOM
+    left: int = LEFT
+    right_x: int = WIDTH - RIGHT
+
+    @property
+    def empty(self) -> bool:
+        return not any(b.value is not None for b in self.bars) and not self.points
+
+
+def _scale(value: float, top: float) -> float:
+    plot = HEIGHT - TOP - BOTTOM
+    return HEIGHT - BOTTOM - (value / top) * plot if top else HEIGHT - BOTTOM
+
+
+def _nice_top(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _ticks(top: float, fmt: str) -> list[Tick]:
+    return [Tick(top * i / 4, _scale(top * i / 4, top), fmt.format(top * i / 4)) for i in range(5)]
+
+
+def bar_chart(
+    title: str,
+    bars: Sequence[tuple[str, float | None]],
+    *,
+    top: float | None = None,
+    target: float | None = None,
+    target_text: str = "",
+    fmt: str = "{:.0f}",
+) -> Chart:
+    """Vertical bars for ``(label, value)``; ``target`` draws a horizontal line."""
+    values = [v for _, v in bars if v is not None] + ([target] if target is not None else [])
+    top = top or _nice_top(max(values, default=0))
+    chart = Chart(title=title, ticks=_ticks(top, fmt))
+    slot = (WIDTH - LEFT - RIGHT) / max(len(bars), 1)
+    for i, (label, value) in enumerate(bars):
+        bar = Bar(label, value, x=LEFT + i * slot + slot * 0.15, width=slot * 0.7)
+        if value is not None:
+            bar.y = _scale(value, top)
+            bar.height = HEIGHT - BOTTOM - bar.y
+            bar.text = fmt.format(value)
+        chart.bars.append(bar)
+    if target is not None:
+        chart.target_y = _scale(target, top)
+        chart.target_text = target_text
+    return chart
+
+
+def interval_chart(
+    title: str,
+    groups: Sequence[tuple[str, float | None, Sequence[float] | None]],
+    *,
+    fmt: str = "{:.1f}",
+) -> Chart:
+    """A point per ``(label, mean, (low, high))`` with a whisker for the interval."""
+    highs = [ci[1] for _, m, ci in groups if m is not None and ci] + [
+        m for _, m, _ in groups if m is not None
+    ]
+    top = _nice_top(max(highs, default=0))
+    chart = Chart(title=title, ticks=_ticks(top, fmt))
+    slot = (WIDTH - LEFT - RIGHT) / max(len(groups), 1)
+    for i, (label, mean, ci) in enumerate(groups):
+        x = LEFT + i * slot + slot / 2
+        point = {"label": label, "x": x, "mean": mean, "text": ""}
+        if mean is not None:
+            point.update(y=_scale(mean, top), text=fmt.format(mean))
+            if ci:
+                point.update(low_y=_scale(max(ci[0], 0), top), high_y=_scale(ci[1], top))
+        chart.points.append(point)
+    return chart

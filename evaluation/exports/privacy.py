@@ -1,0 +1,96 @@
+"""De-identification for exports: pseudonyms, age bands, shifted dates, small cells.
+
+Plain Python, no ORM. A pseudonym is an HMAC of the participant's internal id under a
+key derived from the server's secret and a salt: a random salt per export (pseudonyms
+differ between exports) or the evaluator's project salt (the same pseudonyms in every
+export made with it). Knowing the salt alone is not enough to recompute them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+PSEUDONYM_LENGTH = 12
+#: Shifted dates move by up to this many days either way, the same for all of a person's dates.
+MAX_SHIFT_DAYS = 180
+
+#: (code, lowest age, highest age or None, label); ages at the cohort's start.
+AGE_BANDS = (
+    (1, None, 17, _("under 18")),
+    (2, 18, 24, _("18–24")),
+    (3, 25, 34, _("25–34")),
+    (4, 35, 44, _("35–44")),
+    (5, 45, 54, _("45–54")),
+    (6, 55, 64, _("55–64")),
+    (7, 65, None, _("65 and over")),
+)
+
+
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def pseudonym_key(salt: str) -> bytes:
+    """The HMAC key for a salt: tied to this server's secret so a salt cannot be replayed
+    elsewhere, and never the salt itself."""
+    material = f"peersupport-export-pseudonym:{salt}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), material, hashlib.sha256).digest()
+
+
+def pseudonym(key: bytes, participant_id: int) -> str:
+    digest = hmac.new(key, str(participant_id).encode(), hashlib.sha256).hexdigest()
+    return digest[:PSEUDONYM_LENGTH]
+
+
+def shift_days(key: bytes, participant_id: int) -> int:
+    """A fixed shift per participant in [-MAX_SHIFT_DAYS, MAX_SHIFT_DAYS], never 0."""
+    digest = hmac.new(key, f"shift:{participant_id}".encode(), hashlib.sha256).digest()
+    value = int.from_bytes(digest[:4], "big") % (2 * MAX_SHIFT_DAYS) - MAX_SHIFT_DAYS
+    return value if value < 0 else value + 1
+
+
+def shifted(day: date | None, days: int) -> date | None:
+    return None if day is None else day + timedelta(days=days)
+
+
+def cohort_week(day: date | None, cohort_start: date) -> int | None:
+    """Week of the cohort: week 1 starts on the cohort's first day (earlier days are 0 or less)."""
+    if day is None:
+        return None
+    return (day - cohort_start).days // 7 + 1
+
+
+def age_band(birth_year: int | None, on: date) -> int | None:
+    """The band code of the age reached in ``on``'s calendar year (birth year only is kept)."""
+    if birth_year is None:
+        return None
+    age = on.year - birth_year
+    for code, low, high, _label in AGE_BANDS:
+        if (low is None or age >= low) and (high is None or age <= high):
+            return code
+    return None
+
+
+def small(count: int | None, min_cell: int) -> bool:
+    """A count that identifies: from 1 to ``min_cell - 1`` (zero hides nobody)."""
+    return count is not None and 0 < count < min_cell
+
+
+def rare_combinations(counts: Mapping[tuple, int], min_cell: int) -> set[tuple]:
+    """The quasi-identifier combinations shared by fewer than ``min_cell`` rows."""
+    return {combo for combo, n in counts.items() if n < min_cell}
+
+
+def count_combinations(combos: Iterable[tuple[tuple, int]]) -> dict[tuple, int]:
+    """Add up ``(combination, n)`` pairs (several database groups can fall in one band)."""
+    out: dict[tuple, int] = {}
+    for combo, n in combos:
+        out[combo] = out.get(combo, 0) + n
+    return out

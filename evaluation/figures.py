@@ -1,0 +1,572 @@
+"""Evaluation figures, computed exactly as shared/spec/evaluation.md defines them.
+
+The database does the counting (one grouped aggregation per kind of figure, whatever the
+number of years, cohorts or groups); ``evaluation.stats`` does the statistics on the
+matched pairs. The number of queries of a report does not depend on the amount of data.
+
+Every report is built by the same engine, ``_figures``: it takes the enrollments in scope
+and a *bucket* (an expression on the enrollment: its cohort's program year, its cohort,
+a demographic field, or nothing for one total) and answers one spec object per bucket.
+Choices the spec leaves open are written in docs/definitions.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from participants.models import Enrollment, Participant
+from programs.models import Program
+from sessions.models import Attendance, Session
+
+from . import stats
+from .models import Administration, Instrument, ProgramInstrument
+
+#: Enrollments that count: those that held a place in the cohort (applied and
+#: waitlisted people never took part).
+COUNTED_STATUSES = tuple(Enrollment.ACTIVE_STATUSES)
+#: The self-identified fields a report may be broken down by.
+DEMOGRAPHIC_FIELDS = ("gender_identity", "indigenous_identity", "racialised")
+
+PARTICIPATION_KEYS = (
+    "sessions_offered_mean",
+    "sessions_attended_mean",
+    "attendance_rate",
+    "completion_rate",
+)
+MATCHED_KEYS = (
+    "pre_mean",
+    "post_mean",
+    "mean_change",
+    "sd_change",
+    "t",
+    "p_value",
+    "wilcoxon_p",
+    "effect_size_dz",
+)
+POST_KEYS = ("post_meeting_target_n", "post_meeting_target_pct")
+COUNT_KEYS = ("participants", "enrollments")
+INSTRUMENT_COUNT_KEYS = ("pre_n", "post_n", "matched_n", "incomplete_n")
+
+
+class ReportError(ValueError):
+    """A report that cannot be made (a year before the program started, dates reversed)."""
+
+
+# --- periods ------------------------------------------------------------------------
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` moved by whole years; 29 February becomes 1 March in other years, which
+    matches ``Program.year_of`` (a day before 29 February belongs to the earlier year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return date(day.year + years, 3, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Cohort start dates from ``start`` to ``end`` (both inclusive)."""
+
+    kind: str  # "year", "all" or "range" (EvaluationRun.Period)
+    start: date
+    end: date
+    year: int | None = None
+
+
+def year_period(program: Program, year: int) -> Period:
+    """Program year ``year``: ``[start + (year-1) years, start + year years)``."""
+    if year < 1:
+        raise ReportError(f"Year {year} is before the program started (years count from 1).")
+    start = add_years(program.start_date, year - 1)
+    end = add_years(program.start_date, year) - timedelta(days=1)
+    return Period("year", start, end, year)
+
+
+def range_period(date_from: date, date_to: date) -> Period:
+    if date_from > date_to:
+        raise ReportError(f"The range starts ({date_from}) after it ends ({date_to}).")
+    return Period("range", date_from, date_to)
+
+
+def program_years(program: Program, *, today: date | None = None) -> list[int]:
+    """Year 1 up to the year containing today or the last cohort, whichever is later.
+
+    A program that has ended stops at the year containing its end date (unless a cohort
+    starts later); a program that has not started yet has its cohorts' years or Year 1.
+    """
+    today = today or timezone.localdate()
+    if program.end_date and program.end_date < today:
+        today = program.end_date
+    last_start = (
+        program.cohorts.order_by("-start_date").values_list("start_date", flat=True).first()
+    )
+    last = max(program.year_of(today), program.year_of(last_start) if last_start else 1, 1)
+    return list(range(1, last + 1))
+
+
+def all_years_period(program: Program, years: list[int]) -> Period:
+    return Period(
+        "all", program.start_date, add_years(program.start_date, years[-1]) - timedelta(days=1)
+    )
+
+
+# --- scope and buckets ----------------------------------------------------------------
+
+Bucket = Callable[[str], object] | None  # prefix ("" or "enrollment__") -> expression
+
+
+def _scope(program: Program, period: Period, prefix: str = "") -> Q:
+    """The enrollments a period covers, seen from a model ``prefix`` away."""
+    p = prefix
+    return Q(
+        **{
+            f"{p}cohort__program": program,
+            f"{p}status__in": COUNTED_STATUSES,
+            f"{p}cohort__start_date__gte": period.start,
+            f"{p}cohort__start_date__lte": period.end,
+        }
+    )
+
+
+def year_bucket(program: Program, years: list[int]) -> Bucket:
+    """The program year of the enrollment's cohort, as a CASE over the years' bounds."""
+
+    def expression(prefix: str):
+        whens = []
+        for year in years:
+            period = year_period(program, year)
+            whens.append(
+                When(
+                    **{
+                        f"{prefix}cohort__start_date__gte": period.start,
+                        f"{prefix}cohort__start_date__lte": period.end,
+                    },
+                    then=Value(year),
+                )
+            )
+        return Case(*whens, default=Value(None), output_field=IntegerField())
+
+    return expression
+
+
+def field_bucket(path: str) -> Bucket:
+    """A field of the enrollment, e.g. ``cohort_id`` or ``participant__gender_identity``."""
+    return lambda prefix: F(prefix + path)
+
+
+def _grouped(queryset, bucket: Bucket, prefix: str, *extra: str):
+    """``queryset`` grouped by the bucket (key ``b``, None when there is no bucket)."""
+    queryset = queryset.order_by()
+    if bucket is None:
+        return queryset.annotate(b=Value(None, output_field=IntegerField())).values("b", *extra)
+    return queryset.annotate(b=bucket(prefix)).values("b", *extra)
+
+
+# --- instruments ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstrumentInfo:
+    code: str
+    name: str
+    target_score: float | None
+    target_pct: float | None
+
+
+def program_instruments(program: Program, period: Period) -> dict[str, InstrumentInfo]:
+    """The instruments the program uses, plus any answered in the period, by code.
+
+    Two queries: the program's targets, then the instruments (with the codes answered in
+    scope folded into the second query). The target score is the current version's.
+    """
+    targets = dict(
+        ProgramInstrument.objects.filter(program=program).values_list(
+            "instrument_code", "target_pct"
+        )
+    )
+    answered = (
+        Administration.objects.filter(_scope(program, period, "enrollment__"))
+        .values("instrument_code")
+        .distinct()
+    )
+    rows = (
+        Instrument.objects.filter(organisation_id=program.organisation_id)
+        .filter(Q(code__in=list(targets)) | Q(code__in=Subquery(answered)))
+        .order_by("code", "-is_current", "-version")
+        .values_list("code", "name", "target_score")
+    )
+    found: dict[str, InstrumentInfo] = {}
+    for code, name, target_score in rows:
+        if code not in found:  # the current (or else latest) version comes first
+            found[code] = InstrumentInfo(code, name, target_score, targets.get(code))
+    for code, target_pct in targets.items():
+        found.setdefault(code, InstrumentInfo(code, code, None, target_pct))
+    return dict(sorted(found.items()))
+
+
+# --- the engine -----------------------------------------------------------------------
+
+
+def _participation(program, period, bucket):
+    """Per bucket: participants, enrollments, completed, offered and attended (3 queries)."""
+    out: dict = defaultdict(lambda: dict.fromkeys(("p", "e", "c", "o", "a"), 0))
+    enrollments = _grouped(Enrollment.objects.filter(_scope(program, period)), bucket, "")
+    for row in enrollments.annotate(
+        p=Count("participant", distinct=True),
+        e=Count("id"),
+        c=Count("id", filter=Q(status=Enrollment.Status.COMPLETED)),
+    ):
+        out[row["b"]].update(p=row["p"], e=row["e"], c=row["c"])
+    # Offered: the cohort's held sessions on or after the enrollment date (one join row
+    # per enrollment and session; an enrollment without a date gets every held session).
+    offered = Enrollment.objects.filter(
+        _scope(program, period),
+        cohort__sessions__status=Session.Status.HELD,
+        cohort__sessions__date__gte=Coalesce(F("enrolled_on"), F("cohort__start_date")),
+    )
+    for row in _grouped(offered, bucket, "").annotate(o=Count("cohort__sessions")):
+        out[row["b"]]["o"] = row["o"]
+    attended = Attendance.objects.filter(
+        _scope(program, period, "enrollment__"), **_attended_filter()
+    )
+    for row in _grouped(attended, bucket, "enrollment__").annotate(a=Count("id")):
+        out[row["b"]]["a"] = row["a"]
+    return out
+
+
+def _attended_filter() -> dict:
+    """Attendance that counts: present or late, on a held session the enrollment was
+    offered (its own cohort's, on or after it enrolled)."""
+    return {
+        "status__in": Attendance.ATTENDED,
+        "session__status": Session.Status.HELD,
+        "session__cohort": F("enrollment__cohort"),
+        "session__date__gte": Coalesce(
+            F("enrollment__enrolled_on"), F("enrollment__cohort__start_date")
+        ),
+    }
+
+
+def _surveys(program, period, bucket, instruments: dict[str, InstrumentInfo]):
+    """Per bucket and instrument: counts (1 query) and matched pairs (1 query)."""
+    consented = Q(enrollment__participant__evaluation_consent=Participant.Consent.YES)
+    base = Administration.objects.filter(
+        _scope(program, period, "enrollment__"), consented, instrument_code__in=list(instruments)
+    )
+    meets = Q(pk__in=[])  # matches nothing when no instrument has a target
+    for info in instruments.values():
+        if info.target_score is not None:
+            meets |= Q(instrument_code=info.code, score__gte=info.target_score)
+    scored = Q(is_complete=True, score__isnull=False)
+    pre = Q(timepoint=Administration.Timepoint.PRE)
+    post = Q(timepoint=Administration.Timepoint.POST)
+    counts: dict = {}
+    for row in _grouped(base, bucket, "enrollment__", "instrument_code").annotate(
+        pre_n=Count("id", filter=scored & pre),
+        post_n=Count("id", filter=scored & post),
+        incomplete_n=Count("id", filter=Q(is_complete=False) | Q(score__isnull=True)),
+        meet_n=Count("id", filter=scored & post & meets),
+    ):
+        counts[(row["b"], row["instrument_code"])] = row
+    post_score = Administration.objects.filter(
+        enrollment=OuterRef("enrollment"),
+        instrument_code=OuterRef("instrument_code"),
+        timepoint=Administration.Timepoint.POST,
+        is_complete=True,
+        score__isnull=False,
+    ).values("score")[:1]
+    matched = (
+        _grouped(base.filter(scored & pre), bucket, "enrollment__", "instrument_code", "score")
+        .annotate(post_score=Subquery(post_score))
+        .filter(post_score__isnull=False)
+        .order_by("enrollment_id")  # a fixed order: identical results every time
+    )
+    pairs: dict = defaultdict(list)
+    for row in matched:
+        pairs[(row["b"], row["instrument_code"])].append((row["score"], row["post_score"]))
+    return counts, pairs
+
+
+def _figures(
+    program: Program,
+    period: Period,
+    bucket: Bucket,
+    instruments: dict[str, InstrumentInfo],
+    *,
+    min_cell: int,
+    external: bool,
+    keys: list | None = None,
+) -> dict:
+    """One spec object (without program/year/period keys) per bucket key."""
+    part = _participation(program, period, bucket)
+    counts, pairs = _surveys(program, period, bucket, instruments)
+    result = {}
+    for key in keys if keys is not None else sorted(part, key=_sort_key):
+        row = part.get(key) or dict.fromkeys(("p", "e", "c", "o", "a"), 0)
+        suppressed: list[str] = []
+        obj = {
+            "participants": row["p"],
+            "enrollments": row["e"],
+            "sessions_offered_mean": stats.ratio(row["o"], row["e"]),
+            "sessions_attended_mean": stats.ratio(row["a"], row["e"]),
+            "attendance_rate": stats.ratio(row["a"], row["o"]),
+            "completion_rate": stats.ratio(row["c"], row["e"]),
+        }
+        stats.suppress(
+            obj, PARTICIPATION_KEYS, n=row["e"], min_cell=min_cell, suppressed=suppressed
+        )
+        if external:
+            stats.suppress_small_counts(obj, COUNT_KEYS, min_cell=min_cell, suppressed=suppressed)
+        obj["instruments"] = {
+            code: _instrument_figures(
+                info,
+                counts.get((key, code), {}),
+                pairs.get((key, code), []),
+                min_cell=min_cell,
+                external=external,
+                suppressed=suppressed,
+            )
+            for code, info in instruments.items()
+        }
+        obj["suppressed"] = suppressed
+        result[key] = obj
+    return result
+
+
+def _instrument_figures(info, counts, pairs, *, min_cell, external, suppressed) -> dict:
+    prefix = f"instruments.{info.code}."
+    paired = stats.paired(pairs)
+    post_n = counts.get("post_n", 0)
+    meet_n = counts.get("meet_n", 0) if info.target_score is not None else None
+    obj = {
+        "pre_n": counts.get("pre_n", 0),
+        "post_n": post_n,
+        "matched_n": paired.matched_n,
+        "incomplete_n": counts.get("incomplete_n", 0),
+        "pre_mean": paired.pre_mean,
+        "post_mean": paired.post_mean,
+        "mean_change": paired.mean_change,
+        "sd_change": paired.sd_change,
+        "t": paired.t,
+        "p_value": paired.p_value,
+        "wilcoxon_p": paired.wilcoxon_p,
+        "effect_size_dz": paired.effect_size_dz,
+        "target_score": info.target_score,
+        "post_meeting_target_n": meet_n,
+        "post_meeting_target_pct": (
+            100 * meet_n / post_n if meet_n is not None and post_n else None
+        ),
+        "target_pct": info.target_pct,
+    }
+    stats.suppress(
+        obj, MATCHED_KEYS, n=paired.matched_n, min_cell=min_cell, suppressed=suppressed,
+        prefix=prefix,
+    )  # fmt: skip
+    if info.target_score is not None:
+        stats.suppress(
+            obj, POST_KEYS, n=post_n, min_cell=min_cell, suppressed=suppressed, prefix=prefix
+        )
+    if external:
+        keys = [*INSTRUMENT_COUNT_KEYS, "post_meeting_target_n"]
+        stats.suppress_small_counts(
+            obj, keys, min_cell=min_cell, suppressed=suppressed, prefix=prefix
+        )
+    return obj
+
+
+def _sort_key(key):
+    return (key is None, "" if key is None else str(key) if not isinstance(key, int) else key)
+
+
+def _header(program: Program, period: Period, year: int | None) -> dict:
+    return {
+        "program": program.code,
+        "year": year,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+    }
+
+
+def _with_header(header: dict, body: dict) -> dict:
+    return {**header, **body}
+
+
+# --- public API -----------------------------------------------------------------------
+
+
+def _options(min_cell: int | None) -> int:
+    return settings.MIN_CELL if min_cell is None else min_cell
+
+
+def report(
+    program: Program, period: Period, *, min_cell: int | None = None, external: bool = False
+) -> dict:
+    """The spec object for one program year or a custom range of cohort start dates."""
+    instruments = program_instruments(program, period)
+    body = _figures(
+        program,
+        period,
+        None,
+        instruments,
+        min_cell=_options(min_cell),
+        external=external,
+        keys=[None],
+    )[None]
+    return _with_header(_header(program, period, period.year), body)
+
+
+def report_all_years(
+    program: Program,
+    *,
+    today: date | None = None,
+    min_cell: int | None = None,
+    external: bool = False,
+) -> dict:
+    """``{"program", "years": [Year 1, ...], "total": {..., "year": null}}``."""
+    years = program_years(program, today=today)
+    whole = all_years_period(program, years)
+    instruments = program_instruments(program, whole)
+    cell = _options(min_cell)
+    by_year = _figures(
+        program,
+        whole,
+        year_bucket(program, years),
+        instruments,
+        min_cell=cell,
+        external=external,
+        keys=years,
+    )
+    total = _figures(
+        program, whole, None, instruments, min_cell=cell, external=external, keys=[None]
+    )[None]
+    return {
+        "program": program.code,
+        "years": [
+            _with_header(_header(program, year_period(program, y), y), by_year[y]) for y in years
+        ],
+        "total": _with_header(_header(program, whole, None), total),
+    }
+
+
+def breakdown(
+    program: Program,
+    period: Period,
+    by: str,
+    *,
+    min_cell: int | None = None,
+    external: bool = False,
+) -> list[dict]:
+    """Figures per cohort (``by="cohort"``) or per self-identified group (``by`` one of
+    DEMOGRAPHIC_FIELDS), each a spec object without the period keys, plus ``"group"``.
+
+    Groups below ``min_cell`` enrollments have their statistics suppressed like any
+    other figure; a blank demographic answer is the group ``""`` (not recorded).
+    """
+    if by == "cohort":
+        bucket = field_bucket("cohort__code")
+    elif by in DEMOGRAPHIC_FIELDS:
+        bucket = field_bucket(f"participant__{by}")
+    else:
+        raise ReportError(f"Unknown breakdown {by!r}.")
+    instruments = program_instruments(program, period)
+    figures = _figures(
+        program, period, bucket, instruments, min_cell=_options(min_cell), external=external
+    )
+    return [{"group": key, **obj} for key, obj in figures.items()]
+
+
+def module_breakdown(
+    program: Program, period: Period, *, min_cell: int | None = None
+) -> list[dict]:
+    """Attendance per module, by the module of each session (3 queries).
+
+    ``sessions_offered`` / ``sessions_attended`` are totals over enrollments (one per
+    enrollment and session), the means are per enrollment in the period, and the rate is
+    attended / offered. Sessions without a module form the group ``null``.
+    """
+    cell = _options(min_cell)
+    enrollments = Enrollment.objects.filter(_scope(program, period)).count()
+    offered = dict(
+        Enrollment.objects.filter(
+            _scope(program, period),
+            cohort__sessions__status=Session.Status.HELD,
+            cohort__sessions__date__gte=Coalesce(F("enrolled_on"), F("cohort__start_date")),
+        )
+        .order_by()
+        .values_list("cohort__sessions__module")
+        .annotate(n=Count("cohort__sessions"))
+        .values_list("cohort__sessions__module", "n")
+    )
+    attended = dict(
+        Attendance.objects.filter(_scope(program, period, "enrollment__"), **_attended_filter())
+        .order_by()
+        .values_list("session__module")
+        .annotate(n=Count("id"))
+        .values_list("session__module", "n")
+    )
+    modules = list(program.modules.order_by("order").values_list("id", "order", "name"))
+    rows = [(m_id, order, name) for m_id, order, name in modules]
+    if None in offered or None in attended:
+        rows.append((None, None, None))
+    result = []
+    for module_id, order, name in rows:
+        o, a = offered.get(module_id, 0), attended.get(module_id, 0)
+        suppressed: list[str] = []
+        obj = {
+            "module": name,
+            "order": order,
+            "enrollments": enrollments,
+            "sessions_offered": o,
+            "sessions_attended": a,
+            "sessions_offered_mean": stats.ratio(o, enrollments),
+            "sessions_attended_mean": stats.ratio(a, enrollments),
+            "attendance_rate": stats.ratio(a, o),
+        }
+        stats.suppress(
+            obj,
+            ("sessions_offered_mean", "sessions_attended_mean", "attendance_rate"),
+            n=enrollments,
+            min_cell=cell,
+            suppressed=suppressed,
+        )
+        obj["suppressed"] = suppressed
+        result.append(obj)
+    return result
+
+
+def confidence_intervals(
+    program: Program, period: Period, *, min_cell: int | None = None, level: float = 0.95
+) -> dict[str, dict]:
+    """95% confidence intervals of the matched pre and post means, per instrument, for the
+    charts (2 queries). Suppressed (None) below ``min_cell`` matched pairs."""
+    cell = _options(min_cell)
+    instruments = program_instruments(program, period)
+    _, pairs = _surveys(program, period, None, instruments)
+    out = {}
+    for code in instruments:
+        matched = pairs.get((None, code), [])
+        shown = len(matched) >= cell
+        out[code] = {
+            "pre_ci": stats.mean_ci([a for a, _ in matched], level) if shown else None,
+            "post_ci": stats.mean_ci([b for _, b in matched], level) if shown else None,
+        }
+    return out

@@ -1,0 +1,356 @@
+"""Instruments: fetching them for a user, reading them, creating and versioning them.
+
+An instrument is identified across versions by its ``code``. Editing an instrument that
+already has administrations never changes what those administrations were answered on:
+it creates the next version, which becomes the current one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from peersupport.audit import diff, log_action, snapshot
+from peersupport.models import AuditEntry, Organisation
+from peersupport.permissions import REPORT_ROLES, get_for_user
+from programs.models import Program
+
+from .models import Administration, Instrument, InstrumentItem, ProgramInstrument
+from .scoring import ItemSpec, check_instrument, score_range
+
+#: Instrument fields a form may set (``code`` only when creating).
+INSTRUMENT_FIELDS = (
+    "name",
+    "max_missing",
+    "target_score",
+    "conversion_table",
+    "attribution",
+    "display",
+)
+
+
+@dataclass(frozen=True)
+class ItemData:
+    """One item as a form or a catalog entry describes it."""
+
+    number: int
+    min_value: int
+    max_value: int
+    text: str = ""
+    text_fr: str = ""
+    reverse: bool = False
+    value_labels: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, item: InstrumentItem) -> ItemData:
+        return cls(
+            number=item.number,
+            min_value=item.min_value,
+            max_value=item.max_value,
+            text=item.text,
+            text_fr=item.text_fr,
+            reverse=item.reverse,
+            value_labels=dict(item.value_labels or {}),
+        )
+
+
+# --- access -------------------------------------------------------------------------
+
+
+def get_instrument_for_user(request, pk, roles=REPORT_ROLES) -> Instrument:
+    return get_for_user(
+        request,
+        Instrument.objects.prefetch_related("items"),
+        roles=roles,
+        organisation_of=lambda i: i.organisation_id,
+        pk=pk,
+    )
+
+
+# --- selectors ----------------------------------------------------------------------
+
+
+def item_specs(instrument: Instrument) -> list[ItemSpec]:
+    """The instrument's items as the scoring function reads them (uses prefetched items)."""
+    return [ItemSpec(i.number, i.min_value, i.max_value, i.reverse) for i in instrument.items.all()]
+
+
+def instruments_of(*, organisation: Organisation) -> QuerySet[Instrument]:
+    """Current versions of the organisation's instruments, with their items."""
+    return Instrument.objects.filter(organisation=organisation, is_current=True).prefetch_related(
+        "items"
+    )
+
+
+def current_instrument(*, organisation: Organisation | int, code: str) -> Instrument | None:
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
+    return (
+        Instrument.objects.filter(organisation_id=org_id, code=code, is_current=True)
+        .prefetch_related(Prefetch("items", queryset=InstrumentItem.objects.order_by("number")))
+        .first()
+    )
+
+
+def instrument_versions(*, instrument: Instrument) -> QuerySet[Instrument]:
+    return Instrument.objects.filter(
+        organisation_id=instrument.organisation_id, code=instrument.code
+    ).order_by("-version")
+
+
+def program_instruments(*, program: Program) -> list[tuple[ProgramInstrument, Instrument | None]]:
+    """The program's instruments with the current version of each (None when missing)."""
+    links = list(program.instruments.order_by("instrument_code"))
+    current = {
+        i.code: i
+        for i in Instrument.objects.filter(
+            organisation_id=program.organisation_id,
+            code__in=[link.instrument_code for link in links],
+            is_current=True,
+        ).prefetch_related("items")
+    }
+    return [(link, current.get(link.instrument_code)) for link in links]
+
+
+def labels_for(item: InstrumentItem, language: str = "en") -> dict[int, str]:
+    """Value → label for ``language``; French falls back to the default labels.
+
+    ``value_labels`` is ``{"1": "label", …, "fr": {"1": "libellé", …}}``.
+    """
+    raw = item.value_labels or {}
+    base = {int(k): str(v) for k, v in raw.items() if str(k).lstrip("-").isdigit()}
+    if language != "en" and isinstance(raw.get(language), dict):
+        for k, v in raw[language].items():
+            if str(k).lstrip("-").isdigit() and v:
+                base[int(k)] = str(v)
+    return base
+
+
+def item_text(item: InstrumentItem, language: str = "en") -> str:
+    if language == "fr" and item.text_fr:
+        return item.text_fr
+    return item.text
+
+
+# --- validation ---------------------------------------------------------------------
+
+
+def validate_definition(
+    *, items: Sequence[ItemData], max_missing: int, conversion_table: Mapping | None
+) -> None:
+    """Raise ``ValidationError`` (keyed by form field) when the definition cannot be scored."""
+    errors: dict[str, list[str]] = {}
+    if not items:
+        raise ValidationError({"__all__": [_("An instrument needs at least one item.")]})
+    numbers = [i.number for i in items]
+    if len(set(numbers)) != len(numbers):
+        errors.setdefault("__all__", []).append(_("Two items have the same number."))
+    for item in items:
+        if item.max_value <= item.min_value:
+            errors.setdefault("__all__", []).append(
+                _("Item %(n)s: the highest value must be above the lowest.") % {"n": item.number}
+            )
+    specs = [ItemSpec(i.number, i.min_value, i.max_value, i.reverse) for i in items]
+    try:
+        check_instrument(specs, max_missing)
+    except ValueError:
+        if max_missing >= len(items):
+            msg = _("Fewer items than the instrument has may be missing (at most %(n)s).") % {
+                "n": len(items) - 1
+            }
+        else:
+            msg = _(
+                "Missing items can only be pro-rated when every item has the same range; "
+                "set this to 0 or give the items one range."
+            )
+        errors.setdefault("max_missing", []).append(msg)
+    if conversion_table and "max_missing" not in errors and "__all__" not in errors:
+        low, high = score_range(specs)
+        needed = {str(raw) for raw in range(int(low), int(high) + 1)}
+        keys = {str(k) for k in conversion_table}
+        if needed - keys:
+            missing = sorted(needed - keys, key=int)
+            errors.setdefault("conversion_table", []).append(
+                _("The table needs a score for every raw total %(low)s–%(high)s; missing: %(m)s.")
+                % {"low": int(low), "high": int(high), "m": ", ".join(missing)}
+            )
+        if keys - needed:
+            errors.setdefault("conversion_table", []).append(
+                _("Raw totals outside %(low)s–%(high)s cannot occur: %(x)s.")
+                % {"low": int(low), "high": int(high), "x": ", ".join(sorted(keys - needed))}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- services -----------------------------------------------------------------------
+
+
+def _create_items(instrument: Instrument, items: Iterable[ItemData]) -> None:
+    InstrumentItem.objects.bulk_create(
+        InstrumentItem(
+            instrument=instrument,
+            number=i.number,
+            text=i.text,
+            text_fr=i.text_fr,
+            min_value=i.min_value,
+            max_value=i.max_value,
+            reverse=i.reverse,
+            value_labels=i.value_labels,
+        )
+        for i in sorted(items, key=lambda i: i.number)
+    )
+
+
+def _items_snapshot(items: Iterable[ItemData]) -> list:
+    return [
+        [i.number, i.min_value, i.max_value, i.reverse, i.text, i.text_fr, i.value_labels]
+        for i in sorted(items, key=lambda i: i.number)
+    ]
+
+
+@transaction.atomic
+def instrument_create(
+    *,
+    organisation: Organisation,
+    code: str,
+    fields: Mapping,
+    items: Sequence[ItemData],
+    by,
+    request=None,
+) -> Instrument:
+    """Create version 1 of a new instrument code."""
+    if Instrument.objects.filter(organisation=organisation, code=code).exists():
+        raise ValidationError({"code": [_("An instrument with this code already exists.")]})
+    data = {k: fields[k] for k in INSTRUMENT_FIELDS if k in fields}
+    validate_definition(
+        items=items,
+        max_missing=data.get("max_missing", 0),
+        conversion_table=data.get("conversion_table"),
+    )
+    instrument = Instrument.objects.create(organisation=organisation, code=code, **data)
+    _create_items(instrument, items)
+    log_action(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=instrument,
+        changes={"items": [None, len(items)]},
+        request=request,
+    )
+    return instrument
+
+
+@transaction.atomic
+def instrument_update(
+    *, instrument: Instrument, fields: Mapping, items: Sequence[ItemData], by, request=None
+) -> Instrument:
+    """Change an instrument. Returns the instrument now current: the same one when it has no
+    administrations yet, otherwise a new version (the old one keeps its answers)."""
+    instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
+    if not instrument.is_current:
+        raise ValidationError(
+            {"__all__": [_("Only the current version of an instrument can be edited.")]}
+        )
+    data = {k: fields[k] for k in INSTRUMENT_FIELDS if k in fields}
+    validate_definition(
+        items=items,
+        max_missing=data.get("max_missing", instrument.max_missing),
+        conversion_table=data.get("conversion_table", instrument.conversion_table),
+    )
+    old_items = [ItemData.of(i) for i in instrument.items.order_by("number")]
+    before = snapshot(instrument, INSTRUMENT_FIELDS)
+    if Administration.objects.filter(instrument=instrument).exists():
+        latest = instrument_versions(instrument=instrument).aggregate(v=Max("version"))["v"]
+        instrument.is_current = False
+        instrument.save(update_fields=["is_current"])
+        new = Instrument(
+            organisation_id=instrument.organisation_id,
+            code=instrument.code,
+            version=latest + 1,
+            is_current=True,
+            **{k: data.get(k, getattr(instrument, k)) for k in INSTRUMENT_FIELDS},
+        )
+        new.save()
+        _create_items(new, items)
+        log_action(
+            actor=by,
+            action=AuditEntry.Action.CREATE,
+            obj=new,
+            changes=diff(Instrument, before, snapshot(new, INSTRUMENT_FIELDS)),
+            detail={"new_version_of": instrument.pk, "version": new.version},
+            request=request,
+        )
+        return new
+    for key, value in data.items():
+        setattr(instrument, key, value)
+    instrument.save()
+    changes = diff(Instrument, before, snapshot(instrument, INSTRUMENT_FIELDS))
+    if _items_snapshot(old_items) != _items_snapshot(items):
+        instrument.items.all().delete()
+        _create_items(instrument, items)
+        changes["items"] = [len(old_items), len(items)]
+    if changes:
+        log_action(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=instrument,
+            changes=changes,
+            request=request,
+        )
+    return instrument
+
+
+@transaction.atomic
+def program_instrument_set(
+    *, program: Program, instrument_code: str, target_pct: float | None, by, request=None
+) -> ProgramInstrument:
+    """Use an instrument in a program (or change its target %)."""
+    if not Instrument.objects.filter(
+        organisation_id=program.organisation_id, code=instrument_code
+    ).exists():
+        raise ValidationError({"instrument_code": [_("There is no instrument with this code.")]})
+    if target_pct is not None and not 0 <= target_pct <= 100:
+        raise ValidationError({"target_pct": [_("Enter a percentage between 0 and 100.")]})
+    link, created = ProgramInstrument.objects.get_or_create(
+        program=program, instrument_code=instrument_code, defaults={"target_pct": target_pct}
+    )
+    if created:
+        log_action(
+            actor=by,
+            action=AuditEntry.Action.CREATE,
+            obj=link,
+            organisation=program.organisation,
+            changes={"target_pct": [None, target_pct]},
+            request=request,
+        )
+    elif link.target_pct != target_pct:
+        old = link.target_pct
+        link.target_pct = target_pct
+        link.save(update_fields=["target_pct"])
+        log_action(
+            actor=by,
+            action=AuditEntry.Action.UPDATE,
+            obj=link,
+            organisation=program.organisation,
+            changes={"target_pct": [old, target_pct]},
+            request=request,
+        )
+    return link
+
+
+@transaction.atomic
+def program_instrument_remove(*, link: ProgramInstrument, by, request=None) -> None:
+    """Stop using an instrument in a program; recorded administrations stay."""
+    program = link.program
+    log_action(
+        actor=by,
+        action=AuditEntry.Action.DELETE,
+        obj=link,
+        organisation=program.organisation,
+        request=request,
+    )
+    link.delete()

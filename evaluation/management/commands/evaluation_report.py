@@ -1,0 +1,152 @@
+"""Print a program's evaluation figures as the JSON of shared/spec/evaluation.md (or CSV).
+
+    python manage.py evaluation_report --program BIY --year 5
+    python manage.py evaluation_report --program BIY --all-years --format csv
+    python manage.py evaluation_report --program BIY --from 2021-04-01 --to 2021-09-30
+
+Bad input (an unknown program, a year before the program started, reversed dates) is a
+one-line error on stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from evaluation import figures
+from peersupport.audit import log_action
+from peersupport.models import AuditEntry
+from programs.models import Program
+
+TOP_KEYS = (
+    "program",
+    "year",
+    "period_start",
+    "period_end",
+    "participants",
+    "enrollments",
+    "sessions_offered_mean",
+    "sessions_attended_mean",
+    "attendance_rate",
+    "completion_rate",
+)
+INSTRUMENT_KEYS = (
+    "pre_n",
+    "post_n",
+    "matched_n",
+    "incomplete_n",
+    "pre_mean",
+    "post_mean",
+    "mean_change",
+    "sd_change",
+    "t",
+    "p_value",
+    "wilcoxon_p",
+    "effect_size_dz",
+    "target_score",
+    "post_meeting_target_n",
+    "post_meeting_target_pct",
+    "target_pct",
+)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"{value!r} is not a date; write it as YYYY-MM-DD.") from exc
+
+
+def csv_rows(objects: list[dict]):
+    """A header and one row per period object; instrument figures as ``CODE.key``
+    columns, suppressed keys ``;``-separated in the last column, empty cells for None."""
+    codes = sorted({code for obj in objects for code in obj["instruments"]})
+    header = [*TOP_KEYS] + [f"{c}.{k}" for c in codes for k in INSTRUMENT_KEYS] + ["suppressed"]
+    yield header
+    for obj in objects:
+        row = [obj.get(k) for k in TOP_KEYS]
+        for code in codes:
+            inst = obj["instruments"].get(code, {})
+            row += [inst.get(k) for k in INSTRUMENT_KEYS]
+        row.append(";".join(obj["suppressed"]))
+        yield ["" if v is None else repr(v) if isinstance(v, float) else v for v in row]
+
+
+class Command(BaseCommand):
+    help = "Print a program's evaluation figures (shared/spec/evaluation.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--program", required=True, help="program code")
+        parser.add_argument(
+            "--organisation", help="organisation short name (when several use the code)"
+        )
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument("--year", type=int, help="program year (1 is the first)")
+        which.add_argument("--all-years", action="store_true", help="every year and the total")
+        which.add_argument("--from", dest="date_from", help="first cohort start date")
+        parser.add_argument("--to", dest="date_to", help="last cohort start date (with --from)")
+        parser.add_argument("--format", choices=("json", "csv"), default="json")
+        parser.add_argument(
+            "--external",
+            action="store_true",
+            help="for external audiences: also suppress counts below MIN_CELL",
+        )
+
+    def handle(self, *args, **options):
+        if options["date_to"] and not options["date_from"]:
+            raise CommandError("--to goes with --from.")
+        program = self._program(options["program"], options["organisation"])
+        external = options["external"]
+        try:
+            if options["all_years"]:
+                result = figures.report_all_years(program, external=external)
+                objects = [*result["years"], result["total"]]
+            elif options["year"] is not None:
+                period = figures.year_period(program, options["year"])
+                result = figures.report(program, period, external=external)
+                objects = [result]
+            else:
+                if not options["date_to"]:
+                    raise CommandError("--from needs --to (the last cohort start date).")
+                period = figures.range_period(
+                    _date(options["date_from"]), _date(options["date_to"])
+                )
+                result = figures.report(program, period, external=external)
+                objects = [result]
+        except figures.ReportError as exc:
+            raise CommandError(str(exc)) from exc
+        log_action(
+            actor=None,
+            action=AuditEntry.Action.EXPORT,
+            obj=program,
+            detail={
+                "evaluation_report": options["format"],
+                "year": options["year"],
+                "all_years": options["all_years"],
+                "from": options["date_from"],
+                "to": options["date_to"],
+                "external": external,
+            },
+        )
+        if options["format"] == "csv":
+            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer.writerows(csv_rows(objects))
+        else:
+            self.stdout.write(json.dumps(result, allow_nan=False))
+
+    def _program(self, code: str, organisation: str | None) -> Program:
+        programs = Program.objects.filter(code=code).select_related("organisation")
+        if organisation:
+            programs = programs.filter(organisation__slug=organisation)
+        found = list(programs[:2])
+        if not found:
+            where = f" in organisation {organisation!r}" if organisation else ""
+            raise CommandError(f"No program with code {code!r}{where}.")
+        if len(found) > 1:
+            raise CommandError(
+                f"Several organisations have a program {code!r}; add --organisation SLUG."
+            )
+        return found[0]

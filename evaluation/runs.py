@@ -1,0 +1,271 @@
+"""Evaluation runs: asking for figures, computing them (in a worker or right now), progress.
+
+A run is saved (committed) before its job is queued, so a dead broker loses nothing: the
+run waits, the page says so and offers to compute it in the foreground. Asking again for
+the same figures while a run is queued or running joins that run instead of starting
+another (``EvaluationRun.request_key``, unique among active runs).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from peersupport.audit import log_action
+from peersupport.models import AuditEntry
+from peersupport.tasking import enqueue
+from programs.models import Program
+
+from . import figures
+from .models import EvaluationRun
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = (EvaluationRun.Status.QUEUED, EvaluationRun.Status.RUNNING)
+#: A run queued or running for longer than this is presumed lost (worker killed past
+#: its time limit) and no longer blocks a new request.
+STALE_AFTER = timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800) + 300)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    run: EvaluationRun
+    #: False when an equal run was already queued or running and this request joined it.
+    created: bool
+    #: False when the broker could not be reached: the run waits for "compute now".
+    queued: bool
+
+
+def period_of(run: EvaluationRun) -> figures.Period | None:
+    """The period a year or range run covers (None for all years)."""
+    if run.period == EvaluationRun.Period.YEAR:
+        return figures.year_period(run.program, run.year)
+    if run.period == EvaluationRun.Period.RANGE:
+        return figures.range_period(run.date_from, run.date_to)
+    return None
+
+
+def make_request_key(
+    *, program: Program, period: str, year=None, date_from=None, date_to=None
+) -> str:
+    parts = [
+        f"p{program.pk}",
+        period,
+        str(year or ""),
+        date_from.isoformat() if date_from else "",
+        date_to.isoformat() if date_to else "",
+        f"min{settings.MIN_CELL}",
+    ]
+    return ":".join(parts)
+
+
+def validate(
+    *, program: Program, period: str, year=None, date_from=None, date_to=None
+) -> figures.Period | None:
+    """Raise ``figures.ReportError`` for a request that cannot be computed."""
+    if period == EvaluationRun.Period.YEAR:
+        if year is None:
+            raise figures.ReportError("Choose a program year.")
+        return figures.year_period(program, year)
+    if period == EvaluationRun.Period.RANGE:
+        if date_from is None or date_to is None:
+            raise figures.ReportError("Give both the first and the last cohort start date.")
+        return figures.range_period(date_from, date_to)
+    if period != EvaluationRun.Period.ALL:
+        raise figures.ReportError(f"Unknown period {period!r}.")
+    return None
+
+
+def active_run(request_key: str) -> EvaluationRun | None:
+    return (
+        EvaluationRun.objects.filter(request_key=request_key, status__in=ACTIVE)
+        .select_related("program")
+        .first()
+    )
+
+
+def latest_done(request_key: str) -> EvaluationRun | None:
+    return (
+        EvaluationRun.objects.filter(request_key=request_key, status=EvaluationRun.Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def _expire_stale(request_key: str) -> None:
+    cutoff = timezone.now() - STALE_AFTER
+    EvaluationRun.objects.filter(
+        request_key=request_key, status__in=ACTIVE, created_at__lt=cutoff
+    ).update(
+        status=EvaluationRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="No worker finished this run in time; it was given up.",
+    )
+
+
+def request_run(
+    *,
+    program: Program,
+    period: str,
+    year: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    by=None,
+) -> RunRequest:
+    """Save a run (or join the equal one already queued or running), then queue its job.
+
+    Not to be called inside an outer transaction: the run must be committed before a
+    worker looks for it.
+    """
+    validate(program=program, period=period, year=year, date_from=date_from, date_to=date_to)
+    key = make_request_key(
+        program=program, period=period, year=year, date_from=date_from, date_to=date_to
+    )
+    _expire_stale(key)
+    run, created = active_run(key), False
+    if run is None:
+        try:
+            with transaction.atomic():
+                run = EvaluationRun.objects.create(
+                    program=program,
+                    period=period,
+                    year=year,
+                    date_from=date_from,
+                    date_to=date_to,
+                    parameters={"min_cell": settings.MIN_CELL},
+                    request_key=key,
+                    requested_by=by if getattr(by, "is_authenticated", False) else None,
+                )
+            created = True
+        except IntegrityError:  # someone else saved the same request a moment ago
+            run = active_run(key)
+            if run is None:
+                raise
+    if not created and run.task_id:
+        return RunRequest(run, created=False, queued=True)
+    queued = queue(run=run, by=by)
+    run.refresh_from_db()
+    return RunRequest(run, created=created, queued=queued)
+
+
+def queue(*, run: EvaluationRun, by=None) -> bool:
+    """Queue the job of a saved run; False when the broker is unreachable (recorded)."""
+    from .tasks import compute_evaluation_run
+
+    task_id = enqueue(
+        compute_evaluation_run, run.pk, actor=by, organisation=run.program.organisation
+    )
+    if task_id is None:
+        return False
+    # An eager (in-process) job has already finished: only the task id is written here.
+    EvaluationRun.objects.filter(pk=run.pk).update(task_id=task_id)
+    return True
+
+
+def set_progress(run_id: int, percent: int) -> None:
+    EvaluationRun.objects.filter(pk=run_id).update(progress=max(0, min(100, percent)))
+
+
+def compute(run: EvaluationRun, *, progress=None) -> tuple[dict, dict]:
+    """The spec's JSON for the run's period, and the ``details`` (breakdowns and intervals
+    the pages draw; docs/definitions.md). ``progress(percent)`` is called along the way."""
+    progress = progress or (lambda percent: None)
+    min_cell = run.parameters.get("min_cell", settings.MIN_CELL)
+    program = run.program
+    period = period_of(run)
+    if period is None:
+        result = figures.report_all_years(program, min_cell=min_cell)
+        whole = figures.Period(
+            "all", date.fromisoformat(result["total"]["period_start"]),
+            date.fromisoformat(result["total"]["period_end"]),
+        )  # fmt: skip
+    else:
+        result = figures.report(program, period, min_cell=min_cell)
+        whole = period
+    progress(50)
+    details = {
+        "by_cohort": figures.breakdown(program, whole, "cohort", min_cell=min_cell),
+        "by_module": figures.module_breakdown(program, whole, min_cell=min_cell),
+        "by_group": {
+            # Small self-identified groups can point at a person: counts are suppressed too.
+            field: figures.breakdown(program, whole, field, min_cell=min_cell, external=True)
+            for field in figures.DEMOGRAPHIC_FIELDS
+        },
+        "intervals": figures.confidence_intervals(program, whole, min_cell=min_cell),
+    }
+    progress(90)
+    return result, details
+
+
+def execute(*, run_id: int, final_attempt: bool = True) -> EvaluationRun | None:
+    """Compute a run and store its result; safe to call twice (a redelivered job).
+
+    A run that is already done or failed is left alone. Errors a retry may cure
+    (database connection trouble) propagate when it is not the ``final_attempt``, so the
+    task retries; any other error marks the run failed with the error's class and text.
+    """
+    claimed = EvaluationRun.objects.filter(pk=run_id, status__in=ACTIVE).update(
+        status=EvaluationRun.Status.RUNNING, started_at=timezone.now(), progress=5
+    )
+    if not claimed:
+        return None
+    run = EvaluationRun.objects.select_related("program__organisation").get(pk=run_id)
+    try:
+        result, details = compute(run, progress=lambda percent: set_progress(run_id, percent))
+    except Exception as exc:
+        from .tasks import TRANSIENT_ERRORS
+
+        if isinstance(exc, TRANSIENT_ERRORS) and not final_attempt:
+            EvaluationRun.objects.filter(pk=run_id).update(status=EvaluationRun.Status.QUEUED)
+            raise
+        logger.exception("Evaluation run %s failed", run_id)
+        EvaluationRun.objects.filter(pk=run_id).update(
+            status=EvaluationRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        if isinstance(exc, TRANSIENT_ERRORS):
+            raise
+        return EvaluationRun.objects.get(pk=run_id)
+    EvaluationRun.objects.filter(pk=run_id).update(
+        status=EvaluationRun.Status.DONE,
+        result=result,
+        details=details,
+        progress=100,
+        finished_at=timezone.now(),
+        error="",
+    )
+    return EvaluationRun.objects.get(pk=run_id)
+
+
+def run_now(*, run: EvaluationRun, by=None, request=None) -> EvaluationRun:
+    """Compute a queued run in the foreground (the broker or worker is down)."""
+    log_action(
+        actor=by,
+        action=AuditEntry.Action.OTHER,
+        obj=run,
+        detail={"evaluation_run": "computed in the foreground"},
+        request=request,
+    )
+    execute(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def recompute_current_years(*, today: date | None = None) -> list[RunRequest]:
+    """Queue the current program year of every active program (the nightly job)."""
+    today = today or timezone.localdate()
+    requests = []
+    for program in Program.objects.filter(status=Program.Status.ACTIVE).select_related(
+        "organisation"
+    ):
+        year = program.year_of(today)
+        if year < 1:
+            continue
+        requests.append(request_run(program=program, period=EvaluationRun.Period.YEAR, year=year))
+    return requests

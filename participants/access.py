@@ -1,0 +1,99 @@
+"""Fetching participants and their records for a user (404 to outsiders, 403 to the wrong role).
+
+Coordinators see every participant of their organisation. Facilitators see only the
+participants enrolled (at any stage) in a cohort they facilitate. Evaluators never see a
+participant record: names and contact details are not theirs to read.
+"""
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from peersupport.permissions import COORDINATOR, FACILITATOR, STAFF_ROLES, get_for_user
+
+from .models import Consent, Enrollment, Participant, Partner, Referral
+
+
+def _in_facilitated_cohort(participant_id: int, user_id: int) -> bool:
+    return Enrollment.objects.filter(
+        participant_id=participant_id, cohort__facilitators__user_id=user_id
+    ).exists()
+
+
+def _participant_rule(participant_id: int, membership) -> bool:
+    return membership.role != FACILITATOR or _in_facilitated_cohort(
+        participant_id, membership.user_id
+    )
+
+
+def participants_for(membership, queryset: QuerySet | None = None) -> QuerySet:
+    """The participants a member may see (none for evaluators)."""
+    qs = queryset if queryset is not None else Participant.objects.all()
+    qs = qs.filter(organisation=membership.organisation)
+    if membership.role == COORDINATOR:
+        return qs
+    if membership.role == FACILITATOR:
+        facilitated = Enrollment.objects.filter(
+            participant=OuterRef("pk"), cohort__facilitators__user_id=membership.user_id
+        )
+        return qs.filter(Exists(facilitated))
+    return qs.none()
+
+
+def get_participant_for_user(request, pk, roles=STAFF_ROLES, queryset=None) -> Participant:
+    return get_for_user(
+        request,
+        queryset if queryset is not None else Participant.objects.all(),
+        roles=roles,
+        organisation_of=lambda p: p.organisation_id,
+        check=lambda p, m: _participant_rule(p.pk, m),
+        pk=pk,
+    )
+
+
+def get_consent_for_user(request, pk, roles=STAFF_ROLES) -> Consent:
+    return get_for_user(
+        request,
+        Consent.objects.select_related("participant"),
+        roles=roles,
+        organisation_of=lambda c: c.participant.organisation_id,
+        check=lambda c, m: _participant_rule(c.participant_id, m),
+        pk=pk,
+    )
+
+
+def _enrollment_rule(enrollment, membership) -> bool:
+    return (
+        membership.role != FACILITATOR
+        or enrollment.cohort.facilitators.filter(user_id=membership.user_id).exists()
+    )
+
+
+def get_enrollment_for_user(request, pk, roles=STAFF_ROLES) -> Enrollment:
+    return get_for_user(
+        request,
+        Enrollment.objects.select_related("participant", "cohort__program"),
+        roles=roles,
+        organisation_of=lambda e: e.cohort.organisation_id,
+        check=_enrollment_rule,
+        pk=pk,
+    )
+
+
+def get_referral_for_user(request, pk, roles=STAFF_ROLES) -> Referral:
+    return get_for_user(
+        request,
+        Referral.objects.select_related("participant", "partner", "program"),
+        roles=roles,
+        organisation_of=lambda r: r.participant.organisation_id,
+        check=lambda r, m: _participant_rule(r.participant_id, m),
+        pk=pk,
+    )
+
+
+def get_partner_for_user(request, pk, roles=(COORDINATOR,)) -> Partner:
+    return get_for_user(
+        request,
+        Partner.objects.all(),
+        roles=roles,
+        organisation_of=lambda p: p.organisation_id,
+        pk=pk,
+    )

@@ -1,0 +1,67 @@
+"""List filters. Participants are searched by code only: names are encrypted and the
+database cannot (and must not) look inside them."""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Cohort
+
+from .models import Enrollment, Participant, Partner
+
+
+class ParticipantFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Code"), field_name="code", lookup_expr="icontains", widget=forms.TextInput
+    )
+    cohort = django_filters.ModelChoiceFilter(
+        label=_("Cohort"), queryset=Cohort.objects.none(), method="filter_enrollment"
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Enrollment stage"), choices=Enrollment.Status.choices, method="filter_enrollment"
+    )
+    evaluation_consent = django_filters.ChoiceFilter(
+        label=_("Consent to evaluation use"), choices=Participant.Consent.choices
+    )
+    erased = django_filters.BooleanFilter(
+        label=_("Erased"),
+        field_name="erased_at",
+        lookup_expr="isnull",
+        exclude=True,
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
+    )
+
+    class Meta:
+        model = Participant
+        fields: list[str] = []
+
+    def __init__(self, *args, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["cohort"].queryset = cohorts
+
+    def filter_enrollment(self, queryset, name, value):
+        # Cohort and stage combine into one condition on the same enrollment.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        lookup = {}
+        if data.get("cohort"):
+            lookup["cohort"] = data["cohort"]
+        if data.get("status"):
+            lookup["status"] = data["status"]
+        if lookup:
+            enrollments = Enrollment.objects.filter(participant=OuterRef("pk"), **lookup)
+            queryset = queryset.filter(Exists(enrollments))
+        return queryset
+
+
+class PartnerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name"), field_name="name", lookup_expr="icontains")
+    type = django_filters.ChoiceFilter(label=_("Type"), choices=Partner.Type.choices)
+
+    class Meta:
+        model = Partner
+        fields: list[str] = []

@@ -1,0 +1,173 @@
+"""Forms for participants, consent, enrollment, partners and referrals.
+
+Forms check what the user typed; the rules that span records (capacity, duplicates,
+dates against the enrollment) live in ``participants.services`` and come back as form
+errors through ``ValidationError``.
+"""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Cohort, Program
+
+from .models import Consent, Participant, Partner, Referral
+
+FIRST_BIRTH_YEAR = 1900
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _today():
+    return timezone.localdate()
+
+
+class ParticipantForm(forms.ModelForm):
+    email = forms.EmailField(label=_("email"), required=False)
+
+    class Meta:
+        model = Participant
+        fields = [
+            "preferred_name",
+            "legal_name",
+            "phone",
+            "email",
+            "safe_contact",
+            "birth_year",
+            "gender_identity",
+            "indigenous_identity",
+            "racialised",
+            "referral_source",
+        ]
+        widgets = {
+            "preferred_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "legal_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+            "safe_contact": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("gender_identity", "indigenous_identity", "racialised"):
+            self.fields[name].help_text = _("Optional; self-identified.")
+
+    def clean_birth_year(self):
+        year = self.cleaned_data.get("birth_year")
+        if year is None:
+            return year
+        if year > _today().year:
+            raise forms.ValidationError(_("The birth year cannot be in the future."))
+        if year < FIRST_BIRTH_YEAR:
+            raise forms.ValidationError(
+                _("The birth year cannot be before %(year)s.") % {"year": FIRST_BIRTH_YEAR}
+            )
+        return year
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Consent"), choices=Consent.Kind.choices)
+    given = forms.TypedChoiceField(
+        label=_("Answer"),
+        choices=[("yes", _("Given")), ("no", _("Refused"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    date = forms.DateField(label=_("Date"), widget=DateInput, initial=_today)
+    text_version = forms.CharField(
+        label=_("Version of the consent text"),
+        max_length=40,
+        help_text=_("As printed on the consent form, e.g. 2024-1."),
+    )
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        if value > _today():
+            raise forms.ValidationError(_("The consent date cannot be in the future."))
+        return value
+
+
+class ConsentWithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput, initial=_today)
+
+
+class EnrollForm(forms.Form):
+    """Enrol one participant in a cohort of the organisation (from the participant page)."""
+
+    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none())
+    on = forms.DateField(label=_("Date"), widget=DateInput, initial=_today)
+    applied_only = forms.BooleanField(
+        label=_("Record as an application only (no place taken yet)"), required=False
+    )
+
+    def __init__(self, *args, cohorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].queryset = cohorts.exclude(
+            status__in=[Cohort.Status.COMPLETED, Cohort.Status.CANCELLED]
+        ).select_related("program")
+
+
+class CohortEnrollForm(forms.Form):
+    """Enrol a participant, named by code, in this cohort (from the cohort's list)."""
+
+    code = forms.CharField(label=_("Participant code"), max_length=32)
+    on = forms.DateField(label=_("Date"), widget=DateInput, initial=_today)
+    applied_only = forms.BooleanField(
+        label=_("Record as an application only (no place taken yet)"), required=False
+    )
+
+    def __init__(self, *args, participants, **kwargs):
+        self.participants = participants
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        participant = self.participants.filter(code__iexact=code).first()
+        if participant is None:
+            # What was typed is not echoed: it may be a name typed by mistake.
+            raise forms.ValidationError(_("No participant of this organisation has this code."))
+        self.cleaned_data["participant"] = participant
+        return participant.code
+
+
+class EnrollmentDateForm(forms.Form):
+    """A date for completing an enrollment or giving a waitlisted person a place."""
+
+    on = forms.DateField(label=_("Date"), widget=DateInput, initial=_today)
+
+
+class WithdrawForm(forms.Form):
+    exit_date = forms.DateField(label=_("Withdrawal date"), widget=DateInput, initial=_today)
+    exit_reason = forms.CharField(label=_("Reason"), max_length=200)
+    exit_notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Do not write anything that identifies the participant."),
+    )
+
+
+class PartnerForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["name", "type", "contact_person", "phone", "email", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class ReferralForm(forms.ModelForm):
+    class Meta:
+        model = Referral
+        fields = ["partner", "program", "date", "reason", "status"]
+        widgets = {"date": DateInput}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.filter(organisation=organisation)
+        self.fields["program"].queryset = Program.objects.filter(organisation=organisation)
+        if not self.instance.pk:
+            self.fields["date"].initial = _today
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(label=_("I understand this cannot be undone."))

@@ -1,0 +1,260 @@
+"""Participants (pseudonymous code, encrypted identifiers), consent, enrollment, referrals."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from peersupport.fields import EncryptedTextField
+from peersupport.models import Organisation
+from programs.models import Cohort, Program
+
+PREFER_NOT = "prefer_not", _("Prefer not to say")
+
+
+class Participant(models.Model):
+    """A person in a program, known everywhere by ``code``; identifying fields are encrypted.
+
+    ``str()`` is the code, never the name: anything that prints a participant (logs,
+    reports, exports) shows the pseudonym unless a view deliberately shows the name.
+    """
+
+    class Gender(models.TextChoices):
+        WOMAN = "woman", _("Woman")
+        MAN = "man", _("Man")
+        NON_BINARY = "non_binary", _("Non-binary / two-spirit / gender diverse")
+        SELF_DESCRIBED = "self_described", _("Another identity")
+        PREFER_NOT = PREFER_NOT
+
+    class YesNo(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        PREFER_NOT = PREFER_NOT
+
+    class Consent(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        UNKNOWN = "unknown", _("Not asked yet")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="participants"
+    )
+    code = models.CharField(_("participant code"), max_length=32)
+    preferred_name = EncryptedTextField(_("preferred name"), blank=True)
+    legal_name = EncryptedTextField(_("legal name"), blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    email = EncryptedTextField(_("email"), blank=True)
+    safe_contact = EncryptedTextField(
+        _("safe-contact instructions"),
+        blank=True,
+        help_text=_('For example "text only", "no voicemail".'),
+    )
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    gender_identity = models.CharField(
+        _("gender identity"), max_length=20, blank=True, choices=Gender.choices
+    )
+    indigenous_identity = models.CharField(
+        _("Indigenous identity"), max_length=20, blank=True, choices=YesNo.choices
+    )
+    racialised = models.CharField(
+        _("racialised / visible minority"), max_length=20, blank=True, choices=YesNo.choices
+    )
+    referral_source = models.CharField(_("referral source"), max_length=200, blank=True)
+    #: Current consent to evaluation use, kept in step with the Consent records by
+    #: ``participants.services``; evaluation figures filter on it.
+    evaluation_consent = models.CharField(
+        _("consent to evaluation use"),
+        max_length=10,
+        choices=Consent.choices,
+        default=Consent.UNKNOWN,
+    )
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    #: The encrypted identifiers, never shown to evaluators, wiped by erasure.
+    IDENTIFYING_FIELDS = ("preferred_name", "legal_name", "phone", "email", "safe_contact")
+    #: What the audit log records as changed but never copies (erasure wipes these too).
+    AUDIT_MASKED_FIELDS = (*IDENTIFYING_FIELDS, "referral_source")
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "code"], name="participant_code_per_org"
+            ),
+        ]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+
+    def __str__(self):
+        return self.code
+
+
+class Consent(models.Model):
+    """A consent given or refused, with the version of the text the person agreed to."""
+
+    class Kind(models.TextChoices):
+        PARTICIPATION = "participation", _("Consent to take part")
+        EVALUATION = "evaluation", _("Consent to evaluation use")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    given = models.BooleanField(_("given"))
+    date = models.DateField(_("date"))
+    text_version = models.CharField(_("version of the consent text"), max_length=40)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("date")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.given}"
+
+    def audit_organisation(self):
+        return self.participant.organisation
+
+    @property
+    def is_current_yes(self) -> bool:
+        return self.given and self.withdrawn_on is None
+
+
+class Enrollment(models.Model):
+    """A participant in a cohort. ``enrolled_on`` may be after the cohort started."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        ENROLLED = "enrolled", _("Enrolled")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    #: Stages that count in rosters and evaluation figures (a withdrawn person is on rosters
+    #: up to their exit date). Only enrolled and completed take a place (capacity).
+    ACTIVE_STATUSES = (Status.ENROLLED, Status.COMPLETED, Status.WITHDRAWN)
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="enrollments"
+    )
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ENROLLED
+    )
+    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    enrolled_on = models.DateField(_("enrolled on"), null=True, blank=True)
+    exit_date = models.DateField(_("exit date"), null=True, blank=True)
+    exit_reason = models.CharField(_("exit reason"), max_length=200, blank=True)
+    exit_notes = models.TextField(_("exit notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    #: Free text about a person: erasure wipes it, so the audit log never copies it.
+    AUDIT_MASKED_FIELDS = ("exit_notes",)
+
+    class Meta:
+        ordering = ["cohort", "participant__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "cohort"], name="one_enrollment_per_cohort"
+            ),
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True)
+                | Q(enrolled_on__isnull=True)
+                | Q(exit_date__gte=models.F("enrolled_on")),
+                name="exit_after_enrollment",
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "status"])]
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+
+    def __str__(self):
+        return f"{self.participant.code} @ {self.cohort.code}"
+
+    def audit_organisation(self):
+        return self.cohort.organisation
+
+
+class Partner(models.Model):
+    """A partner agency participants are referred to."""
+
+    class Type(models.TextChoices):
+        FAMILY = "family_services", _("Family services")
+        COUNSELLING = "counselling", _("Counselling")
+        ADDICTION = "addiction", _("Addiction")
+        MENTAL_HEALTH = "mental_health", _("Mental health")
+        HEALTH_CARE = "health_care", _("Health care")
+        LEGAL = "legal", _("Legal")
+        HOUSING = "housing", _("Housing")
+        LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+        OTHER = "other", _("Other")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="partners"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="partner_name_per_org"),
+        ]
+        verbose_name = _("partner agency")
+        verbose_name_plural = _("partner agencies")
+
+    def __str__(self):
+        return self.name
+
+
+class Referral(models.Model):
+    class Status(models.TextChoices):
+        MADE = "made", _("Made")
+        ACCEPTED = "accepted", _("Accepted")
+        COMPLETED = "completed", _("Completed")
+        DECLINED = "declined", _("Declined")
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="referrals")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.MADE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    #: Free text about a person: erasure wipes it, so the audit log never copies it.
+    AUDIT_MASKED_FIELDS = ("reason",)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self):
+        return f"{self.participant.code} → {self.partner}"
+
+    def audit_organisation(self):
+        return self.participant.organisation

@@ -1,0 +1,88 @@
+"""Reads shared by pages, the attendance sheet, the dashboard and the program page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+
+from programs.models import Cohort, Program
+
+from .models import Enrollment, Partner, Referral
+from .services import PLACE_STATUSES
+
+
+def cohort_roster(*, cohort: Cohort, on: date) -> QuerySet[Enrollment]:
+    """The enrollments of people enrolled in ``cohort`` on ``on``, by participant code.
+
+    Someone enrolled after ``on`` is not on it; someone who withdrew or completed before
+    ``on`` is not on it either (their exit date is their last day).
+    """
+    return (
+        Enrollment.objects.filter(
+            cohort=cohort, status__in=Enrollment.ACTIVE_STATUSES, enrolled_on__lte=on
+        )
+        .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=on))
+        .select_related("participant")
+        .order_by("participant__code")
+    )
+
+
+def cohort_fill(*, cohorts: QuerySet[Cohort]) -> QuerySet[Cohort]:
+    """``cohorts`` annotated, in one query, with ``places_taken`` (enrolled or completed),
+    ``places_free`` (capacity minus places taken; negative when over-filled) and
+    ``waitlist_length``."""
+    return cohorts.annotate(
+        places_taken=Count("enrollments", filter=Q(enrollments__status__in=PLACE_STATUSES)),
+        waitlist_length=Count(
+            "enrollments", filter=Q(enrollments__status=Enrollment.Status.WAITLISTED)
+        ),
+    ).annotate(places_free=F("capacity") - F("places_taken"))
+
+
+def _anniversary(start: date, years: int) -> date:
+    """``start`` moved on by ``years``; 29 February falls on 1 March in other years,
+    as ``Program.year_of`` counts it."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return date(start.year + years, 3, 1)
+
+
+def referral_counts(*, program: Program) -> list[dict]:
+    """Referrals made under ``program``, counted by partner type and program year.
+
+    One row per type and year that has referrals: ``{"type", "type_label", "year",
+    "count"}``, ordered by year then type. Years are bucketed in SQL (one ``WHEN`` per
+    program year), so the rows are never loaded one by one. Referrals dated before the
+    program started are left out.
+    """
+    referrals = Referral.objects.filter(program=program, date__gte=program.start_date)
+    last = referrals.order_by("-date").values_list("date", flat=True).first()
+    if last is None:
+        return []
+    n_years = program.year_of(last)
+    year = Case(
+        *(
+            When(date__lt=_anniversary(program.start_date, k), then=Value(k))
+            for k in range(1, n_years + 1)
+        ),
+        default=Value(n_years),
+        output_field=IntegerField(),
+    )
+    rows = (
+        referrals.annotate(year=year)
+        .values("partner__type", "year")
+        .annotate(count=Count("id"))
+        .order_by("year", "partner__type")
+    )
+    labels = dict(Partner.Type.choices)
+    return [
+        {
+            "type": row["partner__type"],
+            "type_label": labels.get(row["partner__type"], row["partner__type"]),
+            "year": row["year"],
+            "count": row["count"],
+        }
+        for row in rows
+    ]

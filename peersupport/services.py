@@ -1,0 +1,114 @@
+"""Writes for organisations and accounts: invitations and memberships."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import log_action
+from .models import AuditEntry, Invitation, Membership, Organisation, User, hash_token
+
+
+@transaction.atomic
+def invitation_create(
+    *, organisation: Organisation, email: str, role: str, by: User, request=None
+) -> tuple[Invitation, str]:
+    """Create an invitation. Returns it and the raw token (only its hash is stored)."""
+    token = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email.lower(),
+        role=role,
+        token_hash=hash_token(token),
+        invited_by=by,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    log_action(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=invitation,
+        changes={"role": [None, role]},
+        request=request,
+    )
+    return invitation, token
+
+
+def invitation_email_send(*, invitation_id: int, link: str) -> None:
+    """Email the one-time link (run by a Celery task)."""
+    invitation = Invitation.objects.select_related("organisation").get(pk=invitation_id)
+    if not invitation.is_usable:
+        return
+    body = render_to_string(
+        "peersupport/email/invitation.txt",
+        {
+            "organisation": invitation.organisation,
+            "role": invitation.get_role_display(),
+            "link": link,
+            "days": settings.INVITATION_VALID_DAYS,
+        },
+    )
+    send_mail(
+        _("You are invited to %(org)s") % {"org": invitation.organisation.name},
+        body,
+        None,
+        [invitation.email],
+    )
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("organisation")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, name: str, password: str, request=None) -> User:
+    """Create (or reuse) the account, give it the invited role, and spend the link."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_usable:
+        raise ValueError("invitation is not usable")
+    user = User.objects.filter(email=invitation.email).first()
+    if user is None:
+        user = User.objects.create_user(email=invitation.email, password=password, name=name)
+    Membership.objects.update_or_create(
+        user=user,
+        organisation=invitation.organisation,
+        defaults={"role": invitation.role, "is_active": True},
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    log_action(
+        actor=user,
+        action=AuditEntry.Action.UPDATE,
+        obj=invitation,
+        changes={"accepted": [False, True]},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def membership_set_role(
+    *, membership: Membership, role: str, is_active: bool, by: User, request=None
+) -> Membership:
+    before = {"role": membership.role, "is_active": membership.is_active}
+    membership.role = role
+    membership.is_active = is_active
+    membership.save(update_fields=["role", "is_active"])
+    after = {"role": role, "is_active": is_active}
+    log_action(
+        actor=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=membership,
+        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        request=request,
+    )
+    return membership

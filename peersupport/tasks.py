@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_invitation_email(invitation_id: int, link: str) -> None:
+    services.invitation_email_send(invitation_id=invitation_id, link=link)

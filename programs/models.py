@@ -1,0 +1,277 @@
+"""Programs, their modules and curriculum, cohorts, closure dates, and peer volunteers."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from peersupport.models import Organisation
+
+
+class Program(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="programs"
+    )
+    code = models.SlugField(_("code"), max_length=32, allow_unicode=False)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    target_population = models.CharField(_("target population"), max_length=300, blank=True)
+    start_date = models.DateField(_("start date"), help_text=_("Program years run from this date."))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    session_feedback_questions = models.JSONField(
+        _("session feedback questions"),
+        default=list,
+        blank=True,
+        help_text=_("The 1–5 rating questions participants answer after a session."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="program_code_per_org"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="program_ends_after_start",
+            ),
+        ]
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def total_weeks(self) -> int:
+        return sum(m.weeks for m in self.modules.all())
+
+    def year_of(self, day: date) -> int:
+        """The program year (1-based) that contains ``day``; 0 or less before the start."""
+        years = day.year - self.start_date.year
+        if (day.month, day.day) < (self.start_date.month, self.start_date.day):
+            years -= 1
+        return years + 1
+
+
+class Module(models.Model):
+    """A phase of the program, e.g. a 6-week self-esteem module then a 14-week circle."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="modules")
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=200)
+    weeks = models.PositiveSmallIntegerField(_("weeks"))
+
+    class Meta:
+        ordering = ["program", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "order"], name="module_order_unique"),
+            models.CheckConstraint(condition=Q(weeks__gte=1), name="module_has_weeks"),
+        ]
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+
+    def __str__(self):
+        return self.name
+
+    def audit_organisation(self):
+        return self.program.organisation
+
+
+class CurriculumTopic(models.Model):
+    """The topic planned for one week of the program (week 1 is the first session)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="topics")
+    week = models.PositiveSmallIntegerField(_("week"))
+    title = models.CharField(_("topic"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["program", "week"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "week"], name="topic_week_unique"),
+        ]
+        verbose_name = _("curriculum topic")
+        verbose_name_plural = _("curriculum topics")
+
+    def __str__(self):
+        return f"{self.week}. {self.title}"
+
+    def audit_organisation(self):
+        return self.program.organisation
+
+
+class ClosureDate(models.Model):
+    """A day the organisation is closed (a holiday): no session is scheduled on it."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="closure_dates"
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "date"], name="closure_date_unique"),
+        ]
+        verbose_name = _("closure date")
+        verbose_name_plural = _("closure dates")
+
+    def __str__(self):
+        return f"{self.date} {self.reason}".strip()
+
+
+class Volunteer(models.Model):
+    """A peer volunteer who facilitates groups, from application to active service."""
+
+    class Stage(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        SCREENED = "screened", _("Screened")
+        TRAINED = "trained", _("Trained")
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="volunteers"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="volunteer",
+        help_text=_("The account this volunteer signs in with, if any (facilitator role)."),
+    )
+    name = models.CharField(_("name"), max_length=150)
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.APPLIED
+    )
+    interview_date = models.DateField(_("interview date"), null=True, blank=True)
+    references_checked_on = models.DateField(_("references checked on"), null=True, blank=True)
+    police_check_date = models.DateField(_("police check date"), null=True, blank=True)
+    supervision_every_days = models.PositiveSmallIntegerField(
+        _("supervision due every (days)"), default=30
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    #: Free text may mention people; the audit log records that it changed, not what it says.
+    AUDIT_MASKED_FIELDS = ("notes",)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+
+    def __str__(self):
+        return self.name
+
+
+class VolunteerTraining(models.Model):
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="trainings")
+    course = models.CharField(_("course"), max_length=200)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
+    date = models.DateField(_("date"))
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [models.CheckConstraint(condition=Q(hours__gte=0), name="training_hours")]
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+
+    def __str__(self):
+        return f"{self.course} ({self.date})"
+
+    def audit_organisation(self):
+        return self.volunteer.organisation
+
+
+class SupervisionEntry(models.Model):
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="supervisions")
+    date = models.DateField(_("date"))
+    supervisor = models.CharField(_("supervisor"), max_length=150)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
+    notes = models.TextField(_("notes"), blank=True)
+
+    AUDIT_MASKED_FIELDS = ("notes",)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [models.CheckConstraint(condition=Q(hours__gte=0), name="supervision_hours")]
+        verbose_name = _("supervision entry")
+        verbose_name_plural = _("supervision log")
+
+    def __str__(self):
+        return f"{self.date} {self.supervisor}"
+
+    def audit_organisation(self):
+        return self.volunteer.organisation
+
+
+class Cohort(models.Model):
+    """One group going through a program together, meeting weekly."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open for enrollment")
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    #: Copied from the program on save: cohort codes are unique within an organisation
+    #: (import files refer to a cohort by its code alone) and access checks stay cheap.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="cohorts", editable=False
+    )
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="cohorts")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    start_date = models.DateField(_("start date"), db_index=True)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    session_minutes = models.PositiveSmallIntegerField(_("session length (minutes)"), default=180)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=20)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    facilitators = models.ManyToManyField(
+        Volunteer, blank=True, related_name="cohorts", verbose_name=_("facilitators")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="cohort_code_per_org"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="cohort_capacity"),
+        ]
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+
+    def __str__(self):
+        return self.name or self.code
+
+    def save(self, *args, **kwargs):
+        self.organisation_id = self.program.organisation_id
+        super().save(*args, **kwargs)

@@ -1,0 +1,177 @@
+"""Reads shared by pages, dashboards and reports: program lists, volunteer hours, supervision.
+
+``programs`` sits below ``sessions`` and never imports it. Sessions a volunteer ran are
+reached through the reverse relation ``volunteer.sessions`` (``Session.facilitators``),
+which works without an import.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from peersupport.models import Membership, Organisation, Role
+
+from .models import Module, Program, Volunteer
+
+#: Matches ``sessions.models.Session.Status.HELD`` (a string, to keep imports one-way).
+SESSION_HELD = "held"
+HOUR = Decimal(60)
+
+
+def programs_for(*, organisation: Organisation) -> QuerySet[Program]:
+    """The organisation's programs with ``weeks_total``, ``module_count`` and ``cohort_count``.
+
+    Module figures come from subqueries so that counting cohorts does not multiply them.
+    """
+    modules = Module.objects.filter(program=OuterRef("pk")).values("program")
+    return Program.objects.filter(organisation=organisation).annotate(
+        weeks_total=Coalesce(
+            Subquery(modules.annotate(s=Sum("weeks")).values("s"), output_field=IntegerField()),
+            0,
+        ),
+        module_count=Coalesce(
+            Subquery(modules.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+            0,
+        ),
+        cohort_count=Count("cohorts", distinct=True),
+    )
+
+
+def volunteers_for(*, organisation: Organisation, today: date | None = None) -> QuerySet:
+    """The organisation's volunteers with ``last_supervision`` (latest on or before today)."""
+    supervised = Q()
+    if today is not None:
+        supervised = Q(supervisions__date__lte=today)
+    return (
+        Volunteer.objects.filter(organisation=organisation)
+        .select_related("user")
+        .annotate(last_supervision=Max("supervisions__date", filter=supervised))
+    )
+
+
+def supervision_due_on(volunteer: Volunteer) -> date | None:
+    """The last day a volunteer is still within their supervision interval (None: never)."""
+    last = getattr(volunteer, "last_supervision", None)
+    if last is None:
+        return None
+    return last + timedelta(days=volunteer.supervision_every_days)
+
+
+def volunteers_due_for_supervision(*, organisation: Organisation, today: date) -> list[Volunteer]:
+    """Active volunteers never supervised, or whose last supervision is older than their
+    ``supervision_every_days``; the longest-waiting first (never supervised at the top).
+
+    Each carries ``last_supervision`` (date or None) and ``days_since_supervision``.
+    One query.
+    """
+    due = []
+    for volunteer in volunteers_for(organisation=organisation, today=today).filter(
+        stage=Volunteer.Stage.ACTIVE
+    ):
+        last = volunteer.last_supervision
+        volunteer.days_since_supervision = None if last is None else (today - last).days
+        if last is None or (today - last).days > volunteer.supervision_every_days:
+            due.append(volunteer)
+    due.sort(key=lambda v: (v.last_supervision is not None, v.last_supervision or date.min, v.name))
+    return due
+
+
+def facilitator_accounts(*, organisation: Organisation, volunteer: Volunteer | None = None):
+    """Accounts a volunteer may be linked to: active facilitators of the organisation
+    not already linked to another volunteer."""
+    from django.contrib.auth import get_user_model
+
+    memberships = Membership.objects.filter(
+        organisation=organisation, role=Role.FACILITATOR, is_active=True
+    )
+    users = get_user_model().objects.filter(pk__in=memberships.values("user_id"))
+    taken = Volunteer.objects.filter(user__isnull=False)
+    if volunteer is not None and volunteer.pk:
+        taken = taken.exclude(pk=volunteer.pk)
+    return users.exclude(pk__in=taken.values("user_id")).order_by("name", "email")
+
+
+@dataclass
+class YearHours:
+    """A volunteer's hours in one program year (hours as Decimal, two places)."""
+
+    year: int
+    start: date
+    end: date
+    facilitation: Decimal = Decimal("0.00")
+    training: Decimal = Decimal("0.00")
+    supervision: Decimal = Decimal("0.00")
+    sessions: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return self.facilitation + self.training + self.supervision
+
+
+def year_bounds(program: Program, year: int) -> tuple[date, date]:
+    """First and last day of program year ``year`` (shared/spec/evaluation.md)."""
+    start = _add_years(program.start_date, year - 1)
+    end = _add_years(program.start_date, year) - timedelta(days=1)
+    return start, end
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def volunteer_hours_by_year(*, volunteer: Volunteer, program: Program) -> list[YearHours]:
+    """Hours per program year of ``program``, Year 1 first, years with no hours left out.
+
+    - facilitation: ``duration_minutes`` of the program's *held* sessions the volunteer
+      ran (``Session.facilitators``), in the year of the session's date;
+    - training and supervision: the volunteer's records dated inside the program's years
+      (they belong to the volunteer, not to one program, so every program the volunteer
+      serves shows them).
+
+    Dates before the program starts or after its end date count nowhere. Three queries.
+    """
+
+    def in_program(day: date) -> bool:
+        return day >= program.start_date and (program.end_date is None or day <= program.end_date)
+
+    years: dict[int, YearHours] = {}
+
+    def row(day: date) -> YearHours:
+        year = program.year_of(day)
+        if year not in years:
+            years[year] = YearHours(year, *year_bounds(program, year))
+        return years[year]
+
+    minutes: dict[int, int] = defaultdict(int)
+    sessions = (
+        volunteer.sessions.filter(status=SESSION_HELD, cohort__program=program)
+        .values("date")
+        .annotate(minutes=Coalesce(Sum("duration_minutes"), 0), n=Count("pk"))
+        .order_by()
+    )
+    for item in sessions:
+        if in_program(item["date"]):
+            r = row(item["date"])
+            minutes[r.year] += item["minutes"]
+            r.sessions += item["n"]
+    for year, total in minutes.items():
+        years[year].facilitation = (Decimal(total) / HOUR).quantize(Decimal("0.01"))
+
+    for relation, attr in (("trainings", "training"), ("supervisions", "supervision")):
+        per_day = (
+            getattr(volunteer, relation).values("date").annotate(hours=Sum("hours")).order_by()
+        )
+        for item in per_day:
+            if in_program(item["date"]):
+                r = row(item["date"])
+                setattr(r, attr, (getattr(r, attr) + item["hours"]).quantize(Decimal("0.01")))
+    return [years[y] for y in sorted(years)]

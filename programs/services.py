@@ -1,0 +1,599 @@
+"""Writes for programs (with their modules and curriculum), closure dates and volunteers.
+
+Every function checks its input, writes inside one transaction and records each change in
+the audit log, so a refused request leaves nothing half-saved and nothing unexplained.
+Rules are raised as ``ValidationError`` keyed by the form field they concern; views turn
+them into form errors.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peersupport.audit import diff, log_action, log_change, snapshot
+from peersupport.models import AuditEntry, Membership, Organisation, Role
+
+from .models import (
+    ClosureDate,
+    CurriculumTopic,
+    Module,
+    Program,
+    SupervisionEntry,
+    Volunteer,
+    VolunteerTraining,
+)
+from .templates_catalog import TEMPLATES
+
+PROGRAM_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "target_population",
+    "start_date",
+    "end_date",
+    "status",
+)
+VOLUNTEER_FIELDS = (
+    "name",
+    "user",
+    "interview_date",
+    "references_checked_on",
+    "police_check_date",
+    "supervision_every_days",
+    "notes",
+)
+#: Moves unique keys (module order, topic week) out of the way while rows are renumbered.
+_KEY_OFFSET = 10000
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    name: str
+    weeks: int
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    week: int
+    title: str
+    description: str = ""
+    id: int | None = None
+
+
+# --- programs ---------------------------------------------------------------------------
+
+
+def structure_errors(
+    *,
+    modules: list[ModuleSpec],
+    topics: list[TopicSpec],
+    start_date: date | None = None,
+    end_date: date | None = None,
+) -> dict[str, list[str]]:
+    """What is wrong with a program's modules and curriculum, keyed by where to say it.
+
+    These rules hold whatever the cohorts' schedules are: at least one module, each at
+    least a week long; one topic per week, inside the program's weeks; a program that ends
+    leaves room for one cohort of all its weeks.
+    """
+    errors: dict[str, list[str]] = {}
+    if not modules:
+        errors.setdefault("modules", []).append(_("Add at least one module."))
+    for spec in modules:
+        if spec.weeks < 1:
+            errors.setdefault("modules", []).append(
+                _("Module “%(name)s” must last at least one week.") % {"name": spec.name}
+            )
+    total = sum(max(spec.weeks, 0) for spec in modules)
+    counts = Counter(t.week for t in topics)
+    for week in sorted(w for w, n in counts.items() if n > 1):
+        errors.setdefault("topics", []).append(
+            _("Week %(week)s has more than one topic.") % {"week": week}
+        )
+    for week in sorted({t.week for t in topics}):
+        if week < 1 or (modules and week > total):
+            errors.setdefault("topics", []).append(
+                _("Week %(week)s is outside the program, which has %(total)s weeks.")
+                % {"week": week, "total": total}
+            )
+    if start_date and end_date and total:
+        last_day = start_date + timedelta(weeks=total) - timedelta(days=1)
+        if end_date < start_date:
+            errors.setdefault("end_date", []).append(
+                _("The end date must be on or after the start date.")
+            )
+        elif end_date < last_day:
+            errors.setdefault("end_date", []).append(
+                _(
+                    "The program ends on %(end)s, before a cohort starting on its first day "
+                    "could finish its %(weeks)s weeks (%(last)s)."
+                )
+                % {"end": end_date, "weeks": total, "last": last_day}
+            )
+    return errors
+
+
+def _program_errors(
+    *, organisation: Organisation, fields: dict, program: Program | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    code = fields.get("code")
+    others = Program.objects.filter(organisation=organisation, code=code)
+    if program is not None:
+        others = others.exclude(pk=program.pk)
+    if code and others.exists():
+        errors["code"] = [_("Another program of your organisation already uses this code.")]
+    return errors
+
+
+def _sync_children(
+    *,
+    program: Program,
+    model: type[Model],
+    key: str,
+    rows: list[tuple[int | None, dict]],
+    by,
+    request,
+) -> None:
+    """Make ``program``'s modules (or topics) be exactly ``rows``: ``(id or None, values)``.
+
+    Rows keep their identity (sessions point at modules), so existing rows are updated in
+    place; their unique key is moved aside first so that reordering never collides.
+    """
+    organisation = program.organisation
+    existing = {obj.pk: obj for obj in model.objects.filter(program=program)}
+    kept = {pk for pk, _values in rows if pk is not None}
+    if kept - existing.keys():
+        raise ValidationError({"__all__": [_("The form refers to rows that no longer exist.")]})
+    for pk, obj in existing.items():
+        if pk in kept:
+            continue
+        if model is Module and obj.sessions.exists():
+            raise ValidationError(
+                {
+                    "modules": [
+                        _("Module “%(name)s” has sessions scheduled, so it cannot be removed.")
+                        % {"name": obj.name}
+                    ]
+                }
+            )
+        log_change(
+            actor=by,
+            obj=obj,
+            deleted=True,
+            organisation=organisation,
+            request=request,
+        )
+        obj.delete()
+    model.objects.filter(program=program).update(**{key: F(key) + _KEY_OFFSET})
+    for pk, values in rows:
+        if pk is None:
+            obj = model.objects.create(program=program, **values)
+            log_change(
+                actor=by,
+                obj=obj,
+                organisation=organisation,
+                request=request,
+            )
+        else:
+            obj = existing[pk]
+            before = snapshot(obj)
+            for name, value in values.items():
+                setattr(obj, name, value)
+            obj.save()
+            log_change(
+                actor=by,
+                obj=obj,
+                before=before,
+                skip_unchanged=True,
+                organisation=organisation,
+                request=request,
+            )
+
+
+def _save_structure(*, program, modules, topics, by, request) -> None:
+    _sync_children(
+        program=program,
+        model=Module,
+        key="order",
+        rows=[
+            (m.id, {"order": i, "name": m.name, "weeks": m.weeks})
+            for i, m in enumerate(modules, start=1)
+        ],
+        by=by,
+        request=request,
+    )
+    _sync_children(
+        program=program,
+        model=CurriculumTopic,
+        key="week",
+        rows=[
+            (t.id, {"week": t.week, "title": t.title, "description": t.description})
+            for t in sorted(topics, key=lambda t: t.week)
+        ],
+        by=by,
+        request=request,
+    )
+
+
+def _check_program(*, organisation, fields, modules, topics, program=None) -> None:
+    errors = _program_errors(organisation=organisation, fields=fields, program=program)
+    for key, messages in structure_errors(
+        modules=modules,
+        topics=topics,
+        start_date=fields.get("start_date"),
+        end_date=fields.get("end_date"),
+    ).items():
+        errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def program_create(
+    *,
+    organisation: Organisation,
+    fields: dict,
+    modules: list[ModuleSpec],
+    topics: list[TopicSpec],
+    by,
+    request=None,
+    detail: dict | None = None,
+) -> Program:
+    """Create a program with its modules (in the given order) and weekly topics."""
+    fields = {k: v for k, v in fields.items() if k in PROGRAM_FIELDS}
+    _check_program(organisation=organisation, fields=fields, modules=modules, topics=topics)
+    program = Program.objects.create(organisation=organisation, **fields)
+    log_change(
+        actor=by,
+        obj=program,
+        detail=detail,
+        request=request,
+    )
+    _save_structure(program=program, modules=modules, topics=topics, by=by, request=request)
+    return program
+
+
+@transaction.atomic
+def program_update(
+    *,
+    program: Program,
+    fields: dict,
+    modules: list[ModuleSpec],
+    topics: list[TopicSpec],
+    by,
+    request=None,
+) -> Program:
+    """Change a program and make its modules and topics exactly the ones given.
+
+    Modules keep their identity (sessions point at them); a module that has sessions
+    cannot be removed.
+    """
+    program = Program.objects.select_for_update().select_related("organisation").get(pk=program.pk)
+    fields = {k: v for k, v in fields.items() if k in PROGRAM_FIELDS}
+    _check_program(
+        organisation=program.organisation,
+        fields=fields,
+        modules=modules,
+        topics=topics,
+        program=program,
+    )
+    before = snapshot(program)
+    for name, value in fields.items():
+        setattr(program, name, value)
+    program.save()
+    log_change(
+        actor=by,
+        obj=program,
+        before=before,
+        skip_unchanged=True,
+        organisation=program.organisation,
+        request=request,
+    )
+    _save_structure(program=program, modules=modules, topics=topics, by=by, request=request)
+    return program
+
+
+def program_create_from_template(
+    *,
+    organisation: Organisation,
+    template_key: str,
+    code: str,
+    name: str,
+    start_date: date,
+    by,
+    request=None,
+) -> Program:
+    """A planned program with a ready-made structure from ``templates_catalog``."""
+    template = TEMPLATES.get(template_key)
+    if template is None:
+        raise ValidationError({"template": [_("Choose one of the listed templates.")]})
+    return program_create(
+        organisation=organisation,
+        fields={
+            "code": code,
+            "name": name or str(template.name),
+            "description": str(template.description),
+            "target_population": str(template.target_population),
+            "start_date": start_date,
+            "status": Program.Status.PLANNED,
+        },
+        modules=[ModuleSpec(name=str(m.name), weeks=m.weeks) for m in template.modules],
+        topics=[
+            TopicSpec(week=week, title=str(title))
+            for week, title in enumerate(template.topics, start=1)
+        ],
+        by=by,
+        request=request,
+        detail={"template": template.key},
+    )
+
+
+# --- closure dates ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def closure_date_create(
+    *, organisation: Organisation, on: date, reason: str, by, request=None
+) -> ClosureDate:
+    """List a day the organisation is closed. Sessions already scheduled are not moved."""
+    if ClosureDate.objects.filter(organisation=organisation, date=on).exists():
+        raise ValidationError({"date": [_("This date is already listed as a closure.")]})
+    closure = ClosureDate.objects.create(organisation=organisation, date=on, reason=reason)
+    log_change(
+        actor=by,
+        obj=closure,
+        request=request,
+    )
+    return closure
+
+
+@transaction.atomic
+def closure_date_delete(*, closure: ClosureDate, by, request=None) -> None:
+    log_change(
+        actor=by,
+        obj=closure,
+        deleted=True,
+        request=request,
+    )
+    closure.delete()
+
+
+# --- volunteers -------------------------------------------------------------------------
+
+#: Pipeline order; ``inactive`` stands outside it (anyone may stop volunteering).
+PIPELINE = (
+    Volunteer.Stage.APPLIED,
+    Volunteer.Stage.SCREENED,
+    Volunteer.Stage.TRAINED,
+    Volunteer.Stage.ACTIVE,
+)
+
+
+def stage_problems(
+    *,
+    volunteer: Volunteer,
+    stage: str,
+    today: date,
+    has_training: bool | None = None,
+) -> list[str]:
+    """Why ``volunteer`` cannot be at ``stage`` yet (empty when it can).
+
+    Reaching a stage needs the steps of every stage before it: screening (an interview and
+    a police check, both done by today) before *screened*, a training record before
+    *trained*. Nobody skips screening or training, whatever order the stages are set in.
+    """
+    if stage not in PIPELINE:
+        return []
+    problems = []
+    level = PIPELINE.index(stage)
+    if level >= PIPELINE.index(Volunteer.Stage.SCREENED):
+        if volunteer.interview_date is None:
+            problems.append(_("Record the interview date first."))
+        elif volunteer.interview_date > today:
+            problems.append(_("The interview date is in the future."))
+        if volunteer.police_check_date is None:
+            problems.append(_("Record the police check date first."))
+        elif volunteer.police_check_date > today:
+            problems.append(_("The police check date is in the future."))
+    if level >= PIPELINE.index(Volunteer.Stage.TRAINED):
+        if has_training is None:
+            has_training = volunteer.pk is not None and volunteer.trainings.exists()
+        if not has_training:
+            problems.append(_("Add a training record first."))
+    return problems
+
+
+def _check_user_link(*, organisation, user, volunteer: Volunteer | None) -> list[str]:
+    if user is None:
+        return []
+    is_facilitator = Membership.objects.filter(
+        user=user, organisation=organisation, role=Role.FACILITATOR, is_active=True
+    ).exists()
+    if not is_facilitator:
+        return [_("This account is not a facilitator of your organisation.")]
+    taken = Volunteer.objects.filter(user=user)
+    if volunteer is not None and volunteer.pk:
+        taken = taken.exclude(pk=volunteer.pk)
+    if taken.exists():
+        return [_("This account is already linked to another volunteer.")]
+    return []
+
+
+def _check_volunteer(*, volunteer: Volunteer, today: date) -> None:
+    errors = {}
+    link = _check_user_link(
+        organisation=volunteer.organisation, user=volunteer.user, volunteer=volunteer
+    )
+    if link:
+        errors["user"] = link
+    problems = stage_problems(volunteer=volunteer, stage=volunteer.stage, today=today)
+    if problems:
+        errors["__all__"] = [
+            _("A volunteer at stage “%(stage)s” needs these screening steps kept:")
+            % {"stage": volunteer.get_stage_display()},
+            *problems,
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def volunteer_create(
+    *, organisation: Organisation, fields: dict, by, request=None, today: date | None = None
+) -> Volunteer:
+    """A new volunteer at the start of the pipeline (``applied``)."""
+    values = {k: v for k, v in fields.items() if k in VOLUNTEER_FIELDS}
+    volunteer = Volunteer(organisation=organisation, stage=Volunteer.Stage.APPLIED, **values)
+    _check_volunteer(volunteer=volunteer, today=today or timezone.localdate())
+    volunteer.save()
+    log_change(
+        actor=by,
+        obj=volunteer,
+        request=request,
+    )
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_update(
+    *, volunteer: Volunteer, fields: dict, by, request=None, today: date | None = None
+) -> Volunteer:
+    """Change a volunteer's details; screening steps of the stage reached must stay."""
+    volunteer = (
+        Volunteer.objects.select_for_update().select_related("organisation").get(pk=volunteer.pk)
+    )
+    before = snapshot(volunteer)
+    for name, value in fields.items():
+        if name in VOLUNTEER_FIELDS:
+            setattr(volunteer, name, value)
+    _check_volunteer(volunteer=volunteer, today=today or timezone.localdate())
+    volunteer.save()
+    log_change(
+        actor=by,
+        obj=volunteer,
+        before=before,
+        skip_unchanged=True,
+        organisation=volunteer.organisation,
+        request=request,
+    )
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_set_stage(
+    *, volunteer: Volunteer, stage: str, by, request=None, today: date | None = None
+) -> Volunteer:
+    """Move a volunteer along the pipeline, refusing a stage whose steps are not done."""
+    if stage not in Volunteer.Stage.values:
+        raise ValidationError({"stage": [_("Unknown stage.")]})
+    volunteer = (
+        Volunteer.objects.select_for_update().select_related("organisation").get(pk=volunteer.pk)
+    )
+    problems = stage_problems(volunteer=volunteer, stage=stage, today=today or timezone.localdate())
+    if problems:
+        raise ValidationError({"stage": problems})
+    before = snapshot(volunteer)
+    volunteer.stage = stage
+    volunteer.save(update_fields=["stage"])
+    log_change(
+        actor=by,
+        obj=volunteer,
+        before=before,
+        skip_unchanged=True,
+        organisation=volunteer.organisation,
+        request=request,
+    )
+    return volunteer
+
+
+@transaction.atomic
+def training_add(
+    *, volunteer: Volunteer, course: str, hours: Decimal, on: date, by, request=None
+) -> VolunteerTraining:
+    if hours < 0:
+        raise ValidationError({"hours": [_("Hours cannot be negative.")]})
+    training = VolunteerTraining.objects.create(
+        volunteer=volunteer, course=course, hours=hours, date=on
+    )
+    log_action(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=training,
+        organisation=volunteer.organisation,
+        changes=diff(VolunteerTraining, {}, snapshot(training)),
+        request=request,
+    )
+    return training
+
+
+@transaction.atomic
+def training_delete(*, training: VolunteerTraining, by, request=None) -> None:
+    """Remove a training record; the last one of a trained volunteer must stay."""
+    volunteer = training.volunteer
+    trained = PIPELINE.index(Volunteer.Stage.TRAINED)
+    if (
+        volunteer.stage in PIPELINE
+        and PIPELINE.index(volunteer.stage) >= trained
+        and not volunteer.trainings.exclude(pk=training.pk).exists()
+    ):
+        raise ValidationError(
+            _("This is the only training record of a trained volunteer; it cannot be removed.")
+        )
+    log_change(
+        actor=by,
+        obj=training,
+        deleted=True,
+        organisation=volunteer.organisation,
+        request=request,
+    )
+    training.delete()
+
+
+@transaction.atomic
+def supervision_add(
+    *,
+    volunteer: Volunteer,
+    on: date,
+    supervisor: str,
+    hours: Decimal,
+    notes: str = "",
+    by,
+    request=None,
+) -> SupervisionEntry:
+    if hours < 0:
+        raise ValidationError({"hours": [_("Hours cannot be negative.")]})
+    entry = SupervisionEntry.objects.create(
+        volunteer=volunteer, date=on, supervisor=supervisor, hours=hours, notes=notes
+    )
+    log_action(
+        actor=by,
+        action=AuditEntry.Action.CREATE,
+        obj=entry,
+        organisation=volunteer.organisation,
+        changes=diff(SupervisionEntry, {}, snapshot(entry)),
+        request=request,
+    )
+    return entry
+
+
+@transaction.atomic
+def supervision_delete(*, entry: SupervisionEntry, by, request=None) -> None:
+    log_change(
+        actor=by,
+        obj=entry,
+        deleted=True,
+        organisation=entry.volunteer.organisation,
+        request=request,
+    )
+    entry.delete()

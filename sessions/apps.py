@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GroupSessionsConfig(AppConfig):
+    """Group sessions. Labelled ``groupsessions``: ``django.contrib.sessions`` owns ``sessions``."""
+
+    name = "sessions"
+    label = "groupsessions"
+    verbose_name = _("Group sessions")

@@ -1,0 +1,217 @@
+"""Forms for cohorts and session management. Rules that span records live in services."""
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Cohort, Program, Volunteer
+
+from .models import Session
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def facilitator_choices(organisation, keep=()):
+    """Volunteers who may facilitate: trained or active, plus any already assigned."""
+    trained = Q(stage__in=[Volunteer.Stage.TRAINED, Volunteer.Stage.ACTIVE])
+    return Volunteer.objects.filter(organisation=organisation).filter(
+        trained | Q(pk__in=[v.pk for v in keep])
+    )
+
+
+class CohortForm(forms.ModelForm):
+    """Create (with program and facilitators) or edit a cohort."""
+
+    class Meta:
+        model = Cohort
+        fields = [
+            "program",
+            "code",
+            "name",
+            "start_date",
+            "weekday",
+            "start_time",
+            "session_minutes",
+            "location",
+            "capacity",
+            "status",
+            "facilitators",
+        ]
+        widgets = {
+            "start_date": DATE,
+            "start_time": TIME,
+            "facilitators": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "start_date": _(
+                "The first session is on the first chosen weekday on or after this date."
+            ),
+        }
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        if self.instance.pk:
+            # The program cannot change (the sessions come from it) and facilitators
+            # have their own page; moving the start does not move existing sessions.
+            del self.fields["program"]
+            del self.fields["facilitators"]
+            self.fields["start_date"].help_text = _(
+                "Changing the start date or weekday does not move existing sessions: "
+                "reschedule them one by one."
+            )
+        else:
+            self.fields["program"].queryset = Program.objects.filter(
+                organisation=organisation
+            ).exclude(status__in=[Program.Status.COMPLETED, Program.Status.CANCELLED])
+            self.fields["facilitators"].queryset = facilitator_choices(organisation)
+            self.fields["facilitators"].required = False
+
+    def validate_unique(self):
+        # The organisation comes from the program, so the per-organisation code rule is
+        # checked here (the model form cannot, the organisation being no form field).
+        super().validate_unique()
+        code = self.cleaned_data.get("code")
+        if code:
+            clash = Cohort.objects.filter(organisation=self.organisation, code=code)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("code", _("Another cohort of this organisation has this code."))
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("program", None)
+        data.pop("facilitators", None)
+        return data
+
+
+class CohortFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    program = forms.ModelChoiceField(
+        label=_("Program"), queryset=Program.objects.none(), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *Cohort.Status.choices], required=False
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = Program.objects.filter(organisation=organisation)
+
+
+class FacilitatorsForm(forms.Form):
+    facilitators = forms.ModelMultipleChoiceField(
+        label=_("Facilitators"),
+        queryset=Volunteer.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = list(cohort.facilitators.all())
+        self.fields["facilitators"].queryset = facilitator_choices(
+            cohort.organisation_id, keep=current
+        )
+        self.fields["facilitators"].initial = current
+
+
+def _check_end_after_start(form):
+    start, end = form.cleaned_data.get("start_time"), form.cleaned_data.get("end_time")
+    if start is not None and end is not None and end <= start:
+        form.add_error("end_time", _("The end time must be after the start time."))
+
+
+class SessionAddForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = ["date", "start_time", "end_time", "module", "topic"]
+        widgets = {"date": DATE, "start_time": TIME, "end_time": TIME}
+        help_texts = {
+            "end_time": _("Leave empty to use the cohort's session length."),
+        }
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = cohort.program.modules.all()
+        if cohort.start_time and not self.is_bound:
+            self.fields["start_time"].initial = cohort.start_time
+
+    def clean(self):
+        data = super().clean()
+        _check_end_after_start(self)
+        return data
+
+
+class RescheduleForm(forms.Form):
+    date = forms.DateField(label=_("New date"), widget=DATE)
+    start_time = forms.TimeField(label=_("Start time"), required=False, widget=TIME)
+    end_time = forms.TimeField(label=_("End time"), required=False, widget=TIME)
+
+    def clean(self):
+        data = super().clean()
+        _check_end_after_start(self)
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=200,
+        help_text=_("For example: facilitator ill, weather, venue unavailable."),
+    )
+
+
+class SessionLogForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = [
+            "topics_covered",
+            "notes",
+            "incident_flagged",
+            "incident_notes",
+            "facilitators",
+            "duration_minutes",
+        ]
+        widgets = {
+            "topics_covered": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "incident_notes": forms.Textarea(attrs={"rows": 3}),
+            "facilitators": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "incident_notes": _(
+                "What happened and what follow-up is needed. Refer to participants by "
+                "code, never by name."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        session = self.instance
+        cohort = session.cohort
+        assigned = list(cohort.facilitators.all())
+        ran = list(session.facilitators.all()) if session.status == Session.Status.HELD else []
+        self.fields["facilitators"].queryset = facilitator_choices(
+            cohort.organisation_id, keep=assigned + ran
+        )
+        self.fields["facilitators"].required = True
+        self.fields["duration_minutes"].min_value = 1
+        self.fields["duration_minutes"].max_value = 24 * 60
+        if not self.is_bound:
+            if not ran:
+                self.initial["facilitators"] = assigned
+            if session.duration_minutes is None:
+                self.initial["duration_minutes"] = cohort.session_minutes
+
+    def clean(self):
+        data = super().clean()
+        if data.get("incident_flagged") and not (data.get("incident_notes") or "").strip():
+            self.add_error("incident_notes", _("Describe the incident for the supervisor."))
+        return data
+
+    def _post_clean(self):
+        # The service applies the changes; the form only checks the input.
+        pass

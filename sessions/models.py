@@ -1,0 +1,128 @@
+"""Group sessions of a cohort, attendance at them, and anonymous session feedback."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import Enrollment
+from programs.models import Cohort, Module, Volunteer
+
+
+class Session(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        HELD = "held", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="sessions")
+    number = models.PositiveSmallIntegerField(_("number"))
+    date = models.DateField(_("date"), db_index=True)
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
+    )
+    module = models.ForeignKey(
+        Module,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("module"),
+    )
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    facilitators = models.ManyToManyField(
+        Volunteer, blank=True, related_name="sessions", verbose_name=_("facilitators who ran it")
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), null=True, blank=True
+    )
+    topics_covered = models.TextField(_("topics covered"), blank=True)
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        help_text=_("Do not write anything that identifies a participant."),
+    )
+    incident_flagged = models.BooleanField(_("incident for supervisor follow-up"), default=False)
+    incident_notes = models.TextField(_("incident notes"), blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cohort", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "number"], name="session_number_unique"),
+            models.CheckConstraint(
+                condition=Q(end_time__isnull=True)
+                | Q(start_time__isnull=True)
+                | Q(end_time__gt=models.F("start_time")),
+                name="session_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "status", "date"])]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self):
+        return _("Session %(number)s — %(date)s") % {"number": self.number, "date": self.date}
+
+    def audit_organisation(self):
+        return self.cohort.organisation
+
+
+class Attendance(models.Model):
+    """Whether an enrollment came to a session: one row per session and enrollment."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        LATE = "late", _("Late")
+        ABSENT = "absent", _("Absent")
+        EXCUSED = "excused", _("Excused")
+
+    #: Statuses that count as attended (shared/spec/evaluation.md).
+    ATTENDED = (Status.PRESENT, Status.LATE)
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "enrollment"], name="one_attendance_per_session"
+            ),
+        ]
+        indexes = [models.Index(fields=["enrollment", "status"])]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+
+    def __str__(self):
+        return f"{self.session_id}/{self.enrollment_id}: {self.status}"
+
+    def audit_organisation(self):
+        return self.session.cohort.organisation
+
+
+class SessionFeedback(models.Model):
+    """An anonymous feedback form: no link to any participant, ever."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="feedback")
+    ratings = models.JSONField(_("ratings"), default=dict)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("session feedback")
+        verbose_name_plural = _("session feedback")
+
+    def __str__(self):
+        return f"feedback #{self.pk}"

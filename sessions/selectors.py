@@ -1,0 +1,176 @@
+"""Reads shared by the cohort, program and dashboard pages.
+
+Every function runs a fixed number of queries whatever the amount of data: counts are
+SQL aggregates or subqueries, never Python loops over rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from participants import selectors as participant_selectors
+from participants.models import Enrollment
+from participants.selectors import cohort_fill
+from programs import selectors as program_selectors
+from programs.models import Cohort, Program
+
+from .models import Attendance, Session
+
+NEVER = date(1, 1, 1)
+
+
+def _count(queryset: QuerySet, group_by: str) -> Subquery:
+    """A correlated ``COUNT(*)`` of ``queryset`` (already filtered on an ``OuterRef``)."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def with_fill(cohorts: QuerySet) -> QuerySet:
+    """``participants.selectors.cohort_fill`` (``places_taken``, ``places_free``,
+    ``waitlist_length``) plus ``session_count``; ``fill_percent(cohort)`` is the fill rate."""
+    return cohort_fill(cohorts=cohorts).annotate(
+        session_count=_count(Session.objects.filter(cohort=OuterRef("pk")), "cohort"),
+    )
+
+
+def fill_percent(cohort: Cohort) -> int:
+    """Places taken as a percentage of capacity (over 100 when over-filled)."""
+    return round(100 * cohort.places_taken / cohort.capacity) if cohort.capacity else 0
+
+
+def cohort_list(
+    *, cohorts: QuerySet, q: str = "", program: Program | None = None, status: str = ""
+) -> QuerySet:
+    """``cohorts`` (already limited to what the member may see) searched and filtered."""
+    if q:
+        cohorts = cohorts.filter(
+            Q(code__icontains=q) | Q(name__icontains=q) | Q(location__icontains=q)
+        )
+    if program is not None:
+        cohorts = cohorts.filter(program=program)
+    if status:
+        cohorts = cohorts.filter(status=status)
+    return with_fill(cohorts.select_related("program")).order_by("-start_date", "code")
+
+
+def cohort_sessions(*, cohort: Cohort) -> QuerySet:
+    """The cohort's sessions with ``attendance_count`` and ``attended_count``."""
+    attendance = Attendance.objects.filter(session=OuterRef("pk"))
+    return (
+        cohort.sessions.select_related("module")
+        .annotate(
+            attendance_count=_count(attendance, "session"),
+            attended_count=_count(attendance.filter(status__in=Attendance.ATTENDED), "session"),
+        )
+        .order_by("number")
+    )
+
+
+def week_of(today: date) -> tuple[date, date]:
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def week_sessions(*, organisation, today: date) -> QuerySet:
+    """Sessions of the organisation in the week (Monday to Sunday) containing ``today``."""
+    monday, sunday = week_of(today)
+    return (
+        Session.objects.filter(cohort__organisation=organisation, date__range=(monday, sunday))
+        .select_related("cohort", "module")
+        .order_by("date", "start_time", "cohort__code")
+    )
+
+
+def sessions_missing_attendance(*, organisation, today: date) -> QuerySet:
+    """Sessions that happened (held, or dated before today and still scheduled) of
+    cohorts not closed, with no attendance row at all."""
+    return (
+        Session.objects.filter(cohort__organisation=organisation)
+        .exclude(cohort__status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
+        .filter(Q(status=Session.Status.HELD) | Q(status=Session.Status.SCHEDULED, date__lt=today))
+        .filter(~Exists(Attendance.objects.filter(session=OuterRef("pk"))))
+        .select_related("cohort")
+        .order_by("-date", "cohort__code")
+    )
+
+
+def outreach_list(*, organisation, threshold: int) -> QuerySet:
+    """Enrollments whose most recent ``threshold`` or more offered sessions in a row were
+    not attended: the participants a coordinator should reach out to.
+
+    - Offered (``shared/spec/evaluation.md``): held sessions of the enrollment's cohort
+      dated on or after ``enrolled_on``. Only sessions whose attendance was taken (at
+      least one row) count; a session held with no attendance at all is on the
+      "missing attendance" list instead, and would otherwise put the whole group here.
+    - Not attended: status ``absent`` or ``excused``, or no row for this enrollment in a
+      session whose attendance was taken. An excused absence counts: outreach is a
+      check-in, not a sanction.
+    - The run of misses is the offered sessions after the last attended one, so one
+      attended session takes the participant off the list.
+    - Only enrollments currently ``enrolled`` in cohorts that are not closed.
+
+    One query: the last attended date and the misses since are correlated subqueries
+    on the (enrollment, status) and (cohort, status, date) indexes. Each row has
+    ``missed`` and ``last_attended`` (or None).
+    """
+    last_attended = Subquery(
+        Attendance.objects.filter(
+            enrollment=OuterRef("pk"),
+            status__in=Attendance.ATTENDED,
+            session__status=Session.Status.HELD,
+        )
+        .order_by("-session__date")
+        .values("session__date")[:1],
+        output_field=DateField(),
+    )
+    taken = Exists(Attendance.objects.filter(session=OuterRef("pk")))
+    missed_since = Session.objects.filter(
+        cohort=OuterRef("cohort_id"),
+        status=Session.Status.HELD,
+        date__gt=OuterRef("since_attended"),
+        date__gte=OuterRef("since_enrolled"),
+    ).filter(taken)
+    return (
+        Enrollment.objects.filter(
+            cohort__organisation=organisation, status=Enrollment.Status.ENROLLED
+        )
+        .exclude(cohort__status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
+        .annotate(
+            last_attended=last_attended,
+            since_attended=Coalesce(last_attended, Value(NEVER), output_field=DateField()),
+            since_enrolled=Coalesce("enrolled_on", Value(NEVER), output_field=DateField()),
+        )
+        .annotate(missed=_count(missed_since, "cohort"))
+        .filter(missed__gte=threshold)
+        .select_related("participant", "cohort")
+        .order_by("-missed", "cohort__code", "participant__code")
+    )
+
+
+def volunteers_due_for_supervision(*, organisation, today: date) -> list:
+    """Active volunteers due for supervision (``programs.selectors``)."""
+    return program_selectors.volunteers_due_for_supervision(organisation=organisation, today=today)
+
+
+def referral_counts(*, program: Program) -> list[dict]:
+    """Referrals of ``program`` by partner type and program year (``participants.selectors``):
+    rows ``{"type", "type_label", "year", "count"}``."""
+    return participant_selectors.referral_counts(program=program)

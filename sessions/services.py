@@ -1,0 +1,379 @@
+"""Writes for cohorts and their sessions. Each is atomic and audited.
+
+Rule violations raise ``django.core.exceptions.ValidationError`` (with a field name where
+one is to blame) before anything is written, so a view can show them on its form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peersupport.audit import MASK, diff, log_action, log_change, snapshot
+from peersupport.models import AuditEntry
+from programs.models import ClosureDate, Cohort, Program, Volunteer
+
+from .models import Attendance, Session
+from .schedule import ScheduleError, build_schedule, end_time_of
+
+COHORT_FIELDS = (
+    "code",
+    "name",
+    "start_date",
+    "weekday",
+    "start_time",
+    "session_minutes",
+    "location",
+    "capacity",
+    "status",
+)
+
+
+def _error(message, field=None) -> ValidationError:
+    return ValidationError({field: [message]} if field else message)
+
+
+def _check_facilitators(organisation_id: int, facilitators: Iterable[Volunteer]) -> list:
+    facilitators = list(facilitators)
+    if any(v.organisation_id != organisation_id for v in facilitators):
+        raise _error(_("Choose volunteers of this organisation."), "facilitators")
+    return facilitators
+
+
+def _closures(organisation_id: int) -> set[date]:
+    return set(
+        ClosureDate.objects.filter(organisation_id=organisation_id).values_list("date", flat=True)
+    )
+
+
+@transaction.atomic
+def cohort_schedule_create(*, cohort: Cohort) -> list[Session]:
+    """Generate the sessions of a new cohort (see ``sessions.schedule``)."""
+    program = cohort.program
+    modules = [(m, m.weeks) for m in program.modules.order_by("order")]
+    topics = dict(program.topics.values_list("week", "title"))
+    try:
+        planned = build_schedule(
+            start=cohort.start_date,
+            weekday=cohort.weekday,
+            modules=modules,
+            topics=topics,
+            closures=_closures(cohort.organisation_id),
+            start_time=cohort.start_time,
+            session_minutes=cohort.session_minutes,
+            program_end=program.end_date,
+        )
+    except ScheduleError as error:
+        raise _error(error.message, error.field) from error
+    return Session.objects.bulk_create(
+        Session(
+            cohort=cohort,
+            number=p.number,
+            date=p.date,
+            start_time=p.start_time,
+            end_time=p.end_time,
+            module=p.module,
+            topic=p.topic,
+        )
+        for p in planned
+    )
+
+
+@transaction.atomic
+def cohort_create(*, program: Program, by, request=None, facilitators=(), **fields) -> Cohort:
+    """Open a cohort of ``program`` and generate its weekly sessions, or nothing at all."""
+    unknown = set(fields) - set(COHORT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown cohort fields: {sorted(unknown)}")
+    if Cohort.objects.filter(
+        organisation_id=program.organisation_id, code=fields.get("code")
+    ).exists():
+        raise _error(_("Another cohort of this organisation already has this code."), "code")
+    facilitators = _check_facilitators(program.organisation_id, facilitators)
+    cohort = Cohort(program=program, **fields)
+    cohort.save()
+    if facilitators:
+        cohort.facilitators.set(facilitators)
+    sessions = cohort_schedule_create(cohort=cohort)
+    log_change(
+        actor=by,
+        obj=cohort,
+        detail={
+            "sessions": len(sessions),
+            "facilitators": sorted(v.pk for v in facilitators),
+        },
+        request=request,
+    )
+    return cohort
+
+
+@transaction.atomic
+def cohort_update(*, cohort: Cohort, by, request=None, **fields) -> Cohort:
+    """Change a cohort's details. Its sessions are not regenerated: change them one by one."""
+    unknown = set(fields) - set(COHORT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown cohort fields: {sorted(unknown)}")
+    code = fields.get("code", cohort.code)
+    if (
+        Cohort.objects.filter(organisation_id=cohort.organisation_id, code=code)
+        .exclude(pk=cohort.pk)
+        .exists()
+    ):
+        raise _error(_("Another cohort of this organisation already has this code."), "code")
+    before = snapshot(cohort)
+    for name, value in fields.items():
+        setattr(cohort, name, value)
+    cohort.save()
+    log_change(
+        actor=by,
+        obj=cohort,
+        before=before,
+        request=request,
+    )
+    return cohort
+
+
+@transaction.atomic
+def cohort_facilitators_set(
+    *, cohort: Cohort, facilitators: Iterable[Volunteer], by, request=None
+) -> Cohort:
+    facilitators = _check_facilitators(cohort.organisation_id, facilitators)
+    before = sorted(cohort.facilitators.values_list("pk", flat=True))
+    cohort.facilitators.set(facilitators)
+    after = sorted(v.pk for v in facilitators)
+    log_action(
+        actor=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=cohort,
+        changes={"facilitators": [before, after]} if before != after else {},
+        request=request,
+    )
+    return cohort
+
+
+def _check_date(cohort: Cohort, day: date, *, exclude_pk: int | None = None) -> None:
+    """A session day must fall within the cohort and on a day the organisation is open."""
+    if day < cohort.start_date:
+        raise _error(
+            _("The date is before the cohort starts (%(start)s).")
+            % {"start": cohort.start_date.isoformat()},
+            "date",
+        )
+    end = cohort.program.end_date
+    if end is not None and day > end:
+        raise _error(
+            _("The date is after the program ends (%(end)s).") % {"end": end.isoformat()},
+            "date",
+        )
+    if ClosureDate.objects.filter(organisation_id=cohort.organisation_id, date=day).exists():
+        raise _error(_("The organisation is closed on that day."), "date")
+    clash = (
+        cohort.sessions.filter(date=day)
+        .exclude(status=Session.Status.CANCELLED)
+        .exclude(pk=exclude_pk)
+        .first()
+    )
+    if clash is not None:
+        raise _error(
+            _("Session %(number)s is already on that day.") % {"number": clash.number}, "date"
+        )
+
+
+def _check_times(start_time: time | None, end_time: time | None) -> None:
+    if start_time is not None and end_time is not None and end_time <= start_time:
+        raise _error(_("The end time must be after the start time."), "end_time")
+
+
+def _has_attendance(session: Session) -> bool:
+    return Attendance.objects.filter(session=session).exists()
+
+
+@transaction.atomic
+def session_add(
+    *,
+    cohort: Cohort,
+    date: date,
+    by,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    topic: str = "",
+    module=None,
+    request=None,
+) -> Session:
+    """An extra session (numbered after the last one), e.g. to make up a cancelled week."""
+    cohort = Cohort.objects.select_for_update().select_related("program").get(pk=cohort.pk)
+    _check_date(cohort, date)
+    if start_time is not None and end_time is None:
+        end_time = end_time_of(date, start_time, cohort.session_minutes)
+    _check_times(start_time, end_time)
+    if module is not None and module.program_id != cohort.program_id:
+        raise _error(_("Choose a module of this cohort's program."), "module")
+    last = cohort.sessions.aggregate(last=Max("number"))["last"] or 0
+    session = Session.objects.create(
+        cohort=cohort,
+        number=last + 1,
+        date=date,
+        start_time=start_time,
+        end_time=end_time,
+        topic=topic,
+        module=module,
+    )
+    log_change(
+        actor=by,
+        obj=session,
+        request=request,
+    )
+    return session
+
+
+@transaction.atomic
+def session_reschedule(
+    *,
+    session: Session,
+    date: date,
+    by,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    request=None,
+) -> Session:
+    """Move a scheduled session to another day or time within the cohort."""
+    session = (
+        Session.objects.select_for_update().select_related("cohort__program").get(pk=session.pk)
+    )
+    if session.status != Session.Status.SCHEDULED:
+        raise _error(
+            _("Only a scheduled session can be rescheduled; this one is %(status)s.")
+            % {"status": session.get_status_display().lower()}
+        )
+    _check_date(session.cohort, date, exclude_pk=session.pk)
+    _check_times(start_time, end_time)
+    before = snapshot(session)
+    session.date = date
+    session.start_time = start_time
+    session.end_time = end_time
+    session.save(update_fields=["date", "start_time", "end_time", "updated_at"])
+    log_change(
+        actor=by,
+        obj=session,
+        before=before,
+        detail={"operation": "reschedule"},
+        request=request,
+    )
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: Session, reason: str, by, request=None) -> Session:
+    """Cancel a scheduled session, saying why. Held sessions and recorded attendance stay."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise _error(_("Say why the session is cancelled."), "reason")
+    if session.status != Session.Status.SCHEDULED:
+        raise _error(
+            _("Only a scheduled session can be cancelled; this one is %(status)s.")
+            % {"status": session.get_status_display().lower()}
+        )
+    if _has_attendance(session):
+        raise _error(_("Attendance is recorded for this session; it cannot be cancelled."))
+    before = snapshot(session)
+    session.status = Session.Status.CANCELLED
+    session.cancel_reason = reason[:200]
+    session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    log_change(
+        actor=by,
+        obj=session,
+        before=before,
+        detail={"operation": "cancel"},
+        request=request,
+    )
+    return session
+
+
+def session_delete_refusal(session: Session, today: date | None = None) -> str | None:
+    """Why ``session`` may not be deleted, or None: only future scheduled sessions go."""
+    today = today or timezone.localdate()
+    if session.status == Session.Status.HELD:
+        return _("A held session cannot be deleted.")
+    if _has_attendance(session):
+        return _("Attendance is recorded for this session; it cannot be deleted.")
+    if session.status != Session.Status.SCHEDULED:
+        return _("Only a scheduled session can be deleted; cancel keeps its record instead.")
+    if session.date < today:
+        return _("Only future sessions can be deleted.")
+    return None
+
+
+@transaction.atomic
+def session_delete(*, session: Session, by, request=None) -> None:
+    session = Session.objects.select_for_update().select_related("cohort").get(pk=session.pk)
+    refusal = session_delete_refusal(session)
+    if refusal:
+        raise _error(refusal)
+    log_change(actor=by, obj=session, deleted=True, request=request)
+    session.delete()
+
+
+@transaction.atomic
+def session_log(
+    *,
+    session: Session,
+    by,
+    topics_covered: str,
+    notes: str,
+    incident_flagged: bool,
+    incident_notes: str,
+    facilitators: Iterable[Volunteer],
+    duration_minutes: int | None,
+    request=None,
+) -> Session:
+    """Record what happened at a session; this marks it held.
+
+    The attendance sheet calls this when it is saved. A cancelled session or one that has
+    not started yet cannot be logged.
+    """
+    session = Session.objects.select_for_update().select_related("cohort").get(pk=session.pk)
+    if session.status == Session.Status.CANCELLED:
+        raise _error(_("This session was cancelled; a cancelled session cannot be logged."))
+    if session.date > timezone.localdate():
+        raise _error(_("This session is in the future; log it on or after its day."))
+    if incident_flagged and not (incident_notes or "").strip():
+        raise _error(_("Describe the incident for the supervisor."), "incident_notes")
+    if duration_minutes is not None and not 1 <= duration_minutes <= 24 * 60:
+        raise _error(_("Give the duration in minutes, between 1 and 1440."), "duration_minutes")
+    facilitators = _check_facilitators(session.cohort.organisation_id, facilitators)
+    before = snapshot(session)
+    before_facilitators = sorted(session.facilitators.values_list("pk", flat=True))
+    session.topics_covered = topics_covered or ""
+    session.notes = notes or ""
+    session.incident_flagged = bool(incident_flagged)
+    session.incident_notes = (incident_notes or "") if incident_flagged else ""
+    session.duration_minutes = duration_minutes
+    session.status = Session.Status.HELD
+    session.logged_by = by if getattr(by, "is_authenticated", False) else None
+    session.save()
+    session.facilitators.set(facilitators)
+    changes = diff(Session, before, snapshot(session))
+    after_facilitators = sorted(v.pk for v in facilitators)
+    if after_facilitators != before_facilitators:
+        changes["facilitators"] = [before_facilitators, after_facilitators]
+    for free_text in ("notes", "incident_notes"):
+        # Notes may mention people despite the help text: the log records that they
+        # changed, not what they say.
+        if free_text in changes:
+            changes[free_text] = [MASK if v else "" for v in changes[free_text]]
+    log_action(
+        actor=by,
+        action=AuditEntry.Action.UPDATE,
+        obj=session,
+        changes=changes,
+        detail={"operation": "log"},
+        request=request,
+    )
+    return session

@@ -1,0 +1,115 @@
+"""``manage.py evaluation_report``: the spec's JSON, CSV, and clear errors on bad input."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from evaluation import figures
+from tests.factories import OrganisationFactory, ProgramFactory
+
+from .figures_data import build
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(org, settings):
+    settings.MIN_CELL = 3
+    return build(org)
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("evaluation_report", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_year_prints_exactly_the_spec_object(world):
+    printed = json.loads(run("--program", "EVAL", "--year", "1"))
+    assert printed == figures.report(world.program, figures.year_period(world.program, 1))
+    assert list(printed) == [
+        "program", "year", "period_start", "period_end", "participants", "enrollments",
+        "sessions_offered_mean", "sessions_attended_mean", "attendance_rate",
+        "completion_rate", "instruments", "suppressed",
+    ]  # fmt: skip
+    assert list(printed["instruments"]["GSE"]) == [
+        "pre_n", "post_n", "matched_n", "incomplete_n", "pre_mean", "post_mean",
+        "mean_change", "sd_change", "t", "p_value", "wilcoxon_p", "effect_size_dz",
+        "target_score", "post_meeting_target_n", "post_meeting_target_pct", "target_pct",
+    ]  # fmt: skip
+    assert printed["sessions_offered_mean"] == 17 / 6  # unrounded
+
+
+def test_all_years_prints_years_and_total(world):
+    printed = json.loads(run("--program", "EVAL", "--all-years"))
+    assert set(printed) == {"program", "years", "total"}
+    assert printed["years"][0]["year"] == 1 and printed["total"]["year"] is None
+    assert printed["years"][1]["sessions_offered_mean"] is None
+    assert "sessions_offered_mean" in printed["years"][1]["suppressed"]
+
+
+def test_custom_range(world):
+    printed = json.loads(run("--program", "EVAL", "--from", "2021-03-01", "--to", "2021-12-31"))
+    assert printed["enrollments"] == 5 and printed["year"] is None
+
+
+def test_csv_has_one_row_per_period_with_empty_suppressed_cells(world):
+    rows = list(
+        csv.DictReader(io.StringIO(run("--program", "EVAL", "--all-years", "--format", "csv")))
+    )
+    assert rows[0]["year"] == "1" and rows[0]["GSE.matched_n"] == "4"
+    assert float(rows[0]["attendance_rate"]) == 8 / 17
+    assert rows[1]["attendance_rate"] == "" and "attendance_rate" in rows[1]["suppressed"]
+    assert rows[-1]["year"] == ""  # the total
+
+
+def test_unknown_program_is_a_clear_error(world):
+    with pytest.raises(CommandError, match="No program with code 'NOPE'"):
+        run("--program", "NOPE", "--year", "1")
+
+
+def test_year_before_the_program_started_is_a_clear_error(world):
+    with pytest.raises(CommandError, match="before the program started"):
+        run("--program", "EVAL", "--year", "0")
+
+
+def test_bad_dates_are_clear_errors(world):
+    with pytest.raises(CommandError, match="not a date"):
+        run("--program", "EVAL", "--from", "yesterday", "--to", "2021-01-01")
+    with pytest.raises(CommandError, match="after it ends"):
+        run("--program", "EVAL", "--from", "2021-02-01", "--to", "2021-01-01")
+    with pytest.raises(CommandError, match="--from needs --to"):
+        run("--program", "EVAL", "--from", "2021-02-01")
+
+
+def test_a_code_used_by_two_organisations_needs_organisation(world):
+    elsewhere = OrganisationFactory(slug="elsewhere-2")
+    ProgramFactory(organisation=elsewhere, code="EVAL", start_date=date(2019, 1, 1))
+    with pytest.raises(CommandError, match="--organisation"):
+        run("--program", "EVAL", "--year", "1")
+    printed = json.loads(run("--program", "EVAL", "--organisation", "elsewhere-2", "--year", "1"))
+    assert printed["period_start"] == "2019-01-01" and printed["enrollments"] == 0
+
+
+def test_the_command_exits_1_with_a_message_and_no_traceback(tmp_path):
+    """A real process on an empty database: stderr has one line, exit status 1."""
+    db = tmp_path / "db.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{db}", "PATH": "/usr/bin:/bin", "DEBUG": "1"}
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "migrate", "-v", "0"], env=env, check=True
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "evaluation_report", "--program", "X", "--year", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "No program with code 'X'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,82 @@
+"""The number of queries of a run does not grow with the data."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from evaluation import figures, runs
+from evaluation.models import EvaluationRun
+from tests.factories import (
+    AttendanceFactory,
+    CohortFactory,
+    EnrollmentFactory,
+    ModuleFactory,
+    ProgramFactory,
+    ProgramInstrumentFactory,
+    SessionFactory,
+    make_instrument,
+)
+
+from .figures_data import administer
+
+pytestmark = pytest.mark.django_db
+
+
+def grow(program, instrument, module, *, cohorts, people):
+    for c in range(cohorts):
+        cohort = CohortFactory(program=program, start_date=date(2020, 5, 4) + timedelta(200 * c))
+        sessions = [
+            SessionFactory(cohort=cohort, number=n, date=cohort.start_date + timedelta(7 * n),
+                           module=module)
+            for n in range(3)
+        ]  # fmt: skip
+        for _ in range(people):
+            enrollment = EnrollmentFactory(cohort=cohort)
+            for session in sessions:
+                AttendanceFactory(session=session, enrollment=enrollment)
+            administer(enrollment, instrument, "pre", [1, 2, 3, 4], cohort.start_date)
+            administer(enrollment, instrument, "post", [3, 3, 4, 1], cohort.start_date)
+
+
+def count_queries(program):
+    run = EvaluationRun.objects.create(
+        program=program, period="all", request_key=f"q{program.pk}", parameters={"min_cell": 1}
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        runs.execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == "done"
+    return len(ctx.captured_queries), run
+
+
+def test_queries_of_an_all_years_run_do_not_grow_with_the_data(org):
+    program = ProgramFactory(organisation=org, code="Q", start_date=date(2020, 4, 1))
+    instrument = make_instrument(organisation=org, code="GSE", target_score=10)
+    ProgramInstrumentFactory(program=program, instrument_code="GSE")
+    module = ModuleFactory(program=program)
+    grow(program, instrument, module, cohorts=1, people=2)
+    small, _ = count_queries(program)
+    grow(program, instrument, module, cohorts=4, people=5)
+    large, run = count_queries(program)
+    assert run.result["total"]["enrollments"] == 22
+    # Claim, load the run; per report (years, total): 2 instrument queries, 3 participation
+    # counts (enrollments, offered, attended), 2 survey queries (counts, matched pairs);
+    # the breakdowns repeat that per grouping; progress updates; store the result.
+    assert small == large
+    assert large <= 60
+
+
+def test_queries_of_one_year_do_not_grow_with_the_data(org, django_assert_max_num_queries):
+    program = ProgramFactory(organisation=org, code="Q1", start_date=date(2020, 4, 1))
+    instrument = make_instrument(organisation=org, code="GSE", target_score=10)
+    ProgramInstrumentFactory(program=program, instrument_code="GSE")
+    module = ModuleFactory(program=program)
+    period = figures.year_period(program, 1)
+    for cohorts in (1, 3):
+        grow(program, instrument, module, cohorts=cohorts, people=3)
+        # ProgramInstrument targets; instruments (with codes answered in scope);
+        # enrollments; offered; attended; survey counts; matched pairs.
+        with django_assert_max_num_queries(7):
+            figures.report(program, period)

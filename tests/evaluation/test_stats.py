@@ -1,0 +1,102 @@
+"""Statistics without a database: hand computations and SciPy agree with evaluation.stats."""
+
+import math
+
+import pytest
+from scipy import stats as scipy_stats
+
+from evaluation import stats
+
+# Pairs (pre, post) with changes 7, 4, 0 and 13/3: mean change 23/6, SD 5/sqrt(3).
+PAIRS = [(8, 15), (8, 12), (10, 10), (5, 28 / 3)]
+
+
+def test_paired_figures_match_a_hand_computation():
+    result = stats.paired(PAIRS)
+    assert result.matched_n == 4
+    assert result.pre_mean == pytest.approx(31 / 4)
+    assert result.post_mean == pytest.approx(139 / 12)
+    assert result.mean_change == pytest.approx(23 / 6)
+    # deviations 19/6, 1/6, -23/6, 3/6: squares sum to 900/36 = 25; / (n-1) = 25/3
+    assert result.sd_change == pytest.approx(5 / math.sqrt(3))
+    # t = mean / (sd / sqrt(n)) = (23/6) / ((5/sqrt 3) / 2) = 23 sqrt(3) / 15
+    assert result.t == pytest.approx(23 * math.sqrt(3) / 15)
+    assert result.effect_size_dz == pytest.approx(23 * math.sqrt(3) / 30)
+
+
+def test_p_values_are_scipys_paired_t_test_and_wilcoxon_two_sided():
+    pre, post = [a for a, _ in PAIRS], [b for _, b in PAIRS]
+    result = stats.paired(PAIRS)
+    expected_t = scipy_stats.ttest_rel(post, pre)
+    assert result.t == pytest.approx(expected_t.statistic)
+    assert result.p_value == pytest.approx(expected_t.pvalue)
+    # Two-sided p from the t distribution with n - 1 = 3 degrees of freedom.
+    assert result.p_value == pytest.approx(2 * scipy_stats.t.sf(23 * math.sqrt(3) / 15, 3))
+    assert result.wilcoxon_p == pytest.approx(scipy_stats.wilcoxon(post, pre).pvalue)
+
+
+def test_wilcoxon_on_three_positive_changes_is_the_exact_quarter():
+    # Three non-zero changes, all positive: 2 of the 2^3 sign patterns are as extreme.
+    assert stats.paired([(1, 2), (1, 3), (1, 4)]).wilcoxon_p == pytest.approx(0.25)
+
+
+def test_identical_changes_leave_tests_and_effect_size_empty_not_nan():
+    result = stats.paired([(1, 3), (2, 4), (5, 7)])
+    assert result.mean_change == 2
+    assert result.sd_change == 0
+    assert result.t is None and result.p_value is None and result.effect_size_dz is None
+
+
+def test_no_change_at_all_has_no_wilcoxon_p():
+    assert stats.paired([(3, 3), (4, 4)]).wilcoxon_p is None
+
+
+def test_one_pair_has_means_but_no_sd_or_tests():
+    result = stats.paired([(2, 5)])
+    assert (result.pre_mean, result.post_mean, result.mean_change) == (2, 5, 3)
+    assert result.sd_change is None and result.t is None and result.effect_size_dz is None
+
+
+def test_no_pairs_gives_empty_figures():
+    result = stats.paired([])
+    assert result.matched_n == 0
+    assert all(v is None for k, v in result.as_dict().items() if k != "matched_n")
+
+
+def test_zero_denominator_is_empty():
+    assert stats.ratio(3, 0) is None
+    assert stats.ratio(0, 4) == 0
+
+
+def test_mean_ci_uses_students_t():
+    values = [8, 8, 10, 5]
+    low, high = stats.mean_ci(values)
+    half = scipy_stats.t.ppf(0.975, 3) * stats.sample_sd(values) / 2
+    assert (low, high) == pytest.approx((7.75 - half, 7.75 + half))
+    assert stats.mean_ci([3]) is None
+
+
+def test_statistics_from_fewer_than_min_cell_records_are_blanked_and_listed():
+    figures = {"pre_mean": 3.0, "t": 1.2}
+    suppressed = []
+    stats.suppress(figures, ["pre_mean", "t"], n=4, min_cell=5, suppressed=suppressed, prefix="x.")
+    assert figures == {"pre_mean": None, "t": None}
+    assert suppressed == ["x.pre_mean", "x.t"]
+
+
+def test_min_cell_records_or_none_at_all_are_not_suppressed():
+    figures = {"pre_mean": 3.0}
+    suppressed = []
+    stats.suppress(figures, ["pre_mean"], n=5, min_cell=5, suppressed=suppressed)
+    stats.suppress({"t": None}, ["t"], n=0, min_cell=5, suppressed=suppressed)
+    assert figures == {"pre_mean": 3.0} and suppressed == []
+
+
+def test_small_counts_are_blanked_for_external_audiences_but_zero_is_kept():
+    figures = {"participants": 4, "enrollments": 0, "pre_n": 5}
+    suppressed = []
+    stats.suppress_small_counts(
+        figures, ["participants", "enrollments", "pre_n"], min_cell=5, suppressed=suppressed
+    )
+    assert figures == {"participants": None, "enrollments": 0, "pre_n": 5}
+    assert suppressed == ["participants"]

@@ -1,0 +1,125 @@
+from datetime import date, timedelta
+
+from programs.models import Volunteer
+from tests.factories import (
+    AttendanceFactory,
+    CohortFactory,
+    ConsentFactory,
+    EnrollmentFactory,
+    ParticipantFactory,
+    PartnerFactory,
+    ProgramFactory,
+    ReferralFactory,
+    SessionFactory,
+)
+
+from .base import LOGIN, ROLES, Entry, coordinator_only, staff_only
+
+
+def build(world):
+    """A cohort the world's facilitator runs with one participant in it
+    (``world.participant``, ``world.enrollment``), who has a consent, a referral and one
+    attendance record (so deleting them is refused), and a waitlisted second person."""
+    volunteer, _created = Volunteer.objects.get_or_create(
+        user=world.facilitator,
+        defaults={"organisation": world.org, "name": "Matrix facilitator"},
+    )
+    program = ProgramFactory(organisation=world.org, code="matrix-participants")
+    world.enrollment_cohort = CohortFactory(
+        program=program,
+        code="matrix-participants",
+        start_date=date.today() - timedelta(days=14),
+        facilitators=[volunteer],
+    )
+    world.participant = ParticipantFactory(organisation=world.org)
+    world.enrollment = EnrollmentFactory(
+        cohort=world.enrollment_cohort, participant=world.participant
+    )
+    world.waitlisted = EnrollmentFactory(
+        cohort=world.enrollment_cohort, status="waitlisted", enrolled_on=None
+    )
+    session = SessionFactory(cohort=world.enrollment_cohort, number=1)
+    AttendanceFactory(session=session, enrollment=world.enrollment)
+    world.consent = ConsentFactory(participant=world.participant)
+    world.partner = PartnerFactory(organisation=world.org)
+    world.referral = ReferralFactory(participant=world.participant, partner=world.partner)
+
+
+def _participant(w):
+    return {"pk": w.participant.pk}
+
+
+def _enrollment(w):
+    return {"pk": w.enrollment.pk}
+
+
+def _today(w):
+    return {"on": date.today().isoformat()}
+
+
+def members_list(ok: int = 200) -> dict[str, int]:
+    """A list of the member's own organisation: outsiders see their own (empty) list."""
+    return {**staff_only(ok), "outsider": ok}
+
+
+ENTRIES = [
+    Entry("participants:list", members_list()),
+    Entry("participants:create", coordinator_only(outsider=200)),
+    Entry("participants:detail", staff_only(), kwargs=_participant),
+    Entry("participants:edit", coordinator_only(), kwargs=_participant),
+    Entry("participants:delete", coordinator_only(), kwargs=_participant),
+    # Refused (the participant has attendance): back to the participant page.
+    Entry(
+        "participants:delete",
+        coordinator_only(302),
+        kwargs=_participant,
+        method="post",
+        data=lambda w: {"confirm": "on"},
+    ),
+    Entry("participants:erase", coordinator_only(), kwargs=_participant),
+    Entry(
+        "participants:erase",
+        coordinator_only(302),
+        kwargs=_participant,
+        method="post",
+        data=lambda w: {"confirm": "on"},
+    ),
+    Entry("participants:consent_add", staff_only(), kwargs=_participant),
+    Entry("participants:consent_withdraw", staff_only(), kwargs=lambda w: {"pk": w.consent.pk}),
+    Entry("participants:enroll", coordinator_only(), kwargs=_participant),
+    Entry("participants:referral_add", staff_only(), kwargs=_participant),
+    Entry("participants:referral_edit", staff_only(), kwargs=lambda w: {"pk": w.referral.pk}),
+    Entry(
+        "participants:cohort_enrollments",
+        staff_only(),
+        kwargs=lambda w: {"pk": w.enrollment_cohort.pk},
+    ),
+    Entry("participants:enrollment_withdraw", coordinator_only(), kwargs=_enrollment),
+    Entry(
+        "participants:enrollment_complete",
+        coordinator_only(302),
+        kwargs=_enrollment,
+        method="post",
+        data=_today,
+    ),
+    Entry(
+        "participants:enrollment_promote",
+        coordinator_only(302),
+        kwargs=lambda w: {"pk": w.waitlisted.pk},
+        method="post",
+        data=_today,
+    ),
+    # Stage changes answer only POST.
+    Entry(
+        "participants:enrollment_complete",
+        {**dict.fromkeys(ROLES, 405), "anonymous": LOGIN},
+        kwargs=_enrollment,
+    ),
+    Entry("participants:partner_list", coordinator_only(outsider=200)),
+    Entry("participants:partner_create", coordinator_only(outsider=200)),
+    Entry(
+        "participants:partner_edit",
+        coordinator_only(),
+        kwargs=lambda w: {"pk": w.partner.pk},
+    ),
+]

@@ -1,0 +1,111 @@
+"""Pages run a fixed number of queries whatever the number of rows they show."""
+
+import pytest
+from django.urls import reverse
+
+from programs.models import Volunteer
+from tests.factories import (
+    CohortFactory,
+    ConsentFactory,
+    EnrollmentFactory,
+    ParticipantFactory,
+    PartnerFactory,
+    ProgramFactory,
+    ReferralFactory,
+)
+
+pytestmark = pytest.mark.django_db
+SIZES = [2, 12]
+
+
+def _cohorts(org, facilitator):
+    volunteer = Volunteer.objects.create(organisation=org, user=facilitator, name="V")
+    program = ProgramFactory(organisation=org)
+    return [CohortFactory(program=program, facilitators=[volunteer]) for _ in range(2)]
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("role", ["coordinator", "facilitator"])
+def test_participant_list_queries(
+    request, client_for, org, facilitator, n, role, django_assert_max_num_queries
+):
+    cohorts = _cohorts(org, facilitator)
+    for _ in range(n):
+        p = ParticipantFactory(organisation=org)
+        for cohort in cohorts:
+            EnrollmentFactory(participant=p, cohort=cohort)
+    c = client_for(request.getfixturevalue(role))
+    # 1. session, 2. user, 3. memberships, 4. page count, 5. the page's participants,
+    # 6. their enrollments with cohorts (prefetch), 7. the audit entry, 8. the cohort
+    # filter's choices, 9-11. the session's activity time saved (savepoint, update, release),
+    # and for a facilitator 12. the user again (``membership.user`` in ``cohorts_for``).
+    with django_assert_max_num_queries(11 if role == "coordinator" else 12):
+        response = c.get(reverse("participants:list"), {"q": "P-"})
+    assert len(response.context["page"]) == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_participant_detail_queries(
+    client_for, coordinator, org, facilitator, n, django_assert_max_num_queries
+):
+    program = ProgramFactory(organisation=org)
+    p = ParticipantFactory(organisation=org)
+    for _ in range(n):
+        EnrollmentFactory(participant=p, cohort=CohortFactory(program=program))
+        ConsentFactory(participant=p)
+        ReferralFactory(participant=p, program=program)
+    c = client_for(coordinator)
+    # 1. session, 2. user, 3. memberships, 4. the participant, 5. the audit entry, 6. its
+    # consents with who recorded them, 7. its enrollments with cohorts and programs, 8. its
+    # referrals with partners and programs, 9. the cohorts offered in the enrol form,
+    # 10-12. the session's activity time saved (savepoint, update, release).
+    with django_assert_max_num_queries(12):
+        response = c.get(reverse("participants:detail", args=[p.pk]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_participant_detail_queries_for_a_facilitator(
+    client_for, org, facilitator, n, django_assert_max_num_queries
+):
+    cohort = _cohorts(org, facilitator)[0]
+    p = ParticipantFactory(organisation=org)
+    EnrollmentFactory(participant=p, cohort=cohort)
+    for _ in range(n):
+        ConsentFactory(participant=p)
+        ReferralFactory(participant=p)
+    c = client_for(facilitator)
+    # 1. session, 2. user, 3. memberships, 4. the participant, 5. is it in one of the
+    # facilitator's cohorts, 6. the audit entry, 7. consents, 8. enrollments, 9. referrals,
+    # 10-12. the session's activity time saved (savepoint, update, release). No enrol form.
+    with django_assert_max_num_queries(12):
+        response = c.get(reverse("participants:detail", args=[p.pk]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_cohort_enrollments_queries(
+    client_for, coordinator, org, facilitator, n, django_assert_max_num_queries
+):
+    cohort = _cohorts(org, facilitator)[0]
+    for _ in range(n):
+        EnrollmentFactory(cohort=cohort)
+    c = client_for(coordinator)
+    # 1. session, 2. user, 3. memberships, 4. the cohort with its program, 5. its
+    # enrollments with participants, 6. the audit entry, 7-9. the session's activity time
+    # saved (savepoint, update, release).
+    with django_assert_max_num_queries(9):
+        response = c.get(reverse("participants:cohort_enrollments", args=[cohort.pk]))
+    assert len(response.context["enrollments"]) == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_partner_list_queries(client_for, coordinator, org, n, django_assert_max_num_queries):
+    for _ in range(n):
+        PartnerFactory(organisation=org)
+    c = client_for(coordinator)
+    # 1. session, 2. user, 3. memberships, 4. page count, 5. the page's partners,
+    # 6-8. the session's activity time saved (savepoint, update, release).
+    with django_assert_max_num_queries(8):
+        response = c.get(reverse("participants:partner_list"))
+    assert len(response.context["page"]) == n
