@@ -6,8 +6,6 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Cohort
-
 from .models import Enrollment, Participant, Partner
 
 
@@ -15,8 +13,9 @@ class ParticipantFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Code"), field_name="code", lookup_expr="icontains", widget=forms.TextInput
     )
-    cohort = django_filters.ModelChoiceFilter(
-        label=_("Cohort"), queryset=Cohort.objects.none(), method="filter_enrollment"
+    # A code, not a drop-down: an organisation may run thousands of cohorts.
+    cohort = django_filters.CharFilter(
+        label=_("Cohort code"), method="filter_enrollment", widget=forms.TextInput
     )
     status = django_filters.ChoiceFilter(
         label=_("Enrollment stage"), choices=Enrollment.Status.choices, method="filter_enrollment"
@@ -38,7 +37,7 @@ class ParticipantFilter(django_filters.FilterSet):
 
     def __init__(self, *args, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["cohort"].queryset = cohorts
+        self.cohorts = cohorts
 
     def filter_enrollment(self, queryset, name, value):
         # Cohort and stage combine into one condition on the same enrollment.
@@ -49,7 +48,7 @@ class ParticipantFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         lookup = {}
         if data.get("cohort"):
-            lookup["cohort"] = data["cohort"]
+            lookup["cohort__in"] = self.cohorts.filter(code__iexact=data["cohort"].strip())
         if data.get("status"):
             lookup["status"] = data["status"]
         if lookup:

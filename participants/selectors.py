@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
+from peersupport.querying import count_subquery
 from programs.models import Cohort, Program
 
 from .models import Enrollment, Partner, Referral
@@ -31,12 +32,12 @@ def cohort_roster(*, cohort: Cohort, on: date) -> QuerySet[Enrollment]:
 def cohort_fill(*, cohorts: QuerySet[Cohort]) -> QuerySet[Cohort]:
     """``cohorts`` annotated, in one query, with ``places_taken`` (enrolled or completed),
     ``places_free`` (capacity minus places taken; negative when over-filled) and
-    ``waitlist_length``."""
+    ``waitlist_length``. Counted by subqueries, so a page of cohorts costs a page's
+    worth of counting whatever the organisation's size."""
+    enrollments = Enrollment.objects.filter(cohort=OuterRef("pk"))
     return cohorts.annotate(
-        places_taken=Count("enrollments", filter=Q(enrollments__status__in=PLACE_STATUSES)),
-        waitlist_length=Count(
-            "enrollments", filter=Q(enrollments__status=Enrollment.Status.WAITLISTED)
-        ),
+        places_taken=count_subquery(enrollments.filter(status__in=PLACE_STATUSES)),
+        waitlist_length=count_subquery(enrollments.filter(status=Enrollment.Status.WAITLISTED)),
     ).annotate(places_free=F("capacity") - F("places_taken"))
 
 

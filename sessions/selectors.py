@@ -7,23 +7,26 @@ SQL aggregates or subqueries, never Python loops over rows.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db.models import (
-    Count,
     DateField,
     Exists,
-    IntegerField,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 
 from participants import selectors as participant_selectors
 from participants.models import Enrollment
 from participants.selectors import cohort_fill
+from peersupport.querying import count_subquery
 from programs import selectors as program_selectors
 from programs.models import Cohort, Program
 
@@ -32,22 +35,11 @@ from .models import Attendance, Session
 NEVER = date(1, 1, 1)
 
 
-def _count(queryset: QuerySet, group_by: str) -> Subquery:
-    """A correlated ``COUNT(*)`` of ``queryset`` (already filtered on an ``OuterRef``)."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
 def with_fill(cohorts: QuerySet) -> QuerySet:
     """``participants.selectors.cohort_fill`` (``places_taken``, ``places_free``,
     ``waitlist_length``) plus ``session_count``; ``fill_percent(cohort)`` is the fill rate."""
     return cohort_fill(cohorts=cohorts).annotate(
-        session_count=_count(Session.objects.filter(cohort=OuterRef("pk")), "cohort"),
+        session_count=count_subquery(Session.objects.filter(cohort=OuterRef("pk"))),
     )
 
 
@@ -77,8 +69,8 @@ def cohort_sessions(*, cohort: Cohort) -> QuerySet:
     return (
         cohort.sessions.select_related("module")
         .annotate(
-            attendance_count=_count(attendance, "session"),
-            attended_count=_count(attendance.filter(status__in=Attendance.ATTENDED), "session"),
+            attendance_count=count_subquery(attendance),
+            attended_count=count_subquery(attendance.filter(status__in=Attendance.ATTENDED)),
         )
         .order_by("number")
     )
@@ -127,10 +119,30 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
       attended session takes the participant off the list.
     - Only enrollments currently ``enrolled`` in cohorts that are not closed.
 
-    One query: the last attended date and the misses since are correlated subqueries
-    on the (enrollment, status) and (cohort, status, date) indexes. Each row has
-    ``missed`` and ``last_attended`` (or None).
+    Two queries, whatever the size of the organisation. The first finds each open
+    cohort's ``threshold`` latest sessions whose attendance was taken. The second lists
+    the enrollments that began on or before all of them and attended none (one hashed
+    anti-join on those sessions' attendance), then works out the length of the run
+    (``missed``) and ``last_attended`` (or None) for the listed rows only.
     """
+    recent = _latest_taken_sessions(organisation=organisation, per_cohort=threshold)
+    cohorts_by_date: dict[date, list[int]] = {}
+    for cohort_id, sessions in recent.items():
+        if len(sessions) == threshold:  # fewer: nobody can have missed enough yet
+            earliest = min(day for _, day in sessions)
+            cohorts_by_date.setdefault(earliest, []).append(cohort_id)
+    if not cohorts_by_date:
+        return Enrollment.objects.none()
+    # Every one of the cohort's latest sessions was offered to the enrollment.
+    offered_all = reduce(
+        or_,
+        (Q(cohort_id__in=ids, since_enrolled__lte=day) for day, ids in cohorts_by_date.items()),
+    )
+    attended_one = Attendance.objects.filter(
+        session_id__in=[pk for sessions in recent.values() for pk, _ in sessions],
+        status__in=Attendance.ATTENDED,
+    ).values("enrollment_id")
+    taken = Exists(Attendance.objects.filter(session=OuterRef("pk")))
     last_attended = Subquery(
         Attendance.objects.filter(
             enrollment=OuterRef("pk"),
@@ -141,7 +153,6 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
         .values("session__date")[:1],
         output_field=DateField(),
     )
-    taken = Exists(Attendance.objects.filter(session=OuterRef("pk")))
     missed_since = Session.objects.filter(
         cohort=OuterRef("cohort_id"),
         status=Session.Status.HELD,
@@ -149,20 +160,43 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
         date__gte=OuterRef("since_enrolled"),
     ).filter(taken)
     return (
-        Enrollment.objects.filter(
-            cohort__organisation=organisation, status=Enrollment.Status.ENROLLED
+        Enrollment.objects.filter(status=Enrollment.Status.ENROLLED)
+        .annotate(
+            since_enrolled=Coalesce("enrolled_on", Value(NEVER), output_field=DateField()),
         )
-        .exclude(cohort__status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
+        .filter(offered_all)
+        .exclude(pk__in=attended_one)
         .annotate(
             last_attended=last_attended,
             since_attended=Coalesce(last_attended, Value(NEVER), output_field=DateField()),
-            since_enrolled=Coalesce("enrolled_on", Value(NEVER), output_field=DateField()),
         )
-        .annotate(missed=_count(missed_since, "cohort"))
-        .filter(missed__gte=threshold)
+        .annotate(missed=count_subquery(missed_since))
         .select_related("participant", "cohort")
         .order_by("-missed", "cohort__code", "participant__code")
     )
+
+
+def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[tuple[int, date]]]:
+    """For each open cohort of ``organisation``: its latest ``per_cohort`` held sessions
+    whose attendance was taken, as ``(session id, date)`` pairs. One query."""
+    ranked = (
+        Session.objects.filter(cohort__organisation=organisation, status=Session.Status.HELD)
+        .exclude(cohort__status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
+        .filter(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("cohort_id")],
+                order_by=[F("date").desc(), F("number").desc()],
+            )
+        )
+        .filter(rank__lte=per_cohort)
+        .values_list("cohort_id", "pk", "date")
+    )
+    latest: dict[int, list[tuple[int, date]]] = {}
+    for cohort_id, pk, day in ranked:
+        latest.setdefault(cohort_id, []).append((pk, day))
+    return latest
 
 
 def volunteers_due_for_supervision(*, organisation, today: date) -> list:

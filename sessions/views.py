@@ -310,7 +310,7 @@ def coordinator_dashboard(request):
             org.cohorts.select_related("program").filter(
                 status__in=[Cohort.Status.PLANNED, Cohort.Status.OPEN, Cohort.Status.RUNNING]
             )
-        ).order_by("start_date", "code")
+        ).order_by("start_date", "code")[: DASHBOARD_ROWS + 1]
     )
     for cohort in cohorts:
         cohort.fill = selectors.fill_percent(cohort)
@@ -319,7 +319,9 @@ def coordinator_dashboard(request):
         "today": today,
         "monday": monday,
         "sunday": sunday,
-        "week_sessions": selectors.week_sessions(organisation=org, today=today),
+        "week_sessions": list(
+            selectors.week_sessions(organisation=org, today=today)[: DASHBOARD_ROWS + 1]
+        ),
         "missing": list(
             selectors.sessions_missing_attendance(organisation=org, today=today)[
                 : DASHBOARD_ROWS + 1

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from participants.models import Enrollment, Participant
+from peersupport.querying import count_subquery
 from sessions.models import Attendance, Session
 
 from ..models import Administration, Instrument, ProgramInstrument
@@ -76,14 +77,8 @@ def instrument_catalogue(program, options) -> list[tuple[str, str, int]]:
     return [found.get(code, (code, code, 0)) for code in sorted(codes)]
 
 
-def _count(queryset) -> Subquery:
-    """A correlated COUNT(*) as an integer subquery (0 when nothing matches)."""
-    counted = queryset.order_by().annotate(_g=Value(1)).values("_g").annotate(n=Count("*"))
-    return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), 0)
-
-
 def offered_subquery():
-    return _count(
+    return count_subquery(
         Session.objects.filter(
             cohort=OuterRef("cohort"),
             status=Session.Status.HELD,
@@ -93,7 +88,7 @@ def offered_subquery():
 
 
 def attended_subquery(**extra):
-    return _count(
+    return count_subquery(
         Attendance.objects.filter(
             enrollment=OuterRef("pk"),
             status__in=Attendance.ATTENDED,

@@ -117,7 +117,7 @@ def test_list_filters_by_cohort_and_stage(client_for, coordinator, org):
     ParticipantFactory(organisation=org)
     page = (
         client_for(coordinator)
-        .get(reverse("participants:list"), {"cohort": cohort.pk, "status": "waitlisted"})
+        .get(reverse("participants:list"), {"cohort": cohort.code.lower(), "status": "waitlisted"})
         .context["page"]
     )
     assert list(page) == [waiting.participant]

@@ -124,3 +124,23 @@ def test_withdrawn_people_and_other_organisations_are_not_listed(group, org, oth
         far = SessionFactory(cohort=elsewhere, number=k)
         _mark(far, stranger, "absent")
     assert set(_on_list(org)) == {ana.pk}
+
+
+def test_each_cohort_is_judged_on_its_own_latest_sessions(group, cohort, org):
+    (s1, s2, s3), (ana, bea, cai) = group
+    for s in (s1, s2, s3):
+        for person in (ana, bea, cai):
+            _mark(s, person, "present")
+    # A second cohort meeting on other days: Dee missed its last two sessions, Eve missed
+    # an earlier one only; a closed cohort's absentee is not listed.
+    other = CohortFactory(program=cohort.program, start_date=cohort.start_date + timedelta(3))
+    dee, eve = (EnrollmentFactory(cohort=other, enrolled_on=other.start_date) for _ in "de")
+    for k in (1, 2, 3, 4):
+        held = SessionFactory(cohort=other, number=k, date=other.start_date + timedelta(7 * k))
+        _mark(held, dee, "present" if k < 3 else "absent")
+        _mark(held, eve, "absent" if k == 2 else "present")
+    closed = CohortFactory(program=cohort.program, status="completed")
+    gone = EnrollmentFactory(cohort=closed)
+    for k in (1, 2):
+        _mark(SessionFactory(cohort=closed, number=k), gone, "absent")
+    assert _on_list(org) == {dee.pk: 2}
