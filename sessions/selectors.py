@@ -191,6 +191,7 @@ def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[t
             )
         )
         .filter(rank__lte=per_cohort)
+        .order_by()
         .values_list("cohort_id", "pk", "date")
     )
     latest: dict[int, list[tuple[int, date]]] = {}

@@ -33,7 +33,7 @@ from .forms import (
 from .models import Session
 
 COHORTS_PER_PAGE = 25
-DASHBOARD_ROWS = 50
+DASHBOARD_ROWS = 20
 
 
 def _show(form, error: ValidationError) -> None:
