@@ -16,8 +16,9 @@ from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Su
 from django.db.models.functions import Coalesce
 
 from peersupport.models import Membership, Organisation, Role
+from peersupport.querying import count_subquery
 
-from .models import Module, Program, Volunteer
+from .models import Cohort, Module, Program, Volunteer
 
 #: Matches ``sessions.models.Session.Status.HELD`` (a string, to keep imports one-way).
 SESSION_HELD = "held"
@@ -27,7 +28,8 @@ HOUR = Decimal(60)
 def programs_for(*, organisation: Organisation) -> QuerySet[Program]:
     """The organisation's programs with ``weeks_total``, ``module_count`` and ``cohort_count``.
 
-    Module figures come from subqueries so that counting cohorts does not multiply them.
+    Every figure is a subquery: a join to count cohorts would multiply the module figures
+    and make PostgreSQL work out the other subqueries once per cohort.
     """
     modules = Module.objects.filter(program=OuterRef("pk")).values("program")
     return Program.objects.filter(organisation=organisation).annotate(
@@ -39,7 +41,7 @@ def programs_for(*, organisation: Organisation) -> QuerySet[Program]:
             Subquery(modules.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
             0,
         ),
-        cohort_count=Count("cohorts", distinct=True),
+        cohort_count=count_subquery(Cohort.objects.filter(program=OuterRef("pk"))),
     )
 
 

@@ -7,8 +7,6 @@ SQL aggregates or subqueries, never Python loops over rows.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import reduce
-from operator import or_
 
 from django.db.models import (
     DateField,
@@ -119,29 +117,35 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
       attended session takes the participant off the list.
     - Only enrollments currently ``enrolled`` in cohorts that are not closed.
 
-    Two queries, whatever the size of the organisation. The first finds each open
-    cohort's ``threshold`` latest sessions whose attendance was taken. The second lists
-    the enrollments that began on or before all of them and attended none (one hashed
-    anti-join on those sessions' attendance), then works out the length of the run
-    (``missed``) and ``last_attended`` (or None) for the listed rows only.
+    Three queries, whatever the size of the organisation. The first finds each open
+    cohort's ``threshold`` latest sessions whose attendance was taken; the second, the
+    enrollments in those cohorts that attended none of them (one hashed anti-join on
+    those sessions' attendance), kept when they began on or before all of them; the
+    third returns the listed enrollments with the length of the run (``missed``) and
+    ``last_attended`` (or None), worked out for those rows only.
     """
     recent = _latest_taken_sessions(organisation=organisation, per_cohort=threshold)
-    cohorts_by_date: dict[date, list[int]] = {}
-    for cohort_id, sessions in recent.items():
-        if len(sessions) == threshold:  # fewer: nobody can have missed enough yet
-            earliest = min(day for _, day in sessions)
-            cohorts_by_date.setdefault(earliest, []).append(cohort_id)
-    if not cohorts_by_date:
-        return Enrollment.objects.none()
-    # Every one of the cohort's latest sessions was offered to the enrollment.
-    offered_all = reduce(
-        or_,
-        (Q(cohort_id__in=ids, since_enrolled__lte=day) for day, ids in cohorts_by_date.items()),
-    )
+    # The earliest of each cohort's latest sessions; cohorts with fewer are left out.
+    earliest = {
+        cohort_id: min(day for _, day in sessions)
+        for cohort_id, sessions in recent.items()
+        if len(sessions) == threshold
+    }
     attended_one = Attendance.objects.filter(
         session_id__in=[pk for sessions in recent.values() for pk, _ in sessions],
         status__in=Attendance.ATTENDED,
     ).values("enrollment_id")
+    candidates = (
+        Enrollment.objects.filter(status=Enrollment.Status.ENROLLED, cohort_id__in=list(earliest))
+        .exclude(pk__in=attended_one)
+        .values_list("pk", "cohort_id", "enrolled_on")
+    )
+    # Every one of the cohort's latest sessions was offered to the enrollment.
+    listed = [
+        pk
+        for pk, cohort_id, enrolled_on in (candidates if earliest else ())
+        if (enrolled_on or NEVER) <= earliest[cohort_id]
+    ]
     taken = Exists(Attendance.objects.filter(session=OuterRef("pk")))
     last_attended = Subquery(
         Attendance.objects.filter(
@@ -160,12 +164,10 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
         date__gte=OuterRef("since_enrolled"),
     ).filter(taken)
     return (
-        Enrollment.objects.filter(status=Enrollment.Status.ENROLLED)
+        Enrollment.objects.filter(pk__in=listed)
         .annotate(
             since_enrolled=Coalesce("enrolled_on", Value(NEVER), output_field=DateField()),
         )
-        .filter(offered_all)
-        .exclude(pk__in=attended_one)
         .annotate(
             last_attended=last_attended,
             since_attended=Coalesce(last_attended, Value(NEVER), output_field=DateField()),

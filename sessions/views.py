@@ -332,7 +332,9 @@ def coordinator_dashboard(request):
         ),
         "threshold": threshold,
         "cohorts": cohorts,
-        "volunteers_due": selectors.volunteers_due_for_supervision(organisation=org, today=today),
+        "volunteers_due": selectors.volunteers_due_for_supervision(organisation=org, today=today)[
+            : DASHBOARD_ROWS + 1
+        ],
         "rows": DASHBOARD_ROWS,
     }
     return render(request, "sessions/coordinator_dashboard.html", context)
