@@ -23,7 +23,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    OuterRef,
+    Max,
     Q,
     Subquery,
     Value,
@@ -245,25 +245,29 @@ def _participation(program, period, bucket):
     )
     for row in _grouped(offered, bucket, "").annotate(o=Count("cohort__sessions")):
         out[row["b"]]["o"] = row["o"]
-    attended = Attendance.objects.filter(
-        _scope(program, period, "enrollment__"), **_attended_filter()
-    )
+    attended = _attended(Attendance.objects.filter(_scope(program, period, "enrollment__")))
     for row in _grouped(attended, bucket, "enrollment__").annotate(a=Count("id")):
         out[row["b"]]["a"] = row["a"]
     return out
 
 
-def _attended_filter() -> dict:
+def _attended(attendance):
     """Attendance that counts: present or late, on a held session the enrollment was
-    offered (its own cohort's, on or after it enrolled)."""
-    return {
-        "status__in": Attendance.ATTENDED,
-        "session__status": Session.Status.HELD,
-        "session__cohort": F("enrollment__cohort"),
-        "session__date__gte": Coalesce(
+    offered (its own cohort's, on or after it enrolled).
+
+    "Its own cohort's" is written as a difference of ids equal to zero rather than as an
+    equality of columns: PostgreSQL would take an equality for a second join key and
+    misjudge the join by orders of magnitude (a nested loop over every attendance row
+    instead of hash joins); the difference is checked on each joined row instead.
+    """
+    return attendance.alias(cohort_gap=F("session__cohort_id") - F("enrollment__cohort_id")).filter(
+        cohort_gap=0,
+        status__in=Attendance.ATTENDED,
+        session__status=Session.Status.HELD,
+        session__date__gte=Coalesce(
             F("enrollment__enrolled_on"), F("enrollment__cohort__start_date")
         ),
-    }
+    )
 
 
 def _surveys(program, period, bucket, instruments: dict[str, InstrumentInfo]):
@@ -287,23 +291,60 @@ def _surveys(program, period, bucket, instruments: dict[str, InstrumentInfo]):
         meet_n=Count("id", filter=scored & post & meets),
     ):
         counts[(row["b"], row["instrument_code"])] = row
-    post_score = Administration.objects.filter(
-        enrollment=OuterRef("enrollment"),
-        instrument_code=OuterRef("instrument_code"),
-        timepoint=Administration.Timepoint.POST,
-        is_complete=True,
-        score__isnull=False,
-    ).values("score")[:1]
+    # One row per enrollment and instrument with both a scored pre and a scored post
+    # (at most one administration per timepoint, so Max is that administration's score).
     matched = (
-        _grouped(base.filter(scored & pre), bucket, "enrollment__", "instrument_code", "score")
-        .annotate(post_score=Subquery(post_score))
-        .filter(post_score__isnull=False)
+        _grouped(base.filter(scored), bucket, "enrollment__", "enrollment_id", "instrument_code")
+        .annotate(pre_score=Max("score", filter=pre), post_score=Max("score", filter=post))
+        .filter(pre_score__isnull=False, post_score__isnull=False)
         .order_by("enrollment_id")  # a fixed order: identical results every time
     )
     pairs: dict = defaultdict(list)
     for row in matched:
-        pairs[(row["b"], row["instrument_code"])].append((row["score"], row["post_score"]))
+        pairs[(row["b"], row["instrument_code"])].append(
+            (row["enrollment_id"], row["pre_score"], row["post_score"])
+        )
     return counts, pairs
+
+
+@dataclass
+class Tallies:
+    """What the database counted, per bucket key: participation (``p`` participants,
+    ``e`` enrollments, ``c`` completed, ``o`` offered, ``a`` attended), survey counts
+    per (key, instrument), and matched ``(enrollment id, pre, post)`` per (key,
+    instrument) in enrollment order."""
+
+    part: dict
+    counts: dict
+    pairs: dict
+
+
+def _tally(program: Program, period: Period, bucket: Bucket, instruments) -> Tallies:
+    part = _participation(program, period, bucket)
+    counts, pairs = _surveys(program, period, bucket, instruments)
+    return Tallies(part, counts, pairs)
+
+
+def _combined(tallies: Tallies, *, participants: int) -> Tallies:
+    """The tallies of every bucket added up into one (key None).
+
+    Right when the buckets split the enrollments in scope without overlap, as program
+    years do; distinct participants do not add up and are counted apart.
+    """
+    part = {"p": participants, "e": 0, "c": 0, "o": 0, "a": 0}
+    for row in tallies.part.values():
+        for k in "ecoa":
+            part[k] += row[k]
+    counts: dict = defaultdict(lambda: defaultdict(int))
+    for (_, code), row in tallies.counts.items():
+        for k in ("pre_n", "post_n", "incomplete_n", "meet_n"):
+            counts[(None, code)][k] += row[k]
+    pairs: dict = defaultdict(list)
+    for (_, code), rows in tallies.pairs.items():
+        pairs[(None, code)].extend(rows)
+    for rows in pairs.values():
+        rows.sort()  # enrollment order, as one query over the whole scope returns them
+    return Tallies({None: part}, dict(counts), dict(pairs))
 
 
 def _figures(
@@ -317,8 +358,20 @@ def _figures(
     keys: list | None = None,
 ) -> dict:
     """One spec object (without program/year/period keys) per bucket key."""
-    part = _participation(program, period, bucket)
-    counts, pairs = _surveys(program, period, bucket, instruments)
+    tallies = _tally(program, period, bucket, instruments)
+    return _assemble(tallies, instruments, min_cell=min_cell, external=external, keys=keys)
+
+
+def _assemble(
+    tallies: Tallies,
+    instruments: dict[str, InstrumentInfo],
+    *,
+    min_cell: int,
+    external: bool,
+    keys: list | None = None,
+) -> dict:
+    """Spec objects from counted tallies: means, rates, statistics and suppression."""
+    part, counts, pairs = tallies.part, tallies.counts, tallies.pairs
     result = {}
     for key in keys if keys is not None else sorted(part, key=_sort_key):
         row = part.get(key) or dict.fromkeys(("p", "e", "c", "o", "a"), 0)
@@ -340,7 +393,7 @@ def _figures(
             code: _instrument_figures(
                 info,
                 counts.get((key, code), {}),
-                pairs.get((key, code), []),
+                [(pre, post) for _, pre, post in pairs.get((key, code), [])],
                 min_cell=min_cell,
                 external=external,
                 suppressed=suppressed,
@@ -446,17 +499,19 @@ def report_all_years(
     whole = all_years_period(program, years)
     instruments = program_instruments(program, whole)
     cell = _options(min_cell)
-    by_year = _figures(
-        program,
-        whole,
-        year_bucket(program, years),
+    # Program years split the whole period, so the total adds up the years' tallies
+    # (only distinct participants need counting again).
+    tallies = _tally(program, whole, year_bucket(program, years), instruments)
+    by_year = _assemble(tallies, instruments, min_cell=cell, external=external, keys=years)
+    participants = Enrollment.objects.filter(_scope(program, whole)).aggregate(
+        p=Count("participant", distinct=True)
+    )["p"]
+    total = _assemble(
+        _combined(tallies, participants=participants),
         instruments,
         min_cell=cell,
         external=external,
-        keys=years,
-    )
-    total = _figures(
-        program, whole, None, instruments, min_cell=cell, external=external, keys=[None]
+        keys=[None],
     )[None]
     return {
         "program": program.code,
@@ -517,7 +572,7 @@ def module_breakdown(
         .values_list("cohort__sessions__module", "n")
     )
     attended = dict(
-        Attendance.objects.filter(_scope(program, period, "enrollment__"), **_attended_filter())
+        _attended(Attendance.objects.filter(_scope(program, period, "enrollment__")))
         .order_by()
         .values_list("session__module")
         .annotate(n=Count("id"))
@@ -566,7 +621,7 @@ def confidence_intervals(
         matched = pairs.get((None, code), [])
         shown = len(matched) >= cell
         out[code] = {
-            "pre_ci": stats.mean_ci([a for a, _ in matched], level) if shown else None,
-            "post_ci": stats.mean_ci([b for _, b in matched], level) if shown else None,
+            "pre_ci": stats.mean_ci([pre for _, pre, _ in matched], level) if shown else None,
+            "post_ci": stats.mean_ci([post for _, _, post in matched], level) if shown else None,
         }
     return out

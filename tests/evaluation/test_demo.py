@@ -203,3 +203,13 @@ def test_stored_scores_are_the_scoring_function_of_the_stored_answers(demo):
         )
         assert administration.score == expected.value
         assert administration.is_complete == expected.is_complete
+
+
+def test_the_all_years_total_equals_one_report_over_the_whole_period(demo):
+    """The total is added up from the years' tallies; it must be exactly what one report
+    over every year's cohorts computes, statistics included."""
+    report = figures.report_all_years(demo, today=TODAY)
+    years = [y["year"] for y in report["years"]]
+    whole = figures.report(demo, figures.all_years_period(demo, years))
+    assert report["total"] == {**whole, "year": None}
+    assert report["total"]["instruments"]["GSE"]["matched_n"] > 100
