@@ -16,6 +16,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db.models import (
@@ -63,6 +65,8 @@ MATCHED_KEYS = (
 )
 POST_KEYS = ("post_meeting_target_n", "post_meeting_target_pct")
 COUNT_KEYS = ("participants", "enrollments")
+#: Bucket keys of several programs' years: program index * YEAR_KEYS + year.
+YEAR_KEYS = 1000
 INSTRUMENT_COUNT_KEYS = ("pre_n", "post_n", "matched_n", "incomplete_n")
 
 
@@ -132,6 +136,7 @@ def all_years_period(program: Program, years: list[int]) -> Period:
 # --- scope and buckets ----------------------------------------------------------------
 
 Bucket = Callable[[str], object] | None  # prefix ("" or "enrollment__") -> expression
+Scope = Callable[[str], Q]  # prefix -> the enrollments counted, seen from that far away
 
 
 def _scope(program: Program, period: Period, prefix: str = "") -> Q:
@@ -145,6 +150,10 @@ def _scope(program: Program, period: Period, prefix: str = "") -> Q:
             f"{p}cohort__start_date__lte": period.end,
         }
     )
+
+
+def _period_scope(program: Program, period: Period) -> Scope:
+    return lambda prefix: _scope(program, period, prefix)
 
 
 def year_bucket(program: Program, years: list[int]) -> Bucket:
@@ -226,10 +235,10 @@ def program_instruments(program: Program, period: Period) -> dict[str, Instrumen
 # --- the engine -----------------------------------------------------------------------
 
 
-def _participation(program, period, bucket):
+def _participation(scope: Scope, bucket: Bucket):
     """Per bucket: participants, enrollments, completed, offered and attended (3 queries)."""
     out: dict = defaultdict(lambda: dict.fromkeys(("p", "e", "c", "o", "a"), 0))
-    enrollments = _grouped(Enrollment.objects.filter(_scope(program, period)), bucket, "")
+    enrollments = _grouped(Enrollment.objects.filter(scope("")), bucket, "")
     for row in enrollments.annotate(
         p=Count("participant", distinct=True),
         e=Count("id"),
@@ -239,13 +248,13 @@ def _participation(program, period, bucket):
     # Offered: the cohort's held sessions on or after the enrollment date (one join row
     # per enrollment and session; an enrollment without a date gets every held session).
     offered = Enrollment.objects.filter(
-        _scope(program, period),
+        scope(""),
         cohort__sessions__status=Session.Status.HELD,
         cohort__sessions__date__gte=Coalesce(F("enrolled_on"), F("cohort__start_date")),
     )
     for row in _grouped(offered, bucket, "").annotate(o=Count("cohort__sessions")):
         out[row["b"]]["o"] = row["o"]
-    attended = _attended(Attendance.objects.filter(_scope(program, period, "enrollment__")))
+    attended = _attended(Attendance.objects.filter(scope("enrollment__")))
     for row in _grouped(attended, bucket, "enrollment__").annotate(a=Count("id")):
         out[row["b"]]["a"] = row["a"]
     return out
@@ -270,16 +279,22 @@ def _attended(attendance):
     )
 
 
-def _surveys(program, period, bucket, instruments: dict[str, InstrumentInfo]):
-    """Per bucket and instrument: counts (1 query) and matched pairs (1 query)."""
-    consented = Q(enrollment__participant__evaluation_consent=Participant.Consent.YES)
-    base = Administration.objects.filter(
-        _scope(program, period, "enrollment__"), consented, instrument_code__in=list(instruments)
-    )
+def _meets(instruments: dict[str, InstrumentInfo], where: Q | None = None) -> Q:
+    """Administrations at or above their instrument's target score (``where`` narrows
+    it to one program's, when several programs are counted together)."""
     meets = Q(pk__in=[])  # matches nothing when no instrument has a target
     for info in instruments.values():
         if info.target_score is not None:
             meets |= Q(instrument_code=info.code, score__gte=info.target_score)
+    return meets if where is None else where & meets
+
+
+def _surveys(scope: Scope, bucket: Bucket, codes: list[str], meets: Q):
+    """Per bucket and instrument: counts (1 query) and matched pairs (1 query)."""
+    consented = Q(enrollment__participant__evaluation_consent=Participant.Consent.YES)
+    base = Administration.objects.filter(
+        scope("enrollment__"), consented, instrument_code__in=codes
+    )
     scored = Q(is_complete=True, score__isnull=False)
     pre = Q(timepoint=Administration.Timepoint.PRE)
     post = Q(timepoint=Administration.Timepoint.POST)
@@ -319,10 +334,19 @@ class Tallies:
     pairs: dict
 
 
-def _tally(program: Program, period: Period, bucket: Bucket, instruments) -> Tallies:
-    part = _participation(program, period, bucket)
-    counts, pairs = _surveys(program, period, bucket, instruments)
+def _tally(scope: Scope, bucket: Bucket, codes: list[str], meets: Q) -> Tallies:
+    part = _participation(scope, bucket)
+    counts, pairs = _surveys(scope, bucket, codes, meets)
     return Tallies(part, counts, pairs)
+
+
+def _subset(tallies: Tallies, keys: dict) -> Tallies:
+    """The tallies of the bucket keys in ``keys``, renamed to ``keys[key]``."""
+    return Tallies(
+        {keys[k]: row for k, row in tallies.part.items() if k in keys},
+        {(keys[k], code): row for (k, code), row in tallies.counts.items() if k in keys},
+        {(keys[k], code): rows for (k, code), rows in tallies.pairs.items() if k in keys},
+    )
 
 
 def _combined(tallies: Tallies, *, participants: int) -> Tallies:
@@ -358,7 +382,7 @@ def _figures(
     keys: list | None = None,
 ) -> dict:
     """One spec object (without program/year/period keys) per bucket key."""
-    tallies = _tally(program, period, bucket, instruments)
+    tallies = _tally(_period_scope(program, period), bucket, list(instruments), _meets(instruments))
     return _assemble(tallies, instruments, min_cell=min_cell, external=external, keys=keys)
 
 
@@ -495,31 +519,88 @@ def report_all_years(
     external: bool = False,
 ) -> dict:
     """``{"program", "years": [Year 1, ...], "total": {..., "year": null}}``."""
-    years = program_years(program, today=today)
-    whole = all_years_period(program, years)
-    instruments = program_instruments(program, whole)
+    reports = report_all_years_many([program], today=today, min_cell=min_cell, external=external)
+    return reports[program.pk]
+
+
+def report_all_years_many(
+    programs: list[Program],
+    *,
+    today: date | None = None,
+    min_cell: int | None = None,
+    external: bool = False,
+) -> dict[int, dict]:
+    """``report_all_years`` of each program, by program id, counted together.
+
+    The database counts every program's years in the same handful of aggregations (the
+    bucket is the pair program and year), so a whole organisation or data set costs
+    about what its largest program does. Program years split each program's whole
+    period, so a program's total adds up its years' tallies; only distinct participants
+    are counted apart.
+    """
+    if not programs:
+        return {}
     cell = _options(min_cell)
-    # Program years split the whole period, so the total adds up the years' tallies
-    # (only distinct participants need counting again).
-    tallies = _tally(program, whole, year_bucket(program, years), instruments)
-    by_year = _assemble(tallies, instruments, min_cell=cell, external=external, keys=years)
-    participants = Enrollment.objects.filter(_scope(program, whole)).aggregate(
-        p=Count("participant", distinct=True)
-    )["p"]
-    total = _assemble(
-        _combined(tallies, participants=participants),
-        instruments,
-        min_cell=cell,
-        external=external,
-        keys=[None],
-    )[None]
-    return {
-        "program": program.code,
-        "years": [
-            _with_header(_header(program, year_period(program, y), y), by_year[y]) for y in years
-        ],
-        "total": _with_header(_header(program, whole, None), total),
-    }
+    plans = []
+    for program in programs:
+        years = program_years(program, today=today)
+        whole = all_years_period(program, years)
+        plans.append((program, years, whole, program_instruments(program, whole)))
+
+    def scope(prefix: str) -> Q:
+        return reduce(or_, (_scope(program, whole, prefix) for program, _, whole, _ in plans))
+
+    def bucket(prefix: str):
+        whens = [
+            When(
+                **{
+                    f"{prefix}cohort__program": program.pk,
+                    f"{prefix}cohort__start_date__gte": period.start,
+                    f"{prefix}cohort__start_date__lte": period.end,
+                },
+                then=Value(index * YEAR_KEYS + year),
+            )
+            for index, (program, years, _, _) in enumerate(plans)
+            for year, period in ((y, year_period(program, y)) for y in years)
+        ]
+        return Case(*whens, default=Value(None), output_field=IntegerField())
+
+    codes = sorted({code for *_, instruments in plans for code in instruments})
+    meets = reduce(
+        or_,
+        (
+            _meets(instruments, Q(enrollment__cohort__program=program.pk))
+            for program, _, _, instruments in plans
+        ),
+    )
+    tallies = _tally(scope, bucket, codes, meets)
+    participants = dict(
+        Enrollment.objects.filter(scope(""))
+        .order_by()
+        .values_list("cohort__program")
+        .annotate(p=Count("participant", distinct=True))
+        .values_list("cohort__program", "p")
+    )
+    reports = {}
+    for index, (program, years, whole, instruments) in enumerate(plans):
+        mine = _subset(tallies, {index * YEAR_KEYS + year: year for year in years})
+        by_year = _assemble(mine, instruments, min_cell=cell, external=external, keys=years)
+        total = _assemble(
+            _combined(mine, participants=participants.get(program.pk, 0)),
+            instruments,
+            min_cell=cell,
+            external=external,
+            keys=[None],
+        )[None]
+        reports[program.pk] = {
+            "program": program.code,
+            "years": [
+                _with_header(_header(program, year_period(program, y), y), by_year[y])
+                for y in years
+            ],
+            "total": _with_header(_header(program, whole, None), total),
+        }
+    return reports
 
 
 def breakdown(
@@ -615,7 +696,7 @@ def confidence_intervals(
     charts (2 queries). Suppressed (None) below ``min_cell`` matched pairs."""
     cell = _options(min_cell)
     instruments = program_instruments(program, period)
-    _, pairs = _surveys(program, period, None, instruments)
+    _, pairs = _surveys(_period_scope(program, period), None, list(instruments), Q(pk__in=[]))
     out = {}
     for code in instruments:
         matched = pairs.get((None, code), [])

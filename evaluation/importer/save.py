@@ -29,6 +29,8 @@ from .spec import FILES
 from .values import RowCheck
 
 BATCH = 5000
+#: Attendance rows, by far the most numerous, are written in larger batches.
+ATTENDANCE_BATCH = 50_000
 PROGRESS_EVERY = 100_000
 
 
@@ -96,6 +98,45 @@ class Saver:
                 update_conflicts=True,
                 unique_fields=unique,
                 update_fields=update,
+            )
+
+    def _upsert_rows(
+        self, model, fields: list[str], rows: list[tuple], unique: list[str], update: list[str]
+    ) -> None:
+        """Insert or update ``rows`` (values of ``fields``) without building model objects.
+
+        On PostgreSQL the rows are streamed with COPY into a temporary table (dropped at
+        the end of the import's transaction) and written with one ``INSERT … ON
+        CONFLICT``; elsewhere they go through ``bulk_create``.
+        """
+        if not (self.write and rows):
+            return
+        if connection.vendor != "postgresql":
+            objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+            self._upsert(model, objs, unique, update)
+            return
+        meta = model._meta
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        staging = quote(f"import_{meta.db_table}")
+        columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
+        conflict = ", ".join(quote(meta.get_field(f).column) for f in unique)
+        changes = ", ".join(
+            f"{quote(meta.get_field(f).column)} = EXCLUDED.{quote(meta.get_field(f).column)}"
+            for f in update
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {staging}")
+            with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {changes}"
             )
 
     @staticmethod
@@ -430,8 +471,8 @@ class Saver:
             .values_list("enrollment_id", flat=True)
             .distinct()
         )
-        actor = self.actor
-        for batch in _batches(self._values(f, parse.parse_attendance), BATCH):
+        actor_id = self.actor.pk if self.actor else None
+        for batch in _batches(self._values(f, parse.parse_attendance), ATTENDANCE_BATCH):
             resolved = []
             lookup = []
             for participant, cohort_code, number, status in batch:
@@ -442,14 +483,18 @@ class Saver:
                 if enrollment in with_attendance and session is not None:
                     lookup.append((session, enrollment))
             existing = self._existing_attendance(lookup)
-            objs = [
-                Attendance(
-                    session_id=session, enrollment_id=enrollment, status=status, recorded_by=actor
-                )
+            rows = [
+                (session, enrollment, status, actor_id, self.now)
                 for session, enrollment, status in resolved
                 if self._classify(counts, existing.get((session, enrollment)), status)
             ]
-            self._upsert(Attendance, objs, ["session", "enrollment"], ["status", "updated_at"])
+            self._upsert_rows(
+                Attendance,
+                ["session_id", "enrollment_id", "status", "recorded_by_id", "updated_at"],
+                rows,
+                unique=["session", "enrollment"],
+                update=["status", "updated_at"],
+            )
 
     def responses(self, f: CsvFile, counts: FileCounts) -> None:
         counts.unit = "surveys"
