@@ -20,6 +20,8 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -67,6 +69,8 @@ POST_KEYS = ("post_meeting_target_n", "post_meeting_target_pct")
 COUNT_KEYS = ("participants", "enrollments")
 #: Bucket keys of several programs' years: program index * YEAR_KEYS + year.
 YEAR_KEYS = 1000
+#: What ``_surveys`` counts per bucket and instrument.
+SURVEY_COUNTS = ("pre_n", "post_n", "incomplete_n", "meet_n")
 INSTRUMENT_COUNT_KEYS = ("pre_n", "post_n", "matched_n", "incomplete_n")
 
 
@@ -279,6 +283,12 @@ def _attended(attendance):
     )
 
 
+def _distinct_participants(scope: Scope, bucket: Bucket) -> dict:
+    """Distinct participants per bucket (1 query)."""
+    rows = _grouped(Enrollment.objects.filter(scope("")), bucket, "")
+    return {row["b"]: row["p"] for row in rows.annotate(p=Count("participant", distinct=True))}
+
+
 def _meets(instruments: dict[str, InstrumentInfo], where: Q | None = None) -> Q:
     """Administrations at or above their instrument's target score (``where`` narrows
     it to one program's, when several programs are counted together)."""
@@ -313,13 +323,28 @@ def _surveys(scope: Scope, bucket: Bucket, codes: list[str], meets: Q):
         .annotate(pre_score=Max("score", filter=pre), post_score=Max("score", filter=post))
         .filter(pre_score__isnull=False, post_score__isnull=False)
         .order_by("enrollment_id")  # a fixed order: identical results every time
+        .values_list("b", "instrument_code", "enrollment_id", "pre_score", "post_score")
     )
     pairs: dict = defaultdict(list)
-    for row in matched:
-        pairs[(row["b"], row["instrument_code"])].append(
-            (row["enrollment_id"], row["pre_score"], row["post_score"])
-        )
+    for key, code, enrollment_id, pre_score, post_score in _raw_rows(matched):
+        pairs[(key, code)].append((enrollment_id, float(pre_score), float(post_score)))
     return counts, pairs
+
+
+def _raw_rows(queryset) -> list[tuple]:
+    """The rows of a ``values_list`` queryset straight from the database cursor.
+
+    For the one query that returns a row per matched pair (hundreds of thousands at
+    national scale): Django's per-value converters would cost more than the query; the
+    values here are plain numbers and codes that need none.
+    """
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. no instrument codes: nothing can match
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @dataclass
@@ -340,35 +365,36 @@ def _tally(scope: Scope, bucket: Bucket, codes: list[str], meets: Q) -> Tallies:
     return Tallies(part, counts, pairs)
 
 
-def _subset(tallies: Tallies, keys: dict) -> Tallies:
-    """The tallies of the bucket keys in ``keys``, renamed to ``keys[key]``."""
-    return Tallies(
-        {keys[k]: row for k, row in tallies.part.items() if k in keys},
-        {(keys[k], code): row for (k, code), row in tallies.counts.items() if k in keys},
-        {(keys[k], code): rows for (k, code), rows in tallies.pairs.items() if k in keys},
-    )
+def _regrouped(tallies: Tallies, key_of: Callable, participants: dict) -> Tallies:
+    """The tallies added up into coarser buckets: bucket ``k`` goes into ``key_of(k)``
+    (buckets mapped to ``False`` are dropped).
 
-
-def _combined(tallies: Tallies, *, participants: int) -> Tallies:
-    """The tallies of every bucket added up into one (key None).
-
-    Right when the buckets split the enrollments in scope without overlap, as program
-    years do; distinct participants do not add up and are counted apart.
+    Right when the new buckets are unions of the old ones, as cohorts make up program
+    years and years a whole program; distinct participants do not add up and come
+    from ``participants`` (new key -> count).
     """
-    part = {"p": participants, "e": 0, "c": 0, "o": 0, "a": 0}
-    for row in tallies.part.values():
+    part: dict = {}
+    for key, row in tallies.part.items():
+        new = key_of(key)
+        if new is False:
+            continue
+        into = part.setdefault(new, {"p": participants.get(new, 0), "e": 0, "c": 0, "o": 0, "a": 0})
         for k in "ecoa":
-            part[k] += row[k]
-    counts: dict = defaultdict(lambda: defaultdict(int))
-    for (_, code), row in tallies.counts.items():
-        for k in ("pre_n", "post_n", "incomplete_n", "meet_n"):
-            counts[(None, code)][k] += row[k]
+            into[k] += row[k]
+    counts: dict = defaultdict(
+        lambda: dict.fromkeys(("pre_n", "post_n", "incomplete_n", "meet_n"), 0)
+    )
+    for (key, code), row in tallies.counts.items():
+        if (new := key_of(key)) is not False:
+            for k in ("pre_n", "post_n", "incomplete_n", "meet_n"):
+                counts[(new, code)][k] += row[k]
     pairs: dict = defaultdict(list)
-    for (_, code), rows in tallies.pairs.items():
-        pairs[(None, code)].extend(rows)
+    for (key, code), rows in tallies.pairs.items():
+        if (new := key_of(key)) is not False:
+            pairs[(new, code)].extend(rows)
     for rows in pairs.values():
-        rows.sort()  # enrollment order, as one query over the whole scope returns them
-    return Tallies({None: part}, dict(counts), dict(pairs))
+        rows.sort()  # enrollment order, as one query over the new bucket returns them
+    return Tallies(part, dict(counts), dict(pairs))
 
 
 def _figures(
@@ -573,8 +599,22 @@ def report_all_years_many(
             for program, _, _, instruments in plans
         ),
     )
-    tallies = _tally(scope, bucket, codes, meets)
-    participants = dict(
+    # Counted per cohort (a cheap integer group), then added up into program years here:
+    # a cohort belongs to one year of one program.
+    by_cohort = _tally(scope, field_bucket("cohort_id"), codes, meets)
+    year_of = {}
+    for index, (program, years, _, _) in enumerate(plans):
+        bounds = [(y, year_period(program, y)) for y in years]
+        for cohort_id, start in program.cohorts.values_list("id", "start_date"):
+            for year, period in bounds:
+                if period.start <= start <= period.end:
+                    year_of[cohort_id] = index * YEAR_KEYS + year
+    by_year_key = _regrouped(
+        by_cohort,
+        lambda cohort_id: year_of.get(cohort_id, False),
+        _distinct_participants(scope, bucket),
+    )
+    totals = dict(
         Enrollment.objects.filter(scope(""))
         .order_by()
         .values_list("cohort__program")
@@ -583,10 +623,14 @@ def report_all_years_many(
     )
     reports = {}
     for index, (program, years, whole, instruments) in enumerate(plans):
-        mine = _subset(tallies, {index * YEAR_KEYS + year: year for year in years})
+        mine = _regrouped(
+            by_year_key,
+            lambda key, i=index: key % YEAR_KEYS if key // YEAR_KEYS == i else False,
+            {y: by_year_key.part.get(index * YEAR_KEYS + y, {}).get("p", 0) for y in years},
+        )
         by_year = _assemble(mine, instruments, min_cell=cell, external=external, keys=years)
         total = _assemble(
-            _combined(mine, participants=participants.get(program.pk, 0)),
+            _regrouped(mine, lambda key: None, {None: totals.get(program.pk, 0)}),
             instruments,
             min_cell=cell,
             external=external,
