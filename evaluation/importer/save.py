@@ -100,19 +100,6 @@ class Saver:
                 update_fields=update,
             )
 
-    def _upsert_copied(self, model, objs: list, unique: list[str], update: list[str]) -> None:
-        """``_upsert`` for the large files: the objects' values (defaults, automatic dates
-        and encryption applied as ``save`` would) go through ``_upsert_rows``."""
-        if connection.vendor != "postgresql":
-            self._upsert(model, objs, unique, update)
-            return
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        rows = [
-            tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-            for obj in objs
-        ]
-        self._upsert_rows(model, [f.attname for f in fields], rows, unique, update)
-
     def _upsert_rows(
         self, model, fields: list[str], rows: list[tuple], unique: list[str], update: list[str]
     ) -> None:
@@ -380,7 +367,7 @@ class Saver:
             update = ["date", "status", "updated_at"] + [
                 {"module_order": "module"}.get(c, c) for c in optional
             ]
-            self._upsert_copied(Session, objs, ["cohort", "number"], update)
+            self._upsert(Session, objs, ["cohort", "number"], update)
 
     def participants(self, f: CsvFile, counts: FileCounts) -> None:
         with_name, with_year = f.has("preferred_name"), f.has("birth_year")
@@ -415,7 +402,7 @@ class Saver:
             update = ["evaluation_consent", "updated_at"]
             update += ["preferred_name"] if with_name else []
             update += ["birth_year"] if with_year else []
-            self._upsert_copied(Participant, objs, ["organisation", "code"], update)
+            self._upsert(Participant, objs, ["organisation", "code"], update)
 
     def enrollments(self, f: CsvFile, counts: FileCounts) -> None:
         participants = self._participant_ids()
@@ -447,7 +434,7 @@ class Saver:
                         )
                     )
             update = ["enrolled_on", "status", "updated_at"] + (["exit_date"] if with_exit else [])
-            self._upsert_copied(Enrollment, objs, ["participant", "cohort"], update)
+            self._upsert(Enrollment, objs, ["participant", "cohort"], update)
 
     def _existing_attendance(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
         """Status of the attendance rows among ``pairs`` (session id, enrollment id)."""
