@@ -37,7 +37,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from participants.models import Enrollment, Participant
-from programs.models import Program
+from programs.models import Cohort, Program
 from sessions.models import Attendance, Session
 
 from . import stats
@@ -158,27 +158,6 @@ def _scope(program: Program, period: Period, prefix: str = "") -> Q:
 
 def _period_scope(program: Program, period: Period) -> Scope:
     return lambda prefix: _scope(program, period, prefix)
-
-
-def year_bucket(program: Program, years: list[int]) -> Bucket:
-    """The program year of the enrollment's cohort, as a CASE over the years' bounds."""
-
-    def expression(prefix: str):
-        whens = []
-        for year in years:
-            period = year_period(program, year)
-            whens.append(
-                When(
-                    **{
-                        f"{prefix}cohort__start_date__gte": period.start,
-                        f"{prefix}cohort__start_date__lte": period.end,
-                    },
-                    then=Value(year),
-                )
-            )
-        return Case(*whens, default=Value(None), output_field=IntegerField())
-
-    return expression
 
 
 def field_bucket(path: str) -> Bucket:
@@ -558,11 +537,11 @@ def report_all_years_many(
 ) -> dict[int, dict]:
     """``report_all_years`` of each program, by program id, counted together.
 
-    The database counts every program's years in the same handful of aggregations (the
-    bucket is the pair program and year), so a whole organisation or data set costs
-    about what its largest program does. Program years split each program's whole
-    period, so a program's total adds up its years' tallies; only distinct participants
-    are counted apart.
+    The database counts every program in the same handful of aggregations, grouped by
+    cohort; the cohorts' tallies are then added up into program years (a cohort belongs
+    to one year of one program), and a program's years into its total. So a whole
+    organisation or data set costs about what its largest program does. Distinct
+    participants do not add up and are counted per year and per program.
     """
     if not programs:
         return {}
@@ -602,13 +581,18 @@ def report_all_years_many(
     # Counted per cohort (a cheap integer group), then added up into program years here:
     # a cohort belongs to one year of one program.
     by_cohort = _tally(scope, field_bucket("cohort_id"), codes, meets)
+    bounds = {
+        program.pk: (index, [(y, year_period(program, y)) for y in years])
+        for index, (program, years, _, _) in enumerate(plans)
+    }
     year_of = {}
-    for index, (program, years, _, _) in enumerate(plans):
-        bounds = [(y, year_period(program, y)) for y in years]
-        for cohort_id, start in program.cohorts.values_list("id", "start_date"):
-            for year, period in bounds:
-                if period.start <= start <= period.end:
-                    year_of[cohort_id] = index * YEAR_KEYS + year
+    for cohort_id, program_id, start in Cohort.objects.filter(program__in=list(bounds)).values_list(
+        "id", "program_id", "start_date"
+    ):
+        index, years = bounds[program_id]
+        for year, period in years:
+            if period.start <= start <= period.end:
+                year_of[cohort_id] = index * YEAR_KEYS + year
     by_year_key = _regrouped(
         by_cohort,
         lambda cohort_id: year_of.get(cohort_id, False),

@@ -188,3 +188,25 @@ def test_breakdown_by_demographic_group_suppresses_small_groups(world):
 
 def test_results_are_identical_every_time(world):
     assert year(world, 1) == year(world, 1)
+
+
+def test_programs_counted_together_get_the_figures_of_their_own_reports(world):
+    """``report_all_years_many`` counts several programs in the same queries and adds
+    cohorts up into years; each year must be exactly what a report of that one program
+    year computes on its own, and each total what a report of the whole period does.
+    (A year's table lists every instrument of the whole period, so it may hold more
+    instruments, with nothing counted, than that year's own report.)"""
+    today = date(2022, 1, 10)
+    programs = [world.program, world.other]
+    together = figures.report_all_years_many(programs, today=today)
+    for program in programs:
+        years = figures.program_years(program, today=today)
+        for got, year in zip(together[program.pk]["years"], years, strict=True):
+            alone = figures.report(program, figures.year_period(program, year))
+            assert {**got, "instruments": None} == {**alone, "instruments": None}
+            for code, obj in alone["instruments"].items():
+                assert got["instruments"][code] == obj
+        whole = figures.report(program, figures.all_years_period(program, years))
+        assert together[program.pk]["total"] == {**whole, "year": None}
+    assert together[world.program.pk]["total"]["enrollments"] == 8
+    assert figures.report_all_years_many([]) == {}
