@@ -360,12 +360,10 @@ def _regrouped(tallies: Tallies, key_of: Callable, participants: dict) -> Tallie
         into = part.setdefault(new, {"p": participants.get(new, 0), "e": 0, "c": 0, "o": 0, "a": 0})
         for k in "ecoa":
             into[k] += row[k]
-    counts: dict = defaultdict(
-        lambda: dict.fromkeys(("pre_n", "post_n", "incomplete_n", "meet_n"), 0)
-    )
+    counts: dict = defaultdict(lambda: dict.fromkeys(SURVEY_COUNTS, 0))
     for (key, code), row in tallies.counts.items():
         if (new := key_of(key)) is not False:
-            for k in ("pre_n", "post_n", "incomplete_n", "meet_n"):
+            for k in SURVEY_COUNTS:
                 counts[(new, code)][k] += row[k]
     pairs: dict = defaultdict(list)
     for (key, code), rows in tallies.pairs.items():
