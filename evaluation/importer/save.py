@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from evaluation.models import Administration, Answer, Instrument, InstrumentItem, ProgramInstrument
-from participants.models import Enrollment, Participant
+from participants.models import Consent, Enrollment, Participant
 from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
 
@@ -32,6 +32,8 @@ BATCH = 5000
 #: Attendance rows, by far the most numerous, are written in larger batches.
 ATTENDANCE_BATCH = 50_000
 PROGRESS_EVERY = 100_000
+#: ``Consent.text_version`` of the consent records an import makes.
+IMPORTED_CONSENT_VERSION = "import"
 
 
 def _batches(iterable: Iterable, size: int) -> Iterator[list]:
@@ -59,6 +61,7 @@ class Saver:
         self.actor = actor if getattr(actor, "is_authenticated", False) else None
         self.progress = progress
         self.now = timezone.now()
+        self.today = timezone.localdate()
 
     def run(self) -> None:
         steps = [
@@ -379,8 +382,11 @@ class Saver:
                 ).only("id", "code", "evaluation_consent", "preferred_name", "birth_year")
             }
             objs = []
+            consent_changed = {}
             for code, consent, name, year in batch:
                 old_p = existing.get(code)
+                if old_p is None or old_p.evaluation_consent != consent:
+                    consent_changed[code] = consent
                 old = new = None
                 if old_p is not None:
                     old = (old_p.evaluation_consent, old_p.preferred_name, old_p.birth_year)
@@ -403,6 +409,29 @@ class Saver:
             update += ["preferred_name"] if with_name else []
             update += ["birth_year"] if with_year else []
             self._upsert(Participant, objs, ["organisation", "code"], update)
+            self._record_consents(consent_changed)
+
+    def _record_consents(self, consents: dict[str, str]) -> None:
+        """An evaluation Consent record for each participant whose consent the import set
+        or changed (code -> "yes"/"no"), dated today: the participant's consent history
+        says where the value came from, and later consent changes start from it."""
+        if not (self.write and consents):
+            return
+        ids = Participant.objects.filter(organisation=self.org, code__in=list(consents))
+        Consent.objects.bulk_create(
+            [
+                Consent(
+                    participant_id=pk,
+                    kind=Consent.Kind.EVALUATION,
+                    given=consents[code] == Participant.Consent.YES,
+                    date=self.today,
+                    text_version=IMPORTED_CONSENT_VERSION,
+                    recorded_by=self.actor,
+                )
+                for pk, code in ids.values_list("id", "code")
+            ],
+            batch_size=BATCH,
+        )
 
     def enrollments(self, f: CsvFile, counts: FileCounts) -> None:
         participants = self._participant_ids()

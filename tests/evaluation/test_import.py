@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 from evaluation.importer import bundle as bundle_module
 from evaluation.importer import import_bundle
 from evaluation.models import Administration, Answer, Instrument, InstrumentItem, ProgramInstrument
-from participants.models import Enrollment, Participant
+from participants.models import Consent, Enrollment, Participant
+from participants.services import consent_add
 from peersupport.models import AuditEntry
 from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
@@ -38,6 +39,7 @@ MODELS = [
     Cohort,
     Session,
     Participant,
+    Consent,
     Enrollment,
     Attendance,
     Administration,
@@ -79,6 +81,7 @@ def test_valid_bundle_creates_every_record_with_exact_counts(org, tmp_path):
         "Cohort": 1,
         "Session": 3,
         "Participant": 2,
+        "Consent": 2,
         "Enrollment": 2,
         "Attendance": 3,
         "Administration": 3,
@@ -195,6 +198,37 @@ def test_changed_rows_are_updated_in_place(org, tmp_path):
     pre = Administration.objects.get(enrollment__participant=alice, timepoint="pre")
     assert pre.score == 15.0
     assert report.files["survey_responses.csv"].updated == 1
+
+
+def test_consent_set_by_an_import_is_recorded_and_survives_later_consents(
+    org, tmp_path, coordinator
+):
+    user = coordinator
+    run(org, tmp_path, VALID, actor=user)
+
+    recorded = {
+        c.participant.code: (c.kind, c.given, c.text_version, c.recorded_by_id)
+        for c in Consent.objects.select_related("participant")
+    }
+    assert recorded == {
+        "P-001": ("evaluation", True, "import", user.pk),
+        "P-002": ("evaluation", False, "import", user.pk),
+    }
+    # The same bundle again records nothing new; a changed consent records the change.
+    run(org, tmp_path, VALID)
+    assert Consent.objects.count() == 2
+    participants = VALID["participants.csv"].replace("P-002,no,", "P-002,yes,")
+    run(org, tmp_path, changed(participants_csv=participants))
+    latest = Consent.objects.filter(participant__code="P-002").latest("id")
+    assert (latest.given, Consent.objects.count()) == (True, 3)
+    # A consent to take part added later keeps the imported consent to evaluation use.
+    alice = Participant.objects.get(code="P-001")
+    consent_add(
+        participant=alice, kind="participation", given=True, on=date(2030, 1, 1),
+        text_version="v2", by=user,
+    )  # fmt: skip
+    alice.refresh_from_db()
+    assert alice.evaluation_consent == "yes"
 
 
 def test_dry_run_counts_but_saves_nothing(org, tmp_path):
