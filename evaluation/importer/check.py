@@ -3,8 +3,9 @@
 What the bundle refers to may be in the bundle itself or already in the database, so
 the codes of the organisation's records are loaded first (codes and small tuples, never
 rows with identifying values). Attendance, the one file with millions of rows, is kept
-as two arrays of integers (an enrollment-and-session key and a line number) so that
-duplicates are found with one sort at the end.
+as arrays of integers (an enrollment-and-session key, a status and a line number): the
+duplicates are found with one sort at the end, and the save pass writes from the keys
+and statuses without reading the file again.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sessions.models import Session
 
 from . import rows as parse
 from . import values as v
+from .attendance import KEY_BASE, STATUS_INDEX
 from .csvfile import CsvFile
 from .report import ImportReport
 from .spec import FILES
@@ -103,6 +105,10 @@ class Known:
                 )
             )
         }
+        #: Every attendance row of the bundle, once checked: ``enrollment index *
+        #: KEY_BASE + session number``, and the status (see ``importer.attendance``).
+        self.attendance_keys = np.empty(0, dtype=np.int64)
+        self.attendance_statuses = np.empty(0, dtype=np.uint8)
         #: (participant, cohort, instrument, timepoint) → its answers, from the bundle.
         self.surveys: dict[tuple[str, str, str, str], Survey] = {}
 
@@ -407,11 +413,12 @@ class Checker:
     def attendance(self, f: CsvFile) -> None:
         keys = array("q")
         lines = array("q")
+        statuses = array("B")
         sessions = self.known.sessions
         for rc, values in self._rows(f, parse.parse_attendance, "participant_code"):
             if values is None:
                 continue
-            participant, cohort, number, _status = values
+            participant, cohort, number, status = values
             enrollment = self._enrollment(rc, participant, cohort)
             if (cohort, number) not in sessions:
                 if cohort in self.known.cohorts:
@@ -421,10 +428,13 @@ class Checker:
                 continue
             if enrollment is None:
                 continue
-            keys.append(enrollment * 65536 + number)
+            keys.append(enrollment * KEY_BASE + number)
             lines.append(rc.row.line)
+            statuses.append(STATUS_INDEX[status])
+        self.known.attendance_keys = np.frombuffer(keys, dtype=np.int64)
+        self.known.attendance_statuses = np.frombuffer(statuses, dtype=np.uint8)
         self._report_duplicate_attendance(
-            np.frombuffer(keys, dtype=np.int64), np.frombuffer(lines, dtype=np.int64)
+            self.known.attendance_keys, np.frombuffer(lines, dtype=np.int64)
         )
 
     def _report_duplicate_attendance(self, keys: np.ndarray, lines: np.ndarray) -> None:
@@ -436,7 +446,7 @@ class Checker:
         if not len(repeats):
             return
         first_line: dict[int, int] = {}
-        wanted = {int(ordered[p]) // 65536 for p in repeats.tolist()}
+        wanted = {int(ordered[p]) // KEY_BASE for p in repeats.tolist()}
         codes = {i: key for key, i in self.known.enrollments.items() if i in wanted}
         for position in repeats.tolist():
             key = int(ordered[position])
@@ -445,7 +455,7 @@ class Checker:
                 while start > 0 and ordered[start - 1] == key:
                     start -= 1
                 first_line[key] = int(lines[order[start]])
-            participant, cohort = codes[key // 65536]
+            participant, cohort = codes[key // KEY_BASE]
             self.report.add(
                 "attendance.csv",
                 int(lines[order[position]]),
@@ -453,7 +463,7 @@ class Checker:
                     "participant %(p)s: duplicate attendance at session %(n)s of cohort %(c)s "
                     "(first on line %(l)s)."
                 )
-                % {"p": participant, "n": key % 65536, "c": repr(cohort), "l": first_line[key]},
+                % {"p": participant, "n": key % KEY_BASE, "c": repr(cohort), "l": first_line[key]},
             )
 
     def responses(self, f: CsvFile) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from django.db import connection
+import numpy as np
 from django.db.models import Max
 from django.utils import timezone
 
@@ -22,6 +22,16 @@ from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
 
 from . import rows as parse
+from .attendance import (
+    CHUNK,
+    KEY_BASE,
+    NO_STATUS,
+    enrollment_arrays,
+    session_ids,
+    session_table,
+    stored_statuses,
+)
+from .attendance import write as write_attendance
 from .check import Known, Progress
 from .csvfile import CsvFile
 from .report import FileCounts, ImportReport
@@ -29,8 +39,6 @@ from .spec import FILES
 from .values import RowCheck
 
 BATCH = 5000
-#: Attendance rows, by far the most numerous, are written in larger batches.
-ATTENDANCE_BATCH = 50_000
 PROGRESS_EVERY = 100_000
 #: ``Consent.text_version`` of the consent records an import makes.
 IMPORTED_CONSENT_VERSION = "import"
@@ -101,45 +109,6 @@ class Saver:
                 update_conflicts=True,
                 unique_fields=unique,
                 update_fields=update,
-            )
-
-    def _upsert_rows(
-        self, model, fields: list[str], rows: list[tuple], unique: list[str], update: list[str]
-    ) -> None:
-        """Insert or update ``rows`` (values of ``fields``) without building model objects.
-
-        On PostgreSQL the rows are streamed with COPY into a temporary table (dropped at
-        the end of the import's transaction) and written with one ``INSERT … ON
-        CONFLICT``; elsewhere they go through ``bulk_create``.
-        """
-        if not (self.write and rows):
-            return
-        if connection.vendor != "postgresql":
-            objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
-            self._upsert(model, objs, unique, update)
-            return
-        meta = model._meta
-        quote = connection.ops.quote_name
-        table = quote(meta.db_table)
-        staging = quote(f"import_{meta.db_table}")
-        columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
-        conflict = ", ".join(quote(meta.get_field(f).column) for f in unique)
-        changes = ", ".join(
-            f"{quote(meta.get_field(f).column)} = EXCLUDED.{quote(meta.get_field(f).column)}"
-            for f in update
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "  # noqa: S608
-                f"SELECT {columns} FROM {table} WITH NO DATA"
-            )
-            cursor.execute(f"TRUNCATE {staging}")
-            with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {changes}"
             )
 
     @staticmethod
@@ -409,15 +378,24 @@ class Saver:
             update += ["preferred_name"] if with_name else []
             update += ["birth_year"] if with_year else []
             self._upsert(Participant, objs, ["organisation", "code"], update)
-            self._record_consents(consent_changed)
+            self._record_consents(consent_changed, objs)
 
-    def _record_consents(self, consents: dict[str, str]) -> None:
+    def _record_consents(self, consents: dict[str, str], written: list[Participant]) -> None:
         """An evaluation Consent record for each participant whose consent the import set
         or changed (code -> "yes"/"no"), dated today: the participant's consent history
-        says where the value came from, and later consent changes start from it."""
+        says where the value came from, and later consent changes start from it.
+
+        ``written`` are the participants just upserted; where the database returned their
+        ids (PostgreSQL, SQLite) they are not looked up again."""
         if not (self.write and consents):
             return
-        ids = Participant.objects.filter(organisation=self.org, code__in=list(consents))
+        ids = {p.code: p.pk for p in written if p.pk is not None and p.code in consents}
+        if len(ids) < len(consents):
+            ids = dict(
+                Participant.objects.filter(
+                    organisation=self.org, code__in=list(consents)
+                ).values_list("code", "id")
+            )
         Consent.objects.bulk_create(
             [
                 Consent(
@@ -428,7 +406,7 @@ class Saver:
                     text_version=IMPORTED_CONSENT_VERSION,
                     recorded_by=self.actor,
                 )
-                for pk, code in ids.values_list("id", "code")
+                for code, pk in ids.items()
             ],
             batch_size=BATCH,
         )
@@ -465,65 +443,58 @@ class Saver:
             update = ["enrolled_on", "status", "updated_at"] + (["exit_date"] if with_exit else [])
             self._upsert(Enrollment, objs, ["participant", "cohort"], update)
 
-    def _existing_attendance(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
-        """Status of the attendance rows among ``pairs`` (session id, enrollment id)."""
-        if not pairs:
-            return {}
-        table = connection.ops.quote_name(Attendance._meta.db_table)
-        found = {}
-        with connection.cursor() as cursor:
-            for chunk in _batches(pairs, 2000):
-                values = ", ".join(["(%s, %s)"] * len(chunk))
-                params = [v for pair in chunk for v in pair]
-                cursor.execute(
-                    f"SELECT session_id, enrollment_id, status FROM {table} "  # noqa: S608
-                    f"WHERE (session_id, enrollment_id) IN (VALUES {values})",
-                    params,
-                )
-                for session, enrollment, status in cursor.fetchall():
-                    found[(session, enrollment)] = status
-        return found
-
     def attendance(self, f: CsvFile, counts: FileCounts) -> None:
-        participants = self._participant_ids()
-        cohorts = self._cohort_ids()
-        enrollments = self._enrollment_ids()
-        sessions = {
-            (c, n): pk
-            for c, n, pk in Session.objects.filter(cohort__organisation=self.org).values_list(
-                "cohort_id", "number", "id"
-            )
-        }
-        #: Enrollments that had attendance before this import; others cannot have any.
-        with_attendance = set(
-            Attendance.objects.filter(enrollment__cohort__organisation=self.org)
-            .values_list("enrollment_id", flat=True)
-            .distinct()
+        """From the keys and statuses the check pass kept (it accepted every row, or
+        nothing is saved): ids, stored statuses and counts come from whole arrays, a
+        chunk of rows at a time."""
+        name = f.spec.name
+        keys, statuses = self.known.attendance_keys, self.known.attendance_statuses
+        enrollment_of, cohort_of = enrollment_arrays(
+            self.known.enrollments,
+            self._participant_ids(),
+            self._cohort_ids(),
+            self._enrollment_ids(),
         )
-        actor_id = self.actor.pk if self.actor else None
-        for batch in _batches(self._values(f, parse.parse_attendance), ATTENDANCE_BATCH):
-            resolved = []
-            lookup = []
-            for participant, cohort_code, number, status in batch:
-                cohort = cohorts.get(cohort_code, (None,))[0]
-                enrollment = enrollments.get((participants.get(participant), cohort))
-                session = sessions.get((cohort, number))
-                resolved.append((session, enrollment, status))
-                if enrollment in with_attendance and session is not None:
-                    lookup.append((session, enrollment))
-            existing = self._existing_attendance(lookup)
-            rows = [
-                (session, enrollment, status, actor_id, self.now)
-                for session, enrollment, status in resolved
-                if self._classify(counts, existing.get((session, enrollment)), status)
-            ]
-            self._upsert_rows(
-                Attendance,
-                ["session_id", "enrollment_id", "status", "recorded_by_id", "updated_at"],
-                rows,
-                unique=["session", "enrollment"],
-                update=["status", "updated_at"],
-            )
+        sessions_table = session_table(
+            {
+                (c, n): pk
+                for c, n, pk in Session.objects.filter(cohort__organisation=self.org).values_list(
+                    "cohort_id", "number", "id"
+                )
+            }
+        )
+        #: Enrollments that had attendance before this import; others cannot have any.
+        with_attendance = np.fromiter(
+            Attendance.objects.filter(enrollment__cohort__organisation=self.org)
+            .order_by("enrollment_id")
+            .values_list("enrollment_id", flat=True)
+            .distinct(),
+            np.int64,
+        )
+        total = len(keys)
+        for start in range(0, total, CHUNK):
+            part = slice(start, start + CHUNK)
+            index = keys[part] // KEY_BASE
+            enrollments = enrollment_of[index]
+            sessions = session_ids(sessions_table, cohort_of[index], keys[part] % KEY_BASE)
+            stored = stored_statuses(sessions, enrollments, with_attendance)
+            created = stored == NO_STATUS
+            changed = ~created & (stored != statuses[part])
+            created_n, changed_n = int(created.sum()), int(changed.sum())
+            counts.created += created_n
+            counts.updated += changed_n
+            counts.unchanged += len(index) - created_n - changed_n
+            if self.write:
+                written = created | changed
+                write_attendance(
+                    sessions[written],
+                    enrollments[written],
+                    statuses[part][written],
+                    recorded_by=self.actor.pk if self.actor else None,
+                    now=self.now,
+                )
+            if self.progress:
+                self.progress("save", name, min(start + CHUNK, total), total)
 
     def responses(self, f: CsvFile, counts: FileCounts) -> None:
         counts.unit = "surveys"
