@@ -1,6 +1,7 @@
 """Root test configuration: shared fixtures (settings: peersupport.settings_test)."""
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from tests.factories import MembershipFactory, OrganisationFactory
@@ -13,6 +14,14 @@ def _english_unless_a_test_says_otherwise():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: allauth counts sign-ins per minute and
+    address there, and a fast run of the browser tests would otherwise meet its limits."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

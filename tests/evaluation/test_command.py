@@ -97,6 +97,36 @@ def test_a_code_used_by_two_organisations_needs_organisation(world):
     assert printed["period_start"] == "2019-01-01" and printed["enrollments"] == 0
 
 
+def test_all_programs_prints_each_programs_own_all_years_report(world):
+    elsewhere = OrganisationFactory(slug="elsewhere-3")
+    ProgramFactory(organisation=elsewhere, code="FAR", start_date=date(2019, 1, 1))
+    today = date.today()
+
+    printed = json.loads(
+        run("--all-programs", "--organisation", world.program.organisation.slug, "--all-years")
+    )
+
+    assert [r["program"] for r in printed] == ["EVAL", "OTHER"]
+    for result in printed:
+        program = world.program.organisation.programs.get(code=result["program"])
+        assert result == figures.report_all_years(program, today=today)
+    everywhere = json.loads(run("--all-programs", "--all-years"))
+    assert sorted(r["program"] for r in everywhere) == ["EVAL", "FAR", "OTHER"]
+    rows = list(
+        csv.DictReader(io.StringIO(run("--all-programs", "--all-years", "--format", "csv")))
+    )
+    assert {row["program"] for row in rows} == {"EVAL", "FAR", "OTHER"}
+
+
+def test_all_programs_needs_all_years_and_some_programs(world):
+    with pytest.raises(CommandError, match="--all-programs goes with --all-years"):
+        run("--all-programs", "--year", "1")
+    with pytest.raises(CommandError, match="No programs in organisation 'nobody'"):
+        run("--all-programs", "--organisation", "nobody", "--all-years")
+    with pytest.raises(CommandError):
+        run("--all-programs", "--program", "EVAL", "--all-years")
+
+
 def test_the_command_exits_1_with_a_message_and_no_traceback(tmp_path):
     """A real process on an empty database: stderr has one line, exit status 1."""
     db = tmp_path / "db.sqlite3"

@@ -3,6 +3,10 @@
     python manage.py evaluation_report --program BIY --year 5
     python manage.py evaluation_report --program BIY --all-years --format csv
     python manage.py evaluation_report --program BIY --from 2021-04-01 --to 2021-09-30
+    python manage.py evaluation_report --all-programs --organisation agency --all-years
+
+``--all-programs`` prints a JSON array with the all-years report of each program (of one
+organisation, or of every organisation), all counted together.
 
 Bad input (an unknown program, a year before the program started, reversed dates) is a
 one-line error on stderr and exit status 1, never a traceback.
@@ -79,7 +83,13 @@ class Command(BaseCommand):
     help = "Print a program's evaluation figures (shared/spec/evaluation.md)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--program", required=True, help="program code")
+        programs = parser.add_mutually_exclusive_group(required=True)
+        programs.add_argument("--program", help="program code")
+        programs.add_argument(
+            "--all-programs",
+            action="store_true",
+            help="every program (of --organisation, if given); goes with --all-years",
+        )
         parser.add_argument(
             "--organisation", help="organisation short name (when several use the code)"
         )
@@ -98,8 +108,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["date_to"] and not options["date_from"]:
             raise CommandError("--to goes with --from.")
-        program = self._program(options["program"], options["organisation"])
         external = options["external"]
+        if options["all_programs"]:
+            self._all_programs(options)
+            return
+        program = self._program(options["program"], options["organisation"])
         try:
             if options["all_years"]:
                 result = figures.report_all_years(program, external=external)
@@ -118,6 +131,31 @@ class Command(BaseCommand):
                 objects = [result]
         except figures.ReportError as exc:
             raise CommandError(str(exc)) from exc
+        self._audit(program, options)
+        self._write(options["format"], result, objects)
+
+    def _all_programs(self, options) -> None:
+        if not options["all_years"]:
+            raise CommandError("--all-programs goes with --all-years.")
+        programs = Program.objects.select_related("organisation").order_by(
+            "organisation__slug", "code"
+        )
+        if options["organisation"]:
+            programs = programs.filter(organisation__slug=options["organisation"])
+        programs = list(programs)
+        if not programs:
+            where = (
+                f" in organisation {options['organisation']!r}" if options["organisation"] else ""
+            )
+            raise CommandError(f"No programs{where}.")
+        reports = figures.report_all_years_many(programs, external=options["external"])
+        results = [reports[program.pk] for program in programs]
+        for program in programs:
+            self._audit(program, options)
+        objects = [obj for result in results for obj in (*result["years"], result["total"])]
+        self._write(options["format"], results, objects)
+
+    def _audit(self, program: Program, options) -> None:
         log_action(
             actor=None,
             action=AuditEntry.Action.EXPORT,
@@ -126,12 +164,15 @@ class Command(BaseCommand):
                 "evaluation_report": options["format"],
                 "year": options["year"],
                 "all_years": options["all_years"],
+                "all_programs": options["all_programs"],
                 "from": options["date_from"],
                 "to": options["date_to"],
-                "external": external,
+                "external": options["external"],
             },
         )
-        if options["format"] == "csv":
+
+    def _write(self, output_format: str, result, objects: list[dict]) -> None:
+        if output_format == "csv":
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerows(csv_rows(objects))
         else:
