@@ -235,6 +235,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluation.tasks.recompute_current_years",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Export files past their link's lifetime, uploads nobody confirmed.
+    "evaluation-remove-expired-files": {
+        "task": "evaluation.tasks.remove_expired_files",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # --- Privacy ---

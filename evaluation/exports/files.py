@@ -5,7 +5,8 @@ who asked (organisation and user), what (the export's description, never identif
 values), its state (``queued`` → ``running`` → ``done``/``failed``) and progress. A file
 rather than a model, so a worker and the web process share it without a migration.
 The download link carries the token signed with a timestamp and stops working after
-``EXPORT_LINK_HOURS``; expired files are removed when the next job starts.
+``EXPORT_LINK_HOURS``; expired files are removed by the hourly clean-up job
+(``evaluation.tasks.remove_expired_files``) and when the next job starts.
 """
 
 from __future__ import annotations

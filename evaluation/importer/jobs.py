@@ -5,6 +5,11 @@ it: the organisation and user it belongs to, its state (``checked`` → ``queued
 ``running`` → ``done``/``failed``), a ``progress`` percentage and the report. A file
 rather than the cache, so that a Celery worker and the web process see the same status
 without Redis. The token is random and is checked against the organisation on every use.
+
+An upload holds identifying values (preferred names, birth years): its .zip is deleted
+as soon as it is imported or rejected, and an upload nobody confirms is deleted with its
+status after ``IMPORT_UPLOAD_HOURS`` (by the hourly clean-up job, and before each new
+upload).
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ FOREGROUND_MAX_BYTES = getattr(settings, "IMPORT_FOREGROUND_MAX_BYTES", 2 * 1024
 MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)
 
 
+def upload_hours() -> int:
+    return getattr(settings, "IMPORT_UPLOAD_HOURS", 24)
+
+
 class UploadTooLarge(Exception):
     pass
 
@@ -47,6 +56,7 @@ def _status_path(token: str) -> Path:
 
 def store_upload(uploaded, *, organisation, user) -> str:
     """Save an uploaded .zip under a random name; its token."""
+    remove_stale()
     token = secrets.token_urlsafe(24)
     size = 0
     with open(zip_path(token), "wb") as out:
@@ -90,6 +100,25 @@ def write_status(token: str, **changes) -> dict:
 
 def discard_zip(token: str) -> None:
     zip_path(token).unlink(missing_ok=True)
+
+
+def remove_stale(now: float | None = None) -> int:
+    """Delete uploads (the .zip and the status) older than ``upload_hours()``, except
+    one being imported right now; how many were removed. A status file that cannot be
+    read is left alone (it may be being written)."""
+    cutoff = (now or time.time()) - upload_hours() * 3600
+    removed = 0
+    for status_file in import_dir().glob("*.json"):
+        try:
+            status = json.loads(status_file.read_text())
+        except (OSError, ValueError):
+            continue
+        if status.get("created", 0) >= cutoff or status.get("state") == "running":
+            continue
+        zip_path(status_file.stem).unlink(missing_ok=True)
+        status_file.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 class ProgressWriter:
