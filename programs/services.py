@@ -31,6 +31,7 @@ from .models import (
     Volunteer,
     VolunteerTraining,
 )
+from .signals import closure_added
 from .templates_catalog import TEMPLATES
 
 PROGRAM_FIELDS = (
@@ -346,7 +347,9 @@ def program_create_from_template(
 def closure_date_create(
     *, organisation: Organisation, on: date, reason: str, by, request=None
 ) -> ClosureDate:
-    """List a day the organisation is closed. Sessions already scheduled are not moved."""
+    """List a day the organisation is closed. Apps built on programs react through
+    ``signals.closure_added`` (the sessions app moves the sessions still to come on that
+    day); their sentences for the coordinator are ``closure.notes``."""
     if ClosureDate.objects.filter(organisation=organisation, date=on).exists():
         raise ValidationError({"date": [_("This date is already listed as a closure.")]})
     closure = ClosureDate.objects.create(organisation=organisation, date=on, reason=reason)
@@ -355,6 +358,8 @@ def closure_date_create(
         obj=closure,
         request=request,
     )
+    answers = closure_added.send(sender=ClosureDate, closure=closure, by=by, request=request)
+    closure.notes = [note for _receiver, note in answers if note]
     return closure
 
 

@@ -184,6 +184,8 @@ def closure_list(request):
             _add_errors(form, error)
         else:
             messages.success(request, _("Closure on %(date)s added.") % {"date": closure.date})
+            for note in closure.notes:
+                messages.info(request, note)
             return redirect("programs:closure_list")
     today = timezone.localdate()
     closures = ClosureDate.objects.filter(organisation=organisation).order_by("-date")

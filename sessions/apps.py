@@ -8,3 +8,6 @@ class GroupSessionsConfig(AppConfig):
     name = "sessions"
     label = "groupsessions"
     verbose_name = _("Group sessions")
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (moves sessions off new closure dates)

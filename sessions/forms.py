@@ -54,12 +54,13 @@ class CohortForm(forms.ModelForm):
         self.organisation = organisation
         if self.instance.pk:
             # The program cannot change (the sessions come from it) and facilitators
-            # have their own page; moving the start does not move existing sessions.
+            # have their own page; a new start moves the sessions still to come.
             del self.fields["program"]
             del self.fields["facilitators"]
             self.fields["start_date"].help_text = _(
-                "Changing the start date or weekday does not move existing sessions: "
-                "reschedule them one by one."
+                "Changing the start date, weekday, start time or session length moves the "
+                "sessions still to come. Sessions already held, cancelled or with "
+                "attendance keep their dates."
             )
         else:
             self.fields["program"].queryset = Program.objects.filter(

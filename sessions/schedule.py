@@ -16,6 +16,10 @@ Rules (issue 3, item 2):
 - Each session starts at the cohort's start time and lasts ``session_minutes``; it may
   not run past midnight. Without a start time, sessions have no times.
 - When the program has an end date, no session may fall after it.
+
+Rescheduling (``sessions.services.cohort_reschedule``) uses the same rules for the
+sessions still to come: they continue weekly after the last session that is already
+settled, from ``first_week`` on.
 """
 
 from __future__ import annotations
@@ -86,8 +90,10 @@ def build_schedule(
     start_time: time | None,
     session_minutes: int,
     program_end: date | None = None,
+    first_week: int = 1,
 ) -> list[PlannedSession]:
-    """The sessions of a cohort, numbered from 1; see the module docstring for the rules.
+    """The sessions of a cohort, numbered from ``first_week`` (1 for a new cohort), the
+    first on or after ``start``; see the module docstring for the rules.
 
     ``modules`` is the ordered list of ``(module, weeks)``; ``topics`` maps a week to its
     curriculum topic. Raises ``ScheduleError`` when a session would fall after
@@ -97,7 +103,7 @@ def build_schedule(
     total_weeks = sum(weeks for _module, weeks in modules)
     day = first_meeting_day(start, weekday)
     planned = []
-    for week in range(1, total_weeks + 1):
+    for week in range(first_week, total_weeks + 1):
         while day in closed:
             day += WEEK
         if program_end is not None and day > program_end:

@@ -7,11 +7,12 @@ one is to blame) before anything is written, so a view can show them on its form
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, time
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,25 +53,32 @@ def _closures(organisation_id: int) -> set[date]:
     )
 
 
-@transaction.atomic
-def cohort_schedule_create(*, cohort: Cohort) -> list[Session]:
-    """Generate the sessions of a new cohort (see ``sessions.schedule``)."""
+#: Cohort fields the dates and times of its sessions follow.
+SCHEDULE_FIELDS = ("start_date", "weekday", "start_time", "session_minutes")
+
+
+def _plan(cohort: Cohort, *, start: date, first_week: int = 1):
+    """``build_schedule`` for ``cohort`` from ``start``; ValidationError if impossible."""
     program = cohort.program
-    modules = [(m, m.weeks) for m in program.modules.order_by("order")]
-    topics = dict(program.topics.values_list("week", "title"))
     try:
-        planned = build_schedule(
-            start=cohort.start_date,
+        return build_schedule(
+            start=start,
             weekday=cohort.weekday,
-            modules=modules,
-            topics=topics,
+            modules=[(m, m.weeks) for m in program.modules.order_by("order")],
+            topics=dict(program.topics.values_list("week", "title")),
             closures=_closures(cohort.organisation_id),
             start_time=cohort.start_time,
             session_minutes=cohort.session_minutes,
             program_end=program.end_date,
+            first_week=first_week,
         )
     except ScheduleError as error:
         raise _error(error.message, error.field) from error
+
+
+@transaction.atomic
+def cohort_schedule_create(*, cohort: Cohort) -> list[Session]:
+    """Generate the sessions of a new cohort (see ``sessions.schedule``)."""
     return Session.objects.bulk_create(
         Session(
             cohort=cohort,
@@ -81,8 +89,104 @@ def cohort_schedule_create(*, cohort: Cohort) -> list[Session]:
             module=p.module,
             topic=p.topic,
         )
-        for p in planned
+        for p in _plan(cohort, start=cohort.start_date)
     )
+
+
+@transaction.atomic
+def cohort_reschedule(*, cohort: Cohort, from_day: date | None = None) -> list[Session]:
+    """Move the sessions still to come to the cohort's schedule; the moved sessions.
+
+    A session is settled once it is held or cancelled or has attendance recorded, or
+    falls before ``from_day`` when one is given; settled sessions never move. The
+    sessions numbered after the last settled one (all of them,
+    before the cohort meets) take the dates and times the schedule rules give them,
+    continuing weekly after that settled session. Modules, topics and everything else
+    stay as they are; sessions added beyond the program's weeks are left alone. Raises
+    ValidationError (and moves nothing) when a session would fall after the program ends
+    or run past midnight.
+    """
+    sessions = list(
+        cohort.sessions.order_by("number").annotate(
+            has_attendance=Exists(Attendance.objects.filter(session=OuterRef("pk")))
+        )
+    )
+    settled = [
+        s
+        for s in sessions
+        if s.status != Session.Status.SCHEDULED
+        or s.has_attendance
+        or (from_day is not None and s.date < from_day)
+    ]
+    last = settled[-1] if settled else None
+    if last is None:
+        planned = _plan(cohort, start=cohort.start_date)
+    else:
+        planned = _plan(cohort, start=last.date + timedelta(days=1), first_week=last.number + 1)
+    by_number = {p.number: p for p in planned}
+    now = timezone.now()
+    moved = []
+    for session in sessions:
+        plan = by_number.get(session.number)
+        if plan is None or (last is not None and session.number <= last.number):
+            continue
+        new = (plan.date, plan.start_time, plan.end_time)
+        if (session.date, session.start_time, session.end_time) != new:
+            session.date, session.start_time, session.end_time = new
+            session.updated_at = now
+            moved.append(session)
+    Session.objects.bulk_update(moved, ["date", "start_time", "end_time", "updated_at"])
+    return moved
+
+
+@dataclass
+class ClosureMoves:
+    """What listing a closure did to the sessions: how many moved, in how many cohorts,
+    and the codes of the cohorts whose sessions could not move (past the program's end)."""
+
+    moved: int = 0
+    cohorts: int = 0
+    stuck: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def closure_reschedule(*, closure: ClosureDate, by, request=None) -> ClosureMoves:
+    """A newly closed day: in each cohort with a session still to come on that day, that
+    session and the later ones move to the next free week (``cohort_reschedule`` from
+    that day). A cohort whose sessions would then fall after its program's end keeps its
+    dates and is reported as stuck. Each moving cohort is audited."""
+    result = ClosureMoves()
+    cohorts = (
+        Cohort.objects.filter(
+            organisation_id=closure.organisation_id,
+            sessions__date=closure.date,
+            sessions__status=Session.Status.SCHEDULED,
+        )
+        .select_related("program")
+        .distinct()
+        .order_by("code")
+    )
+    for cohort in cohorts:
+        try:
+            with transaction.atomic():
+                moved = cohort_reschedule(cohort=cohort, from_day=closure.date)
+        except ValidationError:
+            result.stuck.append(cohort.code)
+            continue
+        if moved:
+            result.moved += len(moved)
+            result.cohorts += 1
+            log_action(
+                actor=by,
+                action=AuditEntry.Action.UPDATE,
+                obj=cohort,
+                detail={
+                    "closure": closure.date.isoformat(),
+                    "sessions_moved": [s.number for s in moved],
+                },
+                request=request,
+            )
+    return result
 
 
 @transaction.atomic
@@ -115,7 +219,9 @@ def cohort_create(*, program: Program, by, request=None, facilitators=(), **fiel
 
 @transaction.atomic
 def cohort_update(*, cohort: Cohort, by, request=None, **fields) -> Cohort:
-    """Change a cohort's details. Its sessions are not regenerated: change them one by one."""
+    """Change a cohort's details. When its start date, weekday, start time or session
+    length change, the sessions still to come move with them (``cohort_reschedule``);
+    ``cohort.rescheduled`` is then the number of sessions moved."""
     unknown = set(fields) - set(COHORT_FIELDS)
     if unknown:
         raise TypeError(f"unknown cohort fields: {sorted(unknown)}")
@@ -127,13 +233,21 @@ def cohort_update(*, cohort: Cohort, by, request=None, **fields) -> Cohort:
     ):
         raise _error(_("Another cohort of this organisation already has this code."), "code")
     before = snapshot(cohort)
+    schedule_before = [getattr(cohort, name) for name in SCHEDULE_FIELDS]
     for name, value in fields.items():
         setattr(cohort, name, value)
     cohort.save()
+    cohort.rescheduled = 0
+    detail = {}
+    if [getattr(cohort, name) for name in SCHEDULE_FIELDS] != schedule_before:
+        moved = cohort_reschedule(cohort=cohort)
+        cohort.rescheduled = len(moved)
+        detail["sessions_moved"] = [s.number for s in moved]
     log_change(
         actor=by,
         obj=cohort,
         before=before,
+        detail=detail or None,
         request=request,
     )
     return cohort

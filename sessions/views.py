@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from peersupport.permissions import (
     COORDINATOR,
@@ -111,6 +112,18 @@ def cohort_update(request, pk):
             _show(form, error)
         else:
             messages.success(request, _("Cohort saved."))
+            if cohort.rescheduled:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(n)s session still to come moved to the new schedule; sessions "
+                        "already held, cancelled or with attendance kept their dates.",
+                        "%(n)s sessions still to come moved to the new schedule; sessions "
+                        "already held, cancelled or with attendance kept their dates.",
+                        cohort.rescheduled,
+                    )
+                    % {"n": cohort.rescheduled},
+                )
             return _cohort_url(cohort)
     return render(request, "sessions/cohort_form.html", {"form": form, "cohort": cohort})
 
