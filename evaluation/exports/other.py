@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from programs.models import Cohort
 from sessions.feedback import feedback_questions, summarise
 from sessions.models import Session, SessionFeedback
 
@@ -16,9 +17,11 @@ from ..models import Administration, Answer
 from . import privacy
 from .base import CATEGORY, DATES_SHIFT, DATES_WEEK, INTEGER, NUMBER, STRING, Exporter, Variable
 from .dataset import YES_NO_FLAG, code_map, coded
-from .scope import cohort_filter, enrollment_filter
+from .scope import cohort_filter, enrollment_filter, period_filter
 
 CHUNK = 5000
+#: Cohorts per query of the session attendance counts (about 20 sessions each).
+COHORTS_PER_QUERY = 500
 TIMEPOINT = Administration.Timepoint.choices
 SESSION_STATUS = Session.Status.choices
 
@@ -185,11 +188,23 @@ class AttendanceCountsExporter(Exporter):
             .count()
         )
 
+    def _session_rows(self) -> Iterator[tuple]:
+        """The rows of ``queryset()`` in its order, a few hundred cohorts per query: each
+        is an ordinary query, which PostgreSQL may run in parallel (never a server-side
+        cursor), and memory stays bounded."""
+        cohorts = list(
+            Cohort.objects.filter(period_filter(self.options, "start_date"), program=self.program)
+            .order_by("start_date", "code")
+            .values_list("id", flat=True)
+        )
+        for start in range(0, len(cohorts), COHORTS_PER_QUERY):
+            yield from self.queryset().filter(
+                cohort_id__in=cohorts[start : start + COHORTS_PER_QUERY]
+            )
+
     def rows(self) -> Iterator[tuple]:
         min_cell, external = self.options.min_cell, self.options.external
-        for cohort, start, number, day, module, status, *counts in self.queryset().iterator(
-            chunk_size=CHUNK
-        ):
+        for cohort, start, number, day, module, status, *counts in self._session_rows():
             counts.append(counts[0] + counts[1])
             hidden = external and any(privacy.small(c, min_cell) for c in counts)
             if hidden:

@@ -10,14 +10,19 @@ from participants.models import Enrollment, Participant
 COUNTED_STATUSES = tuple(Enrollment.ACTIVE_STATUSES)
 
 
-def cohort_filter(options, prefix: str = "") -> Q:
-    """Cohorts of the period (cohort start dates, both ends inclusive), seen ``prefix`` away."""
+def period_filter(options, field: str = "cohort__start_date") -> Q:
+    """Cohort start dates in the period (both ends inclusive), as the lookup ``field``."""
     q = Q()
     if options.period_start is not None:
-        q &= Q(**{f"{prefix}cohort__start_date__gte": options.period_start})
+        q &= Q(**{f"{field}__gte": options.period_start})
     if options.period_end is not None:
-        q &= Q(**{f"{prefix}cohort__start_date__lte": options.period_end})
+        q &= Q(**{f"{field}__lte": options.period_end})
     return q
+
+
+def cohort_filter(options, prefix: str = "") -> Q:
+    """Cohorts of the period (cohort start dates, both ends inclusive), seen ``prefix`` away."""
+    return period_filter(options, f"{prefix}cohort__start_date")
 
 
 def enrollment_filter(program, options, prefix: str = "", *, consented: bool = True) -> Q:

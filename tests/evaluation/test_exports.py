@@ -213,6 +213,15 @@ def test_attendance_counts_suppress_small_counts_for_outside_audiences(w):
 
 
 @pytest.mark.django_db
+def test_attendance_counts_read_a_few_cohorts_at_a_time_in_the_same_order(w, monkeypatch):
+    _e, whole = rows_of(w, "attendance", external=False)
+    monkeypatch.setattr("evaluation.exports.other.COHORTS_PER_QUERY", 1)
+    _e, one_cohort_per_query = rows_of(w, "attendance", external=False)
+    assert one_cohort_per_query == whole
+    assert [r[0] for r in whole] == ["c1", "c1", "c1", "c1", "c2"]
+
+
+@pytest.mark.django_db
 def test_feedback_summaries_suppress_small_means_and_never_export_comments(w):
     exporter, rows = rows_of(w, "feedback", external=True)
     assert [v.name for v in exporter.variables()] == [
