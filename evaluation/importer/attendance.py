@@ -49,31 +49,39 @@ def enrollment_arrays(
     return enrollments, cohorts
 
 
+#: A (session id, enrollment id) pair as one integer: session * PAIR_BASE + enrollment.
+PAIR_BASE = 1 << 32
+
+
+def _sorted(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys)
+    return keys[order], values[order]
+
+
+def _look_up(table: tuple[np.ndarray, np.ndarray], wanted: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = value of wanted[i]`` where the sorted ``table`` (keys, values) has it."""
+    keys, values = table
+    if not len(keys):
+        return
+    position = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    hit = keys[position] == wanted
+    out[hit] = values[position[hit]]
+
+
 def session_table(sessions: dict[tuple[int, int], int]) -> tuple[np.ndarray, np.ndarray]:
     """``(cohort id, number) -> session id`` as sorted keys and their ids."""
     keys = np.fromiter((c * KEY_BASE + n for c, n in sessions), np.int64, len(sessions))
-    ids = np.fromiter(sessions.values(), np.int64, len(sessions))
-    order = np.argsort(keys)
-    return keys[order], ids[order]
+    return _sorted(keys, np.fromiter(sessions.values(), np.int64, len(sessions)))
 
 
 def session_ids(
     table: tuple[np.ndarray, np.ndarray], cohorts: np.ndarray, numbers: np.ndarray
 ) -> np.ndarray:
     """The id of session ``numbers[i]`` of cohort ``cohorts[i]`` (``NO_ID`` if none)."""
-    keys, ids = table
     found = np.full(len(cohorts), NO_ID, dtype=np.int64)
-    if not len(keys) or not len(cohorts):
-        return found
-    wanted = cohorts * KEY_BASE + numbers
-    position = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    hit = (keys[position] == wanted) & (cohorts != NO_ID)
-    found[hit] = ids[position[hit]]
+    wanted = np.where(cohorts == NO_ID, NO_ID, cohorts * KEY_BASE + numbers)
+    _look_up(table, wanted, found)
     return found
-
-
-def _pair_keys(sessions: np.ndarray, enrollments: np.ndarray) -> np.ndarray:
-    return sessions * (1 << 32) + enrollments
 
 
 def stored_statuses(
@@ -84,9 +92,7 @@ def stored_statuses(
     attendance before this import) are looked up, a few thousand per query."""
     stored = np.full(len(sessions), NO_STATUS, dtype=np.uint8)
     looked_up = np.unique(enrollments[np.isin(enrollments, with_attendance)])
-    if not len(looked_up):
-        return stored
-    keys, statuses = [], []
+    keys, statuses = [np.empty(0, np.int64)], [np.empty(0, np.uint8)]
     for start in range(0, len(looked_up), ENROLLMENTS_PER_QUERY):
         chunk = looked_up[start : start + ENROLLMENTS_PER_QUERY].tolist()
         rows = list(
@@ -94,21 +100,14 @@ def stored_statuses(
             .order_by()
             .values_list("session_id", "enrollment_id", "status")
         )
-        keys.append(np.fromiter((s * (1 << 32) + e for s, e, _ in rows), np.int64, len(rows)))
+        keys.append(np.fromiter((s * PAIR_BASE + e for s, e, _ in rows), np.int64, len(rows)))
         statuses.append(
             np.fromiter(
                 (STATUS_INDEX.get(status, NO_STATUS) for _, _, status in rows), np.uint8, len(rows)
             )
         )
-    old_keys, old_statuses = np.concatenate(keys), np.concatenate(statuses)
-    if not len(old_keys):
-        return stored
-    order = np.argsort(old_keys)
-    old_keys, old_statuses = old_keys[order], old_statuses[order]
-    wanted = sessions * (1 << 32) + enrollments
-    position = np.minimum(np.searchsorted(old_keys, wanted), len(old_keys) - 1)
-    hit = old_keys[position] == wanted
-    stored[hit] = old_statuses[position[hit]]
+    table = _sorted(np.concatenate(keys), np.concatenate(statuses))
+    _look_up(table, sessions * PAIR_BASE + enrollments, stored)
     return stored
 
 
