@@ -99,12 +99,11 @@ def cohort_reschedule(*, cohort: Cohort, from_day: date | None = None) -> list[S
 
     A session is settled once it is held or cancelled or has attendance recorded, or
     falls before ``from_day`` when one is given; settled sessions never move. The
-    sessions numbered after the last settled one (all of them,
-    before the cohort meets) take the dates and times the schedule rules give them,
-    continuing weekly after that settled session. Modules, topics and everything else
-    stay as they are; sessions added beyond the program's weeks are left alone. Raises
-    ValidationError (and moves nothing) when a session would fall after the program ends
-    or run past midnight.
+    sessions numbered after the last settled one (every session, when none is settled)
+    take the dates and times the schedule rules give them, continuing weekly after that
+    settled session. Modules, topics and everything else stay as they are; sessions
+    added beyond the program's weeks are left alone. Raises ValidationError (and moves
+    nothing) when a session would fall after the program ends or run past midnight.
     """
     sessions = list(
         cohort.sessions.order_by("number").annotate(
@@ -127,8 +126,8 @@ def cohort_reschedule(*, cohort: Cohort, from_day: date | None = None) -> list[S
     now = timezone.now()
     moved = []
     for session in sessions:
-        plan = by_number.get(session.number)
-        if plan is None or (last is not None and session.number <= last.number):
+        plan = by_number.get(session.number)  # none for settled or extra sessions
+        if plan is None:
             continue
         new = (plan.date, plan.start_time, plan.end_time)
         if (session.date, session.start_time, session.end_time) != new:
