@@ -14,7 +14,7 @@ def move_sessions_off_a_new_closure(sender, *, closure, by, request=None, **kwar
     """Move the sessions still to come on the closed day; a sentence saying what moved."""
     moves = services.closure_reschedule(closure=closure, by=by, request=request)
     notes = []
-    if moves.moved:
+    if moves.cohorts:
         notes.append(
             ngettext(
                 "In %(cohorts)s cohort, the session on that day and the ones after it "

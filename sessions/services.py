@@ -140,10 +140,9 @@ def cohort_reschedule(*, cohort: Cohort, from_day: date | None = None) -> list[S
 
 @dataclass
 class ClosureMoves:
-    """What listing a closure did to the sessions: how many moved, in how many cohorts,
+    """What listing a closure did to the sessions: in how many cohorts sessions moved,
     and the codes of the cohorts whose sessions could not move (past the program's end)."""
 
-    moved: int = 0
     cohorts: int = 0
     stuck: list[str] = field(default_factory=list)
 
@@ -173,7 +172,6 @@ def closure_reschedule(*, closure: ClosureDate, by, request=None) -> ClosureMove
             result.stuck.append(cohort.code)
             continue
         if moved:
-            result.moved += len(moved)
             result.cohorts += 1
             log_action(
                 actor=by,
