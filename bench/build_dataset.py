@@ -194,10 +194,10 @@ def build_reference(today: date) -> dict:
     """Organisations, logins, programs, modules, topics, instruments, volunteers, partners."""
     from django.contrib.auth.hashers import make_password
 
-    from evaluation.models import Instrument, InstrumentItem, ProgramInstrument
     from participants.models import Partner
     from peersupport.models import Membership, Organisation, Role, User
     from programs.models import CurriculumTopic, Module, Program, Volunteer
+    from surveys.models import Instrument, InstrumentItem, ProgramInstrument
 
     password = make_password(common.BENCH_PASSWORD)
     orgs = [

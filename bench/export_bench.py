@@ -7,7 +7,7 @@ Needs the data set of ``bench/build_dataset.py`` (run it first). For each export
 two child processes, so each has its own peak memory:
 
 - ``export``: the exporter's rows written by the CSV writer exactly as the download view
-  streams them (``service.csv_stream``: a server-side cursor, chunks of bytes), into a
+  streams them (``services.csv_stream``: a server-side cursor, chunks of bytes), into a
   byte counter;
 - ``copy``: ``COPY (<the exporter's main query>) TO STDOUT WITH CSV`` for the same rows,
   read through psycopg.
@@ -37,22 +37,22 @@ TARGET_RATIO = 1 / 3
 
 
 def _exporter(program_code: str, kind: str):
-    from evaluation.exports import privacy, service
-    from evaluation.exports.base import ExportOptions
+    from exports import privacy, services
+    from exports.base import ExportOptions
     from programs.models import Program
 
     program = Program.objects.get(code=program_code, organisation__slug="bench-national")
     options = ExportOptions(external=True, pseudonym_key=privacy.pseudonym_key(privacy.new_salt()))
-    return service.make_exporter(program, kind, options)
+    return services.make_exporter(program, kind, options)
 
 
 def child_export(program_code: str, kind: str) -> dict:
-    from evaluation.exports import service
+    from exports import services
 
     exporter = _exporter(program_code, kind)
     started = time.perf_counter()
     n_bytes = 0
-    for chunk in service.csv_stream(exporter, "data"):
+    for chunk in services.csv_stream(exporter, "data"):
         n_bytes += len(chunk)
     elapsed = time.perf_counter() - started
     # Rows: the CSV has one line per row plus the header (no field holds a line break).

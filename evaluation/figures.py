@@ -39,9 +39,9 @@ from django.utils import timezone
 from participants.models import Enrollment, Participant
 from programs.models import Cohort, Program
 from sessions.models import Attendance, Session
+from surveys.models import Administration, Instrument, ProgramInstrument
 
 from . import stats
-from .models import Administration, Instrument, ProgramInstrument
 
 #: Enrollments that count: those that held a place in the cohort (applied and
 #: waitlisted people never took part).

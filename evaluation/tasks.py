@@ -1,16 +1,9 @@
-"""Celery jobs of the evaluation app: thin wrappers around ``evaluation.runs`` and the
-export and import files."""
+"""Celery jobs of the evaluation app: thin wrappers around ``evaluation.runs``."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from . import runs
-
-# The worker discovers tasks in this module: the export and import jobs live beside it.
-from .export_tasks import build_export  # noqa: F401
-from .exports import files as export_files
-from .importer import jobs as import_jobs
-from .importer.tasks import import_uploaded_bundle  # noqa: F401
 
 #: Database trouble a retry may cure (a restarted server, a dropped connection).
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -36,10 +29,3 @@ def compute_evaluation_run(self, run_id: int) -> str | None:
 def recompute_current_years() -> int:
     """Nightly: queue the current program year of every active program."""
     return len(runs.recompute_current_years())
-
-
-@shared_task
-def remove_expired_files() -> int:
-    """Hourly: delete export files past their link's lifetime and uploads nobody
-    confirmed (they hold names and birth years); how many were removed."""
-    return export_files.remove_expired() + import_jobs.remove_stale()

@@ -1,1 +1,461 @@
-"""Views; see urls.py."""
+"""Report pages: choose a period, request a run, watch it, read the figures.
+
+Coordinators and evaluators only (facilitators 403, other organisations 404). Figures
+come from stored runs (``evaluation.runs``); the page never computes them itself, except
+when the user asks to compute a waiting run in the foreground.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from participants.models import Participant
+from peersupport.permissions import REPORT_ROLES, current_membership, get_for_user
+from programs.access import get_program_for_user
+from programs.models import Program
+from surveys.models import Instrument
+
+from . import charts, figures, runs
+from .models import EvaluationRun
+
+#: A queued run not started after this long probably has no worker: offer "compute now".
+WAITING_TOO_LONG = timedelta(seconds=30)
+
+
+class PeriodForm(forms.Form):
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"),
+        choices=EvaluationRun.Period.choices,
+        initial=EvaluationRun.Period.ALL,
+    )
+    year = forms.IntegerField(label=gettext_lazy("Program year"), min_value=1, required=False)
+    date_from = forms.DateField(
+        label=gettext_lazy("Cohorts starting from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        period = data.get("period")
+        if period == EvaluationRun.Period.YEAR and not data.get("year"):
+            self.add_error("year", _("Choose a program year (1 is the first)."))
+        if period == EvaluationRun.Period.RANGE:
+            start, end = data.get("date_from"), data.get("date_to")
+            if not start:
+                self.add_error("date_from", _("Give the first cohort start date."))
+            if not end:
+                self.add_error("date_to", _("Give the last cohort start date."))
+            if start and end and start > end:
+                self.add_error("date_to", _("The last date is before the first."))
+        if period != EvaluationRun.Period.YEAR:
+            data["year"] = None
+        if period != EvaluationRun.Period.RANGE:
+            data["date_from"] = data["date_to"] = None
+        return data
+
+    def request_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {k: data[k] for k in ("period", "year", "date_from", "date_to")}
+
+    def query(self) -> str:
+        data = {k: v for k, v in self.request_kwargs().items() if v not in (None, "")}
+        return urlencode({k: str(v) for k, v in data.items()})
+
+
+def _run_for_user(request, pk) -> EvaluationRun:
+    return get_for_user(
+        request,
+        EvaluationRun.objects.select_related("program__organisation"),
+        roles=REPORT_ROLES,
+        organisation_of=lambda run: run.program.organisation_id,
+        pk=pk,
+    )
+
+
+def _report_url(program: Program, query: str = "") -> str:
+    url = reverse("evaluation:report", args=[program.pk])
+    return f"{url}?{query}" if query else url
+
+
+def _run_query(run: EvaluationRun) -> str:
+    data = {"period": run.period, "year": run.year, "date_from": run.date_from}
+    data["date_to"] = run.date_to
+    return urlencode({k: str(v) for k, v in data.items() if v is not None})
+
+
+@login_required
+def home(request):
+    """The evaluator's landing page: the organisation's programs, with their reports."""
+    membership = current_membership(request, roles=REPORT_ROLES)
+    programs = Program.objects.filter(organisation=membership.organisation).order_by("name")
+    return render(request, "evaluation/reports/home.html", {"programs": programs})
+
+
+@login_required
+def report(request, program_id: int):
+    program = get_program_for_user(request, program_id, roles=REPORT_ROLES)
+    form = PeriodForm(request.GET or {"period": EvaluationRun.Period.ALL})
+    context = {"program": program, "form": form, "years": figures.program_years(program)}
+    if form.is_valid():
+        key = runs.make_request_key(program=program, **form.request_kwargs())
+        active = runs.active_run(key)
+        done = runs.latest_done(key)
+        context.update(active=active, done=done, query=form.query())
+        if active is not None:
+            context["offer_foreground"] = _offer_foreground(active)
+        if done is not None:
+            context.update(present(done))
+    return render(request, "evaluation/reports/report.html", context)
+
+
+def _offer_foreground(run: EvaluationRun) -> bool:
+    """A run nobody queued (broker down), or queued long ago and never started."""
+    if not run.task_id:
+        return True
+    return run.status == EvaluationRun.Status.QUEUED and (
+        timezone.now() - run.created_at > WAITING_TOO_LONG
+    )
+
+
+@login_required
+@require_POST
+def run_request(request, program_id: int):
+    program = get_program_for_user(request, program_id, roles=REPORT_ROLES)
+    form = PeriodForm(request.POST)
+    if not form.is_valid():
+        context = {"program": program, "form": form, "years": figures.program_years(program)}
+        return render(request, "evaluation/reports/report.html", context, status=400)
+    try:
+        asked = runs.request_run(program=program, by=request.user, **form.request_kwargs())
+    except figures.ReportError:
+        form.add_error(None, _("These figures cannot be computed for that period."))
+        context = {"program": program, "form": form, "years": figures.program_years(program)}
+        return render(request, "evaluation/reports/report.html", context, status=400)
+    if not asked.queued:
+        messages.warning(
+            request,
+            _(
+                "The background worker cannot be reached right now. Your request is saved: "
+                "compute the figures now on this page instead (it may take a little while)."
+            ),
+        )
+    elif not asked.created:
+        messages.info(request, _("These figures are already being computed; showing that run."))
+    return redirect(_report_url(program, form.query()))
+
+
+@login_required
+def run_status(request, run_id: int):
+    """The progress bar (polled by htmx); asks the page to reload once the run ends."""
+    run = _run_for_user(request, run_id)
+    if run.status not in runs.ACTIVE:
+        response = HttpResponse(status=204 if request.htmx else 200)
+        if request.htmx:
+            response["HX-Refresh"] = "true"
+        else:
+            response = redirect(_report_url(run.program, _run_query(run)))
+        return response
+    return render(
+        request,
+        "evaluation/reports/_progress.html",
+        {"run": run, "offer_foreground": _offer_foreground(run)},
+    )
+
+
+@login_required
+@require_POST
+def run_now(request, run_id: int):
+    """Compute a waiting run here and now (the broker or the worker is down)."""
+    run = _run_for_user(request, run_id)
+    if run.status in runs.ACTIVE:
+        run = runs.run_now(run=run, by=request.user, request=request)
+        if run.status == EvaluationRun.Status.FAILED:
+            messages.error(request, _("The figures could not be computed. The error is recorded."))
+        else:
+            messages.success(request, _("The figures are computed."))
+    return redirect(_report_url(run.program, _run_query(run)))
+
+
+# --- presenting a stored result ----------------------------------------------------------
+
+
+def _fmt(value, decimals=1) -> str:
+    """Rounded half up (16.45 -> 16.5), in the reader's number format."""
+    step = Decimal(1).scaleb(-decimals)
+    return number_format(Decimal(repr(float(value))).quantize(step, ROUND_HALF_UP), decimals)
+
+
+def _cell(obj: dict, key: str, *, kind: str = "num", prefix: str = "", min_cell: int = 5):
+    """One table cell: "n<5" when suppressed, a dash when empty, else the formatted value."""
+    if prefix + key in obj["suppressed"]:
+        return {"text": _("n<%(min)s") % {"min": min_cell}, "suppressed": True}
+    value = _lookup(obj, prefix + key)
+    if value is None:
+        return {"text": "—", "suppressed": False}
+    if kind == "int":
+        text = _fmt(value, 0)
+    elif kind == "pct":  # a fraction 0..1
+        text = _("%(v)s%%") % {"v": _fmt(100 * value, 0)}
+    elif kind == "pct100":  # already 0..100
+        text = _("%(v)s%%") % {"v": _fmt(value, 0)}
+    elif kind == "p":
+        text = "<0.001" if value < 0.001 else _fmt(value, 3)
+    elif kind == "num2":
+        text = _fmt(value, 2)
+    else:
+        text = _fmt(value, 1)
+    return {"text": text, "suppressed": False}
+
+
+def _lookup(obj: dict, dotted: str):
+    if dotted.startswith("instruments."):
+        _, code, key = dotted.split(".", 2)
+        return obj["instruments"].get(code, {}).get(key)
+    return obj.get(dotted)
+
+
+def period_label(obj: dict) -> str:
+    if obj.get("year"):
+        return _("Year %(year)s") % {"year": obj["year"]}
+    return _("%(start)s to %(end)s") % {"start": obj["period_start"], "end": obj["period_end"]}
+
+
+def summary(obj: dict, names: dict[str, str]) -> str:
+    """One plain-language sentence from a period's figures; suppressed parts are left out."""
+    label = period_label(obj)
+    n = obj["participants"]
+    parts = []
+    if n is None:
+        parts.append(_("Fewer than %(min)s participants took part in %(period)s") % {
+            "min": obj.get("_min_cell", 5), "period": label})  # fmt: skip
+    else:
+        parts.append(
+            ngettext(
+                "%(n)s participant took part in %(period)s",
+                "%(n)s participants took part in %(period)s",
+                n,
+            )
+            % {"n": _fmt(n, 0), "period": label}
+        )
+    attended, offered, rate = (
+        obj["sessions_attended_mean"],
+        obj["sessions_offered_mean"],
+        obj["attendance_rate"],
+    )
+    if attended is not None and offered is not None and rate is not None:
+        parts[0] += _(", attending %(mean)s (%(pct)s%%) of %(offered)s sessions on average") % {
+            "mean": _fmt(attended),
+            "pct": _fmt(100 * rate, 0),
+            "offered": _fmt(offered, 0 if float(offered).is_integer() else 1),
+        }
+    for code, inst in obj["instruments"].items():
+        name = names.get(code, code)
+        pct, target = inst["post_meeting_target_pct"], inst["target_pct"]
+        if pct is not None and target is not None:
+            parts.append(
+                _("%(pct)s%% met the %(name)s target at post-test against a target of %(t)s%%")
+                % {"pct": _fmt(pct, 0), "name": name, "t": _fmt(target, 0)}
+            )
+        elif pct is not None:
+            parts.append(
+                _("%(pct)s%% met the %(name)s target at post-test")
+                % {"pct": _fmt(pct, 0), "name": name}
+            )
+        pre, post = inst["pre_mean"], inst["post_mean"]
+        if pre is not None and post is not None:
+            values = {"name": name, "pre": _fmt(pre), "post": _fmt(post)}
+            if round(post, 1) > round(pre, 1):
+                parts.append(_("mean %(name)s rose from %(pre)s to %(post)s") % values)
+            elif round(post, 1) < round(pre, 1):
+                parts.append(_("mean %(name)s fell from %(pre)s to %(post)s") % values)
+            else:
+                parts.append(_("mean %(name)s stayed at %(pre)s") % values)
+    return "; ".join(parts) + "."
+
+
+def _participation_row(obj, min_cell, label=None):
+    c = lambda key, kind="num": _cell(obj, key, kind=kind, min_cell=min_cell)  # noqa: E731
+    return {
+        "label": period_label(obj) if label is None else label,
+        "cells": [
+            c("participants", "int"),
+            c("enrollments", "int"),
+            c("sessions_offered_mean"),
+            c("sessions_attended_mean"),
+            c("attendance_rate", "pct"),
+            c("completion_rate", "pct"),
+        ],
+    }
+
+
+def _instrument_row(obj, code, min_cell):
+    prefix = f"instruments.{code}."
+
+    def c(key, kind="num"):
+        return _cell(obj, key, kind=kind, prefix=prefix, min_cell=min_cell)
+
+    return {
+        "label": period_label(obj),
+        "cells": [
+            c("pre_n", "int"),
+            c("post_n", "int"),
+            c("matched_n", "int"),
+            c("pre_mean"),
+            c("post_mean"),
+            c("mean_change"),
+            c("p_value", "p"),
+            c("wilcoxon_p", "p"),
+            c("effect_size_dz", "num2"),
+            c("post_meeting_target_pct", "pct100"),
+            c("target_pct", "pct100"),
+        ],
+    }
+
+
+def present(run: EvaluationRun) -> dict:
+    """Tables, charts and summary sentences for a finished run."""
+    result = run.result or {}
+    min_cell = run.parameters.get("min_cell", 5)
+    objects = [*result["years"], result["total"]] if "years" in result else [result]
+    periods = result.get("years", [result])
+    codes = list(objects[0]["instruments"]) if objects else []
+    names = dict(
+        Instrument.objects.filter(
+            organisation_id=run.program.organisation_id, code__in=codes, is_current=True
+        ).values_list("code", "name")
+    )
+    for obj in objects:
+        obj["_min_cell"] = min_cell
+    instruments = [
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "rows": [_instrument_row(obj, code, min_cell) for obj in objects],
+        }
+        for code in codes
+    ]
+    details = run.details or {}
+    last = objects[-1]
+    chart_list = [
+        charts.bar_chart(
+            _("Attendance rate by year (%)"),
+            [(period_label(o), _pct(o["attendance_rate"])) for o in periods],
+            top=100,
+        )
+    ]
+    for code in codes:
+        target = periods[0]["instruments"][code]["target_pct"] if periods else None
+        name = names.get(code, code)
+        chart_list.append(
+            charts.bar_chart(
+                _("%(name)s: %% meeting the target at post-test") % {"name": name},
+                [
+                    (period_label(o), o["instruments"][code]["post_meeting_target_pct"])
+                    for o in periods
+                ],
+                top=100,
+                target=target,
+                target_text=_("target %(t)s%%") % {"t": _fmt(target, 0)} if target else "",
+            )
+        )
+        ci = details.get("intervals", {}).get(code, {})
+        inst = last["instruments"][code]
+        chart_list.append(
+            charts.interval_chart(
+                _("%(name)s: mean before and after (95%% confidence interval)")
+                % {"name": names.get(code, code)},
+                [
+                    (_("Pre"), inst["pre_mean"], ci.get("pre_ci")),
+                    (_("Post"), inst["post_mean"], ci.get("post_ci")),
+                ],
+            )
+        )
+    return {
+        "participation_headers": [
+            _("Participants"),
+            _("Enrollments"),
+            _("Sessions offered (mean)"),
+            _("Sessions attended (mean)"),
+            _("Attendance"),
+            _("Completion"),
+        ],
+        "instrument_headers": [
+            _("Pre n"),
+            _("Post n"),
+            _("Matched n"),
+            _("Pre mean"),
+            _("Post mean"),
+            _("Change"),
+            _("p (t-test)"),
+            _("p (Wilcoxon)"),
+            _("Effect size d"),
+            _("% meeting target"),
+            _("Program target"),
+        ],
+        "module_headers": [_("Sessions offered"), _("Sessions attended"), _("Attendance")],
+        "participation_rows": [_participation_row(o, min_cell) for o in objects],
+        "instrument_tables": instruments,
+        "summaries": [summary(o, names) for o in periods if o["enrollments"] != 0],
+        "charts": chart_list,
+        "min_cell": min_cell,
+        "details": details,
+        "module_rows": [
+            {
+                "label": m["module"] or _("No module"),
+                "cells": [
+                    _cell(m, "sessions_offered", kind="int", min_cell=min_cell),
+                    _cell(m, "sessions_attended", kind="int", min_cell=min_cell),
+                    _cell(m, "attendance_rate", kind="pct", min_cell=min_cell),
+                ],
+            }
+            for m in details.get("by_module", [])
+        ],
+        "cohort_rows": [
+            _participation_row(c, min_cell, c["group"]) for c in details.get("by_cohort", [])
+        ],
+        "group_tables": [
+            {
+                "title": GROUP_TITLES.get(field, field),
+                "rows": [
+                    _participation_row(g, min_cell, _group_label(field, g["group"])) for g in groups
+                ],
+            }
+            for field, groups in details.get("by_group", {}).items()
+        ],
+    }
+
+
+GROUP_TITLES = {
+    "gender_identity": gettext_lazy("By gender identity"),
+    "indigenous_identity": gettext_lazy("By Indigenous identity"),
+    "racialised": gettext_lazy("By racialised / visible minority"),
+}
+
+
+def _group_label(field: str, value) -> str:
+    if not value:
+        return _("Not recorded")
+    choices = dict(Participant._meta.get_field(field).choices)
+    return str(choices.get(value, value))
+
+
+def _pct(value):
+    return None if value is None else 100 * value

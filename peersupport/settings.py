@@ -47,7 +47,11 @@ INSTALLED_APPS = [
     "programs",
     "participants",
     "sessions.apps.GroupSessionsConfig",
+    "surveys",
     "evaluation",
+    "exports",
+    "importer",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -235,10 +239,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluation.tasks.recompute_current_years",
         "schedule": crontab(hour=2, minute=30),
     },
-    # Export files past their link's lifetime, uploads nobody confirmed.
-    "evaluation-remove-expired-files": {
-        "task": "evaluation.tasks.remove_expired_files",
+    # Export files past their link's lifetime.
+    "exports-remove-expired-files": {
+        "task": "exports.tasks.remove_expired_files",
         "schedule": crontab(minute=15),
+    },
+    # Uploaded bundles nobody confirmed (they hold names and birth years).
+    "importer-remove-stale-uploads": {
+        "task": "importer.tasks.remove_stale_uploads",
+        "schedule": crontab(minute=20),
     },
 }
 

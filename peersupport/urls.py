@@ -21,6 +21,9 @@ urlpatterns = [
     path("programs/", include("programs.urls")),
     path("participants/", include("participants.urls")),
     path("sessions/", include("sessions.urls")),
+    path("surveys/", include("surveys.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("exports/", include("exports.urls")),
+    path("import/", include("importer.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -16,8 +16,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from evaluation import runs
-from evaluation.surveys import survey_link_create
 from sessions.models import Attendance, Session
+from surveys.services import survey_link_create
+from tests.browser import axe
+from tests.browser.conftest import SCREENSHOT_DIR
 from tests.evaluation.figures_data import build
 from tests.factories import (
     AttendanceFactory,
@@ -26,9 +28,6 @@ from tests.factories import (
     SessionFactory,
     VolunteerFactory,
 )
-
-from . import axe
-from .conftest import SCREENSHOT_DIR
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -138,12 +137,12 @@ PAGES = [
     Page(
         "survey self-completion",
         None,
-        (("evaluation:survey_respond", lambda w: [w.token]),),
+        (("surveys:survey_respond", lambda w: [w.token]),),
     ),
     Page(
         "survey one question per screen",
         None,
-        (("evaluation:survey_respond", lambda w: [w.stepping_token]),),
+        (("surveys:survey_respond", lambda w: [w.stepping_token]),),
         prepare=lambda w: (
             type(w.instrument).objects.filter(pk=w.instrument.pk).update(display="one")
         ),
@@ -151,11 +150,11 @@ PAGES = [
     Page(
         "instrument edit",
         "coordinator",
-        (("evaluation:instrument_edit", lambda w: [w.instrument.pk]),),
+        (("surveys:instrument_edit", lambda w: [w.instrument.pk]),),
     ),
     Page("program edit", "coordinator", (("programs:program_edit", _program),)),
     Page("report", "evaluator", (("evaluation:report", _program),)),
-    Page("export", "evaluator", (("evaluation:exports", None),)),
+    Page("export", "evaluator", (("exports:index", None),)),
     Page("participant list", "coordinator", (("participants:list", None),)),
 ]
 BY_NAME = {p.name: p for p in PAGES}

@@ -21,16 +21,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from evaluation.instruments import current_instrument
-from evaluation.surveys import administration_create
 from participants.models import Enrollment
 from programs.models import Cohort, Program
 from sessions import services as session_services
 from sessions.attendance import attendance_record_sheet
 from sessions.models import Attendance, Session
-from tests.factories import VolunteerFactory
-
-from .journey_helpers import (
+from surveys.instruments import current_instrument
+from surveys.services import administration_create
+from tests.browser.journey_helpers import (
     DESKTOP,
     PHONE,
     ServerWatch,
@@ -39,6 +37,7 @@ from .journey_helpers import (
     new_page,
     pk_from_url,
 )
+from tests.factories import VolunteerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -242,7 +241,7 @@ def coordinator_adds_the_ready_made_instruments(page, shot, program):
     from playwright.sync_api import expect
 
     # No page links to the program's instruments yet (reported): she types the address.
-    page.goto(f"/evaluation/programs/{program.pk}/instruments/")
+    page.goto(f"/surveys/programs/{program.pk}/instruments/")
     for name in ("General self-efficacy", "Short wellbeing scale"):
         card = page.locator(".card").filter(has_text=name)
         card.get_by_role("button", name="Add to program").click()

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from evaluation.models import Administration, Instrument
-from evaluation.surveys import survey_link_create
+from surveys.models import Administration, Instrument
+from surveys.services import survey_link_create
 from tests.factories import EnrollmentFactory, make_survey_setup
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -25,7 +25,7 @@ def test_participant_completes_a_survey_on_a_phone(
     _link, token = survey_link_create(
         enrollment=enrollment, instrument=instrument, timepoint="pre", language="en", by=coordinator
     )
-    phone.goto(f"/evaluation/s/{token}/")
+    phone.goto(f"/surveys/s/{token}/")
     html = phone.content()
     assert "P-HIDDEN" not in html and "Quinn" not in html and "Safe Harbour" not in html
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
@@ -46,5 +46,5 @@ def test_participant_completes_a_survey_on_a_phone(
     adm = Administration.objects.get()
     assert (adm.score, adm.mode) == (9.0, "self")
     # The link works once.
-    response = phone.goto(f"/evaluation/s/{token}/")
+    response = phone.goto(f"/surveys/s/{token}/")
     assert response.status == 404

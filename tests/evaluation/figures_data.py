@@ -44,11 +44,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from evaluation.models import Administration, Instrument
-from evaluation.scoring import ItemSpec, score
 from participants.models import Enrollment
 from programs.models import Cohort, Program
 from sessions.models import Attendance, Session
+from surveys.models import Administration, Instrument
+from surveys.scoring import ItemSpec, score
 from tests.factories import (
     AttendanceFactory,
     CohortFactory,
@@ -75,7 +75,7 @@ PRESENT, LATE, ABSENT, EXCUSED = (
 
 
 def administer(enrollment, instrument: Instrument, timepoint: str, answers, on: date):
-    """An administration whose stored score is what ``evaluation.scoring`` gives."""
+    """An administration whose stored score is what ``surveys.scoring`` gives."""
     items = [
         ItemSpec(i.number, i.min_value, i.max_value, i.reverse)
         for i in instrument.items.order_by("number")

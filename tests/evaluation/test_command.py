@@ -11,9 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from evaluation import figures
+from tests.evaluation.figures_data import build
 from tests.factories import OrganisationFactory, ProgramFactory
-
-from .figures_data import build
 
 pytestmark = pytest.mark.django_db
 

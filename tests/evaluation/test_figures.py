@@ -9,9 +9,8 @@ import pytest
 from scipy import stats as scipy_stats
 
 from evaluation import figures
+from tests.evaluation.figures_data import build
 from tests.factories import ProgramFactory
-
-from .figures_data import build
 
 pytestmark = pytest.mark.django_db
 

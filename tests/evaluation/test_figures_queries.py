@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from evaluation import figures, runs
 from evaluation.models import EvaluationRun
+from tests.evaluation.figures_data import administer
 from tests.factories import (
     AttendanceFactory,
     CohortFactory,
@@ -18,8 +19,6 @@ from tests.factories import (
     SessionFactory,
     make_instrument,
 )
-
-from .figures_data import administer
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,8 @@ from django.urls import reverse
 
 from evaluation import runs
 from evaluation.models import EvaluationRun
-from evaluation.report_views import summary
-
-from .figures_data import build
+from evaluation.views import summary
+from tests.evaluation.figures_data import build
 
 pytestmark = pytest.mark.django_db
 

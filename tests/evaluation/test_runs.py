@@ -10,9 +10,8 @@ from django.utils import timezone
 from evaluation import runs, tasks
 from evaluation.models import EvaluationRun
 from peersupport.models import AuditEntry
+from tests.evaluation.figures_data import build
 from tests.factories import ProgramFactory
-
-from .figures_data import build
 
 pytestmark = pytest.mark.django_db
 

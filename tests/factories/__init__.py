@@ -1,23 +1,19 @@
 """Factories, one module per app; import them from here."""
 
-from .evaluation import (
-    AdministrationFactory,
-    AnswerFactory,
-    InstrumentFactory,
-    InstrumentItemFactory,
-    ProgramInstrumentFactory,
-    make_instrument,
-    make_survey_setup,
-)
-from .participants import (
+from tests.factories.participants import (
     ConsentFactory,
     EnrollmentFactory,
     ParticipantFactory,
     PartnerFactory,
     ReferralFactory,
 )
-from .peersupport import InvitationFactory, MembershipFactory, OrganisationFactory, UserFactory
-from .programs import (
+from tests.factories.peersupport import (
+    InvitationFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+from tests.factories.programs import (
     ClosureDateFactory,
     CohortFactory,
     CurriculumTopicFactory,
@@ -27,7 +23,16 @@ from .programs import (
     VolunteerFactory,
     VolunteerTrainingFactory,
 )
-from .sessions import AttendanceFactory, SessionFactory, SessionFeedbackFactory
+from tests.factories.sessions import AttendanceFactory, SessionFactory, SessionFeedbackFactory
+from tests.factories.surveys import (
+    AdministrationFactory,
+    AnswerFactory,
+    InstrumentFactory,
+    InstrumentItemFactory,
+    ProgramInstrumentFactory,
+    make_instrument,
+    make_survey_setup,
+)
 
 __all__ = [
     "AdministrationFactory",

@@ -3,9 +3,8 @@ from datetime import date
 import factory
 
 from participants.models import Consent, Enrollment, Participant, Partner, Referral
-
-from .peersupport import OrganisationFactory
-from .programs import CohortFactory
+from tests.factories.peersupport import OrganisationFactory
+from tests.factories.programs import CohortFactory
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):

@@ -12,8 +12,7 @@ from programs.models import (
     Volunteer,
     VolunteerTraining,
 )
-
-from .peersupport import OrganisationFactory
+from tests.factories.peersupport import OrganisationFactory
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):

@@ -1,9 +1,8 @@
 import factory
 
 from sessions.models import Attendance, Session, SessionFeedback
-
-from .participants import EnrollmentFactory
-from .programs import CohortFactory
+from tests.factories.participants import EnrollmentFactory
+from tests.factories.programs import CohortFactory
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

@@ -9,8 +9,7 @@ from tests.factories import (
     ProgramInstrumentFactory,
     make_instrument,
 )
-
-from .base import ROLES, Entry, coordinator_only, reports, staff_only
+from tests.matrix.base import ROLES, Entry, coordinator_only, reports, staff_only
 
 
 def build(world):
@@ -55,57 +54,55 @@ ENTRIES = [
     Entry("evaluation:run_now", reports(302), kwargs=_report_run, method="post"),
     # Instruments and surveys (issue 5). Pages of "my organisation": the outsider sees
     # their own (200).
-    Entry("evaluation:instrument_list", reports(outsider=200)),
-    Entry("evaluation:instrument_create", reports(outsider=200)),
-    Entry("evaluation:instrument_detail", reports(), kwargs=lambda w: _survey(w, "instrument")),
-    Entry("evaluation:instrument_edit", reports(), kwargs=lambda w: _survey(w, "instrument")),
+    Entry("surveys:instrument_list", reports(outsider=200)),
+    Entry("surveys:instrument_create", reports(outsider=200)),
+    Entry("surveys:instrument_detail", reports(), kwargs=lambda w: _survey(w, "instrument")),
+    Entry("surveys:instrument_edit", reports(), kwargs=lambda w: _survey(w, "instrument")),
+    Entry("surveys:program_instruments", coordinator_only(), kwargs=lambda w: _survey_program(w)),
     Entry(
-        "evaluation:program_instruments", coordinator_only(), kwargs=lambda w: _survey_program(w)
-    ),
-    Entry(
-        "evaluation:program_instrument_catalog_add",
+        "surveys:program_instrument_catalog_add",
         coordinator_only(302),
         method="post",
         kwargs=lambda w: {**_survey_program(w), "key": "self-esteem"},
         data=lambda w: {"self-esteem-target_pct": "70"},
     ),
     Entry(
-        "evaluation:program_instrument_remove",
+        "surveys:program_instrument_remove",
         coordinator_only(302),
         method="post",
         kwargs=lambda w: {**_survey_program(w), "pk": w.survey_program_instrument.pk},
     ),
-    Entry("evaluation:survey_overview", {**staff_only(), "outsider": 200}),
-    Entry("evaluation:survey_todo", staff_only(), kwargs=lambda w: _survey_cohort(w)),
+    Entry("surveys:survey_overview", {**staff_only(), "outsider": 200}),
+    Entry("surveys:survey_todo", staff_only(), kwargs=lambda w: _survey_cohort(w)),
     Entry(
-        "evaluation:administration_enter",
+        "surveys:administration_enter",
         staff_only(),
         kwargs=lambda w: {**_survey_cohort(w), "code": "GSE", "timepoint": "post"},
     ),
     Entry(
-        "evaluation:administration_detail",
+        "surveys:administration_detail",
         staff_only(),
         kwargs=lambda w: _survey(w, "administration"),
     ),
     Entry(
-        "evaluation:administration_edit",
+        "surveys:administration_edit",
         staff_only(),
         kwargs=lambda w: _survey(w, "administration"),
     ),
     Entry(
-        "evaluation:survey_link_new",
+        "surveys:survey_link_new",
         staff_only(),
         kwargs=lambda w: {"enrollment_pk": w.survey_enrollment.pk},
     ),
-    Entry("evaluation:kiosk_start", staff_only(), kwargs=lambda w: _survey_cohort(w)),
+    Entry("surveys:kiosk_start", staff_only(), kwargs=lambda w: _survey_cohort(w)),
     # Without a kiosk started in this browser session, staff are sent to start one.
-    Entry("evaluation:kiosk_next", staff_only(302), kwargs=lambda w: _survey_cohort(w)),
-    Entry("evaluation:kiosk_answer", staff_only(302), kwargs=lambda w: _survey_cohort(w)),
-    Entry("evaluation:kiosk_handback", staff_only(), kwargs=lambda w: _survey_cohort(w)),
+    Entry("surveys:kiosk_next", staff_only(302), kwargs=lambda w: _survey_cohort(w)),
+    Entry("surveys:kiosk_answer", staff_only(302), kwargs=lambda w: _survey_cohort(w)),
+    Entry("surveys:kiosk_handback", staff_only(), kwargs=lambda w: _survey_cohort(w)),
     # Public pages: no sign-in; a bad token is a 404 whoever asks.
-    Entry("evaluation:survey_done", dict.fromkeys(ROLES, 200)),
+    Entry("surveys:survey_done", dict.fromkeys(ROLES, 200)),
     Entry(
-        "evaluation:survey_respond",
+        "surveys:survey_respond",
         dict.fromkeys(ROLES, 404),
         kwargs=lambda w: {"token": "not-a-real-token"},
     ),
@@ -118,7 +115,7 @@ ENTRIES = [
 def _build_surveys(world):
     """A program using GSE, a cohort the world's facilitator runs, one enrollment with a
     recorded pre (``world.survey_*``)."""
-    from evaluation.surveys import administration_create
+    from surveys.services import administration_create
 
     volunteer, _created = Volunteer.objects.get_or_create(
         user=world.facilitator,
@@ -169,7 +166,7 @@ def _build_import(world):
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from evaluation.importer import jobs, service
+    from importer import jobs, services
 
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w") as archive:
@@ -178,20 +175,20 @@ def _build_import(world):
         )
     upload = SimpleUploadedFile("bundle.zip", data.getvalue(), content_type="application/zip")
     world.import_token = jobs.store_upload(upload, organisation=world.org, user=world.coordinator)
-    service.dry_run_upload(token=world.import_token, organisation=world.org)
+    services.dry_run_upload(token=world.import_token, organisation=world.org)
 
 
 ENTRIES += [
     # Coordinators only; another organisation's coordinator sees their own upload page.
-    Entry("evaluation:import_upload", coordinator_only(outsider=200)),
+    Entry("importer:upload", coordinator_only(outsider=200)),
     Entry(
-        "evaluation:import_status",
+        "importer:status",
         coordinator_only(),
         kwargs=lambda w: {"token": w.import_token},
     ),
     # The coordinator confirms (and the import runs) first; the others are refused.
     Entry(
-        "evaluation:import_confirm",
+        "importer:confirm",
         coordinator_only(302),
         method="post",
         kwargs=lambda w: {"token": w.import_token},
@@ -205,7 +202,7 @@ ENTRIES += [
 def _build_exports(world):
     """A finished run, and a finished export job of ``world.coordinator``."""
     from evaluation import figures
-    from evaluation.exports import files
+    from exports import files
 
     world.export_program = ProgramFactory(organisation=world.org, code="matrix-export")
     world.export_run = EvaluationRun.objects.create(
@@ -230,7 +227,7 @@ def _build_exports(world):
 
 
 def _signed_file(w):
-    from evaluation.exports import files
+    from exports import files
 
     return {"signed": files.sign(w.export_token)}
 
@@ -242,9 +239,9 @@ def _mine_only(ok: int = 200) -> dict[str, int]:
 
 ENTRIES += [
     # Coordinators and evaluators; another organisation's coordinator sees their own page.
-    Entry("evaluation:exports", reports(outsider=200)),
+    Entry("exports:index", reports(outsider=200)),
     Entry(
-        "evaluation:export_download",
+        "exports:download",
         reports(),
         method="post",
         kwargs=lambda w: {"program_id": w.export_program.pk},
@@ -259,13 +256,13 @@ ENTRIES += [
         },
     ),
     Entry(
-        "evaluation:report_export",
+        "exports:report",
         reports(),
         kwargs=lambda w: {"run_id": w.export_run.pk, "fmt": "csv"},
     ),
-    Entry("evaluation:export_status", _mine_only(), kwargs=lambda w: {"token": w.export_token}),
+    Entry("exports:status", _mine_only(), kwargs=lambda w: {"token": w.export_token}),
     Entry(
-        "evaluation:export_file",
+        "exports:file",
         _mine_only(),
         kwargs=_signed_file,
     ),

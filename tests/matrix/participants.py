@@ -12,8 +12,7 @@ from tests.factories import (
     ReferralFactory,
     SessionFactory,
 )
-
-from .base import LOGIN, ROLES, Entry, coordinator_only, staff_only
+from tests.matrix.base import LOGIN, ROLES, Entry, coordinator_only, staff_only
 
 
 def build(world):

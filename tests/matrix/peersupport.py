@@ -1,4 +1,4 @@
-from .base import Entry, any_member, coordinator_only
+from tests.matrix.base import Entry, any_member, coordinator_only
 
 
 def build(world):

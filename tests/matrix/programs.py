@@ -2,8 +2,7 @@ from datetime import date
 
 from programs.models import SupervisionEntry, VolunteerTraining
 from tests.factories import ClosureDateFactory, ProgramFactory, VolunteerFactory
-
-from .base import Entry, coordinator_only
+from tests.matrix.base import Entry, coordinator_only
 
 
 def build(world):

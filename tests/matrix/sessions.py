@@ -2,8 +2,7 @@ from datetime import date, timedelta
 
 from programs.models import Volunteer
 from tests.factories import CohortFactory, ProgramFactory, SessionFactory
-
-from .base import Entry, coordinator_only, reports, staff_only
+from tests.matrix.base import Entry, coordinator_only, reports, staff_only
 
 
 def build(world):

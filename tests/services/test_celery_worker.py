@@ -16,8 +16,7 @@ from evaluation.models import EvaluationRun
 from peersupport.celery import app
 from peersupport.tasking import enqueue
 from tests.availability import require
-
-from ..evaluation.figures_data import build
+from tests.evaluation.figures_data import build
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 DEAD_BROKER = "redis://127.0.0.1:1/0"
@@ -108,7 +107,7 @@ def test_with_an_unreachable_broker_the_page_offers_foreground_computation(
     settings.MIN_CELL = 3
     world = build(org)
     client.force_login(coordinator)
-    with broker(DEAD_BROKER), mock.patch("evaluation.report_views.WAITING_TOO_LONG"):
+    with broker(DEAD_BROKER), mock.patch("evaluation.views.WAITING_TOO_LONG"):
         started = time.monotonic()
         response = client.post(
             reverse("evaluation:run_request", args=[world.program.pk]),

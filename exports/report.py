@@ -1,0 +1,210 @@
+"""The figures of an evaluation run as CSV (long format), XLSX and PDF.
+
+The run's stored result (shared/spec/evaluation.md) is the only source: nothing is
+recomputed. A suppressed figure is written empty with its ``suppressed`` flag 1. For
+audiences outside the organisation, counts from 1 to ``min_cell - 1`` are suppressed
+too (the stored result keeps them for the organisation's own pages).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from evaluation import figures, stats
+from evaluation.models import EvaluationRun
+from surveys.models import Instrument
+
+from .base import CATEGORY, NUMBER, STRING, Variable
+from .dataset import YES_NO_FLAG
+
+PARTICIPATION = (*figures.COUNT_KEYS, *figures.PARTICIPATION_KEYS)
+INSTRUMENT_KEYS = (
+    *figures.INSTRUMENT_COUNT_KEYS,
+    *figures.MATCHED_KEYS,
+    "target_score",
+    *figures.POST_KEYS,
+    "target_pct",
+)
+MODULE_KEYS = (
+    "enrollments",
+    "sessions_offered",
+    "sessions_attended",
+    "sessions_offered_mean",
+    "sessions_attended_mean",
+    "attendance_rate",
+)
+
+
+def min_cell_of(run: EvaluationRun) -> int:
+    from django.conf import settings
+
+    return (run.parameters or {}).get("min_cell", settings.MIN_CELL)
+
+
+def details_of(run: EvaluationRun) -> dict:
+    """Breakdowns and intervals: their own field (older runs kept them in the result)."""
+    return getattr(run, "details", None) or (run.result or {}).get("details") or {}
+
+
+def periods(run: EvaluationRun) -> list[dict]:
+    """The period objects of the run: each year then the total, or the one period."""
+    result = run.result or {}
+    if "years" in result:
+        return [*result["years"], result["total"]]
+    return [result] if result else []
+
+
+def externalise(obj: dict, min_cell: int, *, module: bool = False) -> dict:
+    """A copy of a period (or breakdown) object with small counts suppressed."""
+    obj = copy.deepcopy(obj)
+    suppressed = obj.setdefault("suppressed", [])
+    if module:
+        stats.suppress_small_counts(
+            obj, ("enrollments", "sessions_offered", "sessions_attended"),
+            min_cell=min_cell, suppressed=suppressed,
+        )  # fmt: skip
+        return obj
+    stats.suppress_small_counts(obj, figures.COUNT_KEYS, min_cell=min_cell, suppressed=suppressed)
+    for code, inst in obj.get("instruments", {}).items():
+        stats.suppress_small_counts(
+            inst,
+            [*figures.INSTRUMENT_COUNT_KEYS, "post_meeting_target_n"],
+            min_cell=min_cell,
+            suppressed=suppressed,
+            prefix=f"instruments.{code}.",
+        )
+    return obj
+
+
+def period_name(obj: dict) -> str:
+    if obj.get("year"):
+        return _("Year %(year)s") % {"year": obj["year"]}
+    return _("All years") if obj.get("period_start") else _("Period")
+
+
+def variables() -> list[Variable]:
+    return [
+        Variable("program", _("Program code")),
+        Variable("year", _("Program year (empty: all years or a date range)"), NUMBER),
+        Variable("period_start", _("First cohort start date of the period")),
+        Variable("period_end", _("Last day of the period")),
+        Variable("breakdown", _("Breakdown (empty: the whole period)")),
+        Variable("group", _("Group of the breakdown")),
+        Variable("instrument", _("Instrument code (empty: participation)")),
+        Variable("measure", _("Figure, as named in the evaluation definitions"), STRING),
+        Variable("value", _("Value (empty when suppressed or undefined)"), NUMBER),
+        Variable(
+            "suppressed", _("Suppressed: fewer than the smallest cell"), CATEGORY, YES_NO_FLAG
+        ),
+    ]
+
+
+def _measures(obj: dict, head: tuple, breakdown: str, group, keys) -> Iterator[tuple]:
+    suppressed = set(obj.get("suppressed", []))
+    for key in keys:
+        if key in obj:
+            flag = 1 if key in suppressed else 0
+            yield (*head, breakdown, group, "", key, None if flag else obj[key], flag)
+    for code, inst in obj.get("instruments", {}).items():
+        for key in INSTRUMENT_KEYS:
+            if key in inst:
+                flag = 1 if f"instruments.{code}.{key}" in suppressed else 0
+                yield (*head, breakdown, group, code, key, None if flag else inst[key], flag)
+
+
+def rows(run: EvaluationRun, *, external: bool) -> Iterator[tuple]:
+    """Long format: one row per figure, period and group."""
+    cell = min_cell_of(run)
+    objects = periods(run)
+    for obj in objects:
+        if external:
+            obj = externalise(obj, cell)
+        head = (run.program.code, obj.get("year"), obj.get("period_start"), obj.get("period_end"))
+        yield from _measures(obj, head, "", "", PARTICIPATION)
+    details = details_of(run)
+    if not objects:
+        return
+    last = objects[-1]
+    head = (run.program.code, last.get("year"), last.get("period_start"), last.get("period_end"))
+    for group in details.get("by_cohort", []):
+        g = externalise(group, cell) if external else group
+        yield from _measures(g, head, "cohort", group["group"], PARTICIPATION)
+    for field, groups in details.get("by_group", {}).items():
+        for group in groups:  # already computed with small counts suppressed
+            g = externalise(group, cell) if external else group
+            yield from _measures(g, head, field, group["group"] or "", PARTICIPATION)
+    for module in details.get("by_module", []):
+        m = externalise(module, cell, module=True) if external else module
+        yield from _measures(m, head, "module", module.get("module") or "", MODULE_KEYS)
+
+
+def notes(run: EvaluationRun, *, external: bool) -> list[str]:
+    cell = min_cell_of(run)
+    out = [
+        _("Program: %(name)s (%(code)s)") % {"name": run.program.name, "code": run.program.code},
+        _("Computed: %(when)s") % {"when": _when(run)},
+        _("Definitions: shared/spec/evaluation.md and docs/definitions.md of peersupport."),
+        _(
+            "Participants: distinct people with at least one enrollment (enrolled, completed "
+            "or withdrawn) in a cohort that started in the period."
+        ),
+        _(
+            "Sessions offered: the cohort's held sessions on or after the enrollment date. "
+            "Attended: present or late at one of those. Attendance rate: attended / offered."
+        ),
+        _(
+            "Scores: sum of item values (reverse items reversed), pro-rated when no more than "
+            "the allowed number of items is missing; only people who consented to evaluation use."
+        ),
+        _(
+            "Outcome statistics: over enrollments with both a scored pre and post; paired "
+            "t-test and Wilcoxon signed-rank, two-sided; effect size d_z = mean change / SD."
+        ),
+        _(
+            "Suppression: a statistic computed from 1 to %(n)s records is left empty and "
+            "flagged suppressed = 1; an undefined statistic (zero denominator) is empty with "
+            "suppressed = 0."
+        )
+        % {"n": cell - 1},
+    ]
+    if external:
+        out.append(
+            _("For use outside the organisation: counts from 1 to %(n)s are suppressed too.")
+            % {"n": cell - 1}
+        )
+    return out
+
+
+def _when(run: EvaluationRun) -> str:
+    when = run.finished_at or run.created_at
+    return timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else ""
+
+
+def write_xlsx(run: EvaluationRun, target, *, external: bool) -> None:
+    """A sheet per period (each year, then all years), breakdowns, and notes."""
+    from .writers import XlsxBook
+
+    book = XlsxBook()
+    header = [v.name for v in variables()]
+    by_period: dict[tuple, list] = {}
+    for row in rows(run, external=external):
+        by_period.setdefault((row[1], row[4] != ""), []).append(row)
+    for obj in periods(run):
+        book.sheet(period_name(obj), header, by_period.get((obj.get("year"), False), []))
+    details = [r for (_y, is_detail), rs in by_period.items() if is_detail for r in rs]
+    if details:
+        book.sheet(_("breakdowns"), header, details)
+    book.sheet(_("notes"), [_("Notes")], ((n,) for n in notes(run, external=external)))
+    book.save(target)
+
+
+def instrument_names(run: EvaluationRun) -> dict[str, str]:
+    return dict(
+        Instrument.objects.filter(organisation_id=run.program.organisation_id, is_current=True)
+        .order_by()
+        .values_list("code", "name")
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "exports"
+urlpatterns = [
+    path("", views.exports, name="index"),
+    path("<int:program_id>/download/", views.export_download, name="download"),
+    path("report/<int:run_id>/<slug:fmt>/", views.report_export, name="report"),
+    path("jobs/<str:token>/", views.export_status, name="status"),
+    path("file/<str:signed>/", views.export_file, name="file"),
+]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "importer"
+urlpatterns = [
+    path("", views.import_upload, name="upload"),
+    path("<str:token>/", views.import_status, name="status"),
+    path("<str:token>/confirm/", views.import_confirm, name="confirm"),
+]

@@ -1,0 +1,116 @@
+"""The upload page for import bundles: dry run and summary first, then "confirm import"."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from peersupport.permissions import COORDINATOR, current_membership, require_role
+from peersupport.tasking import enqueue
+
+from . import jobs, services
+from .tasks import import_uploaded_bundle
+
+
+class BundleUploadForm(forms.Form):
+    bundle = forms.FileField(
+        label=gettext_lazy("Import bundle (.zip)"),
+        help_text=gettext_lazy(
+            "A .zip of the CSV files (programs.csv, participants.csv, attendance.csv …), "
+            "at its top or in one folder inside it."
+        ),
+    )
+
+    def clean_bundle(self):
+        bundle = self.cleaned_data["bundle"]
+        if not bundle.name.lower().endswith(".zip"):
+            raise forms.ValidationError(gettext_lazy("Choose a .zip file."))
+        return bundle
+
+
+def _status_for(request, token: str) -> dict:
+    """The upload's status; 404 for a stranger or an unknown token, 403 for another role."""
+    status = jobs.read_status(token)
+    if status is None or "organisation" not in status:
+        raise Http404
+    require_role(request, status["organisation"], [COORDINATOR])
+    return status
+
+
+@login_required
+def import_upload(request):
+    membership = current_membership(request, roles=[COORDINATOR])
+    form = BundleUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token = jobs.store_upload(
+                form.cleaned_data["bundle"],
+                organisation=membership.organisation,
+                user=request.user,
+            )
+        except jobs.UploadTooLarge:
+            form.add_error(
+                "bundle",
+                _("The file is larger than %(mb)s MB.") % {"mb": jobs.MAX_UPLOAD_BYTES // 1024**2},
+            )
+        else:
+            services.dry_run_upload(
+                token=token, organisation=membership.organisation, request=request
+            )
+            return redirect("importer:status", token=token)
+    return render(request, "importer/upload.html", {"form": form})
+
+
+@login_required
+def import_status(request, token):
+    status = _status_for(request, token)
+    return render(
+        request,
+        "importer/status.html",
+        {
+            "token": token,
+            "status": status,
+            "report": status.get("report") or {},
+            "busy": status.get("state") in ("queued", "running", "confirmed"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request, token):
+    status = _status_for(request, token)
+    if status.get("state") != "checked":
+        messages.info(request, _("This upload has already been imported or cannot be imported."))
+        return redirect("importer:status", token=token)
+    organisation_id = status["organisation"]
+    if status.get("size", 0) > jobs.FOREGROUND_MAX_BYTES:
+        jobs.write_status(token, state="queued", progress=0)
+        task_id = enqueue(
+            import_uploaded_bundle,
+            token,
+            request.user.pk,
+            actor=request.user,
+            organisation=request.membership.organisation
+            if request.membership and request.membership.organisation_id == organisation_id
+            else None,
+        )
+        if task_id is not None:
+            return redirect("importer:status", token=token)
+        messages.warning(
+            request,
+            _(
+                "The background worker could not be reached, so the import ran here "
+                "while you waited."
+            ),
+        )
+    else:
+        jobs.write_status(token, state="confirmed")
+    state = services.run_stored_import(token=token, actor_id=request.user.pk, request=request)
+    if state == "done":
+        messages.success(request, _("The bundle was imported."))
+    return redirect("importer:status", token=token)

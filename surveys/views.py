@@ -1,0 +1,473 @@
+"""Survey pages: to-do per cohort, staff data entry, self-completion links and kiosk.
+
+The public pages (``survey_respond``, ``survey_done``) and the kiosk's participant screens
+show only questions: no name, no code, no organisation, no navigation.
+"""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from participants.models import Enrollment
+from peersupport.audit import log_action
+from peersupport.models import AuditEntry
+from peersupport.permissions import STAFF_ROLES, current_membership
+from programs.access import cohorts_for, get_cohort_for_user
+
+from .forms import (
+    AdministrationEditForm,
+    KioskPinForm,
+    KioskStartForm,
+    SelfCompletionForm,
+    StaffEntryForm,
+    SurveyLinkForm,
+)
+from .models import Administration
+from .services import (
+    SURVEY_STATUSES,
+    administration_create,
+    administration_update,
+    check_can_answer,
+    cohort_survey_todo,
+    get_administration_for_user,
+    get_enrollment_for_user,
+    instrument_for_entry,
+    link_valid_hours,
+    survey_link_create,
+    survey_link_refused,
+    survey_link_spend,
+    survey_link_submit,
+    survey_link_usable,
+    survey_overview,
+    used_in_evaluation,
+)
+
+KIOSK_KEY = "evaluation_kiosk"
+KIOSK_MAX_PIN_FAILURES = 5
+
+
+# --- to-do --------------------------------------------------------------------------
+
+
+@login_required
+def survey_overview_view(request):
+    membership = current_membership(request, roles=STAFF_ROLES)
+    rows = survey_overview(cohorts=cohorts_for(membership))
+    return render(request, "surveys/overview.html", {"rows": rows})
+
+
+@login_required
+def survey_todo(request, cohort_pk):
+    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    todo = cohort_survey_todo(cohort=cohort, on=timezone.localdate())
+    return render(request, "surveys/todo.html", {"cohort": cohort, "todo": todo})
+
+
+# --- staff entry --------------------------------------------------------------------
+
+
+def _instrument_or_404(cohort, code):
+    instrument = instrument_for_entry(cohort=cohort, code=code)
+    if instrument is None:
+        raise Http404
+    return instrument
+
+
+@login_required
+def administration_enter(request, cohort_pk, code, timepoint):
+    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    if timepoint not in Administration.Timepoint.values:
+        raise Http404
+    instrument = _instrument_or_404(cohort, code)
+    initial = {}
+    if request.GET.get("enrollment", "").isdigit():
+        initial["enrollment"] = int(request.GET["enrollment"])
+    form = StaffEntryForm(
+        request.POST or None, cohort=cohort, instrument=instrument, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            administration = administration_create(
+                enrollment=form.cleaned_data["enrollment"],
+                instrument=instrument,
+                timepoint=timepoint,
+                date=form.cleaned_data["date"],
+                mode=Administration.Mode.STAFF,
+                answers=form.answers(),
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(
+                request,
+                _("Saved for %(code)s.") % {"code": administration.enrollment.participant.code},
+            )
+            if "another" in request.POST:
+                return redirect(
+                    "surveys:administration_enter",
+                    cohort_pk=cohort.pk,
+                    code=code,
+                    timepoint=timepoint,
+                )
+            return redirect("surveys:survey_todo", cohort_pk=cohort.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "surveys/enter.html",
+        {
+            "cohort": cohort,
+            "instrument": instrument,
+            "timepoint": Administration.Timepoint(timepoint),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+def administration_detail(request, pk):
+    administration = get_administration_for_user(request, pk)
+    answers = {a.item_id: a.value for a in administration.answers.all()}
+    items = [(item, answers.get(item.pk)) for item in administration.instrument.items.all()]
+    log_action(
+        actor=request.user, action=AuditEntry.Action.VIEW, obj=administration, request=request
+    )
+    return render(
+        request,
+        "surveys/detail.html",
+        {
+            "administration": administration,
+            "items": items,
+            "used_in_evaluation": used_in_evaluation(administration.enrollment.participant),
+        },
+    )
+
+
+@login_required
+def administration_edit(request, pk):
+    administration = get_administration_for_user(request, pk)
+    form = AdministrationEditForm(request.POST or None, administration=administration)
+    if request.method == "POST" and form.is_valid():
+        try:
+            administration_update(
+                administration=administration,
+                answers=form.answers(),
+                date=form.cleaned_data["date"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Answers saved and the score recomputed."))
+            return redirect("surveys:administration_detail", pk=administration.pk)
+    return render(
+        request,
+        "surveys/edit.html",
+        {"administration": administration, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- self-completion links ----------------------------------------------------------
+
+
+def _program_codes(cohort) -> list[str]:
+    return list(
+        cohort.program.instruments.order_by("instrument_code").values_list(
+            "instrument_code", flat=True
+        )
+    )
+
+
+@login_required
+@never_cache
+def survey_link_new(request, enrollment_pk):
+    enrollment = get_enrollment_for_user(request, enrollment_pk)
+    cohort = enrollment.cohort
+    form = SurveyLinkForm(
+        request.POST or None,
+        codes=_program_codes(cohort),
+        initial={"language": request.LANGUAGE_CODE, "timepoint": request.GET.get("timepoint")},
+    )
+    if request.method == "POST" and form.is_valid():
+        instrument = instrument_for_entry(cohort=cohort, code=form.cleaned_data["instrument_code"])
+        try:
+            if instrument is None:
+                raise ValidationError({"instrument_code": [_("This instrument has no items.")]})
+            link, token = survey_link_create(
+                enrollment=enrollment,
+                instrument=instrument,
+                timepoint=form.cleaned_data["timepoint"],
+                language=form.cleaned_data["language"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            for name, errs in exc.message_dict.items():
+                for message in errs:
+                    form.add_error(name if name in form.fields else None, message)
+        else:
+            url = request.build_absolute_uri(reverse("surveys:survey_respond", args=[token]))
+            qr = mark_safe(  # noqa: S308 - SVG generated by segno from our own URL
+                segno.make(url, error="m").svg_inline(scale=5, title=_("QR code of the link"))
+            )
+            return render(
+                request,
+                "surveys/link_issued.html",
+                {"enrollment": enrollment, "link": link, "url": url, "qr": qr},
+            )
+    return render(
+        request,
+        "surveys/link_new.html",
+        {"enrollment": enrollment, "form": form, "hours": link_valid_hours()},
+    )
+
+
+def _refuse(request, reason: str, link=None):
+    survey_link_refused(request=request, reason=reason, link=link)
+    return render(request, "surveys/public_unavailable.html", status=404)
+
+
+@never_cache
+def survey_respond(request, token):
+    link, reason = survey_link_usable(token)
+    if reason is not None:
+        return _refuse(request, reason, link)
+    with translation.override(link.language):
+        form = SelfCompletionForm(
+            request.POST or None, instrument=link.instrument, language=link.language
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                survey_link_submit(link=link, answers=form.answers(), request=request)
+            except ValidationError as exc:
+                if "timepoint" in exc.message_dict:
+                    # Already recorded (by staff, or a second tab): nothing to add.
+                    survey_link_spend(link=link)
+                    return redirect("surveys:survey_done")
+                form.apply_errors(exc)
+            else:
+                return redirect(f"{reverse('surveys:survey_done')}?lang={link.language}")
+        return render(
+            request,
+            "surveys/public_form.html",
+            {"form": form, "instrument": link.instrument, "kiosk": False},
+            status=400 if request.method == "POST" else 200,
+        )
+
+
+@never_cache
+def survey_done(request):
+    language = request.GET.get("lang")
+    if language not in ("en", "fr"):
+        language = translation.get_language()
+    with translation.override(language):
+        return render(request, "surveys/public_done.html")
+
+
+# --- kiosk --------------------------------------------------------------------------
+
+
+def _kiosk(request, cohort):
+    state = request.session.get(KIOSK_KEY)
+    if not state or state.get("cohort") != cohort.pk:
+        return None
+    return state
+
+
+def _save_kiosk(request, state):
+    request.session[KIOSK_KEY] = state
+    request.session.modified = True
+
+
+@login_required
+def kiosk_start(request, cohort_pk):
+    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    form = KioskStartForm(
+        request.POST or None,
+        codes=_program_codes(cohort),
+        initial={"language": request.LANGUAGE_CODE},
+    )
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["instrument_code"]
+        if instrument_for_entry(cohort=cohort, code=code) is None:
+            form.add_error("instrument_code", _("This instrument has no items."))
+        else:
+            _save_kiosk(
+                request,
+                {
+                    "cohort": cohort.pk,
+                    "code": code,
+                    "timepoint": form.cleaned_data["timepoint"],
+                    "language": form.cleaned_data["language"],
+                    "pin": make_password(form.cleaned_data["pin"]),
+                    "current": None,
+                    "locked": False,
+                    "failures": 0,
+                },
+            )
+            log_action(
+                actor=request.user,
+                action=AuditEntry.Action.OTHER,
+                obj=cohort,
+                detail={"kiosk": "start", "instrument": code},
+                request=request,
+            )
+            return redirect("surveys:kiosk_next", cohort_pk=cohort.pk)
+    return render(request, "surveys/kiosk_start.html", {"cohort": cohort, "form": form})
+
+
+@login_required
+def kiosk_next(request, cohort_pk):
+    """The staff-only screen: unlock with the PIN, then choose who answers next."""
+    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    state = _kiosk(request, cohort)
+    if state is None:
+        return redirect("surveys:kiosk_start", cohort_pk=cohort.pk)
+    if state["locked"]:
+        form = KioskPinForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            if check_password(form.cleaned_data["pin"], state["pin"]):
+                state.update(locked=False, current=None, failures=0)
+                _save_kiosk(request, state)
+                return redirect("surveys:kiosk_next", cohort_pk=cohort.pk)
+            state["failures"] += 1
+            if state["failures"] >= KIOSK_MAX_PIN_FAILURES:
+                log_action(
+                    actor=request.user,
+                    action=AuditEntry.Action.DENIED,
+                    obj=cohort,
+                    detail={"kiosk": "pin_failures"},
+                    request=request,
+                )
+                logout(request)
+                return redirect("account_login")
+            _save_kiosk(request, state)
+            form.add_error("pin", _("That PIN is not right."))
+        return render(request, "surveys/kiosk_handback.html", {"cohort": cohort, "form": form})
+    instrument = instrument_for_entry(cohort=cohort, code=state["code"])
+    if instrument is None:
+        request.session.pop(KIOSK_KEY, None)
+        return redirect("surveys:kiosk_start", cohort_pk=cohort.pk)
+    if request.method == "POST":
+        if "end" in request.POST:
+            request.session.pop(KIOSK_KEY, None)
+            messages.info(request, _("Kiosk closed."))
+            return redirect("surveys:survey_todo", cohort_pk=cohort.pk)
+        enrollment = Enrollment.objects.filter(
+            cohort=cohort, pk=request.POST.get("enrollment") or 0
+        ).first()
+        if enrollment is None:
+            messages.error(request, _("Choose a participant from the list."))
+        else:
+            try:
+                check_can_answer(
+                    enrollment=enrollment, instrument=instrument, timepoint=state["timepoint"]
+                )
+            except ValidationError as exc:
+                for errs in exc.message_dict.values():
+                    for message in errs:
+                        messages.error(request, message)
+            else:
+                state.update(current=enrollment.pk, locked=True)
+                _save_kiosk(request, state)
+                return redirect("surveys:kiosk_answer", cohort_pk=cohort.pk)
+    done = set(
+        Administration.objects.filter(
+            enrollment__cohort=cohort, instrument_code=state["code"], timepoint=state["timepoint"]
+        ).values_list("enrollment_id", flat=True)
+    )
+    waiting = [
+        e
+        for e in Enrollment.objects.filter(cohort=cohort, status__in=SURVEY_STATUSES)
+        .select_related("participant")
+        .order_by("participant__code")
+        if e.pk not in done
+    ]
+    return render(
+        request,
+        "surveys/kiosk_next.html",
+        {
+            "cohort": cohort,
+            "instrument": instrument,
+            "timepoint": Administration.Timepoint(state["timepoint"]),
+            "waiting": waiting,
+            "done_n": len(done),
+        },
+    )
+
+
+@login_required
+@never_cache
+def kiosk_answer(request, cohort_pk):
+    """The participant's screen: the questions only."""
+    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    state = _kiosk(request, cohort)
+    if state is None:
+        return redirect("surveys:kiosk_start", cohort_pk=cohort.pk)
+    if not state.get("current"):
+        return redirect("surveys:kiosk_handback", cohort_pk=cohort.pk)
+    instrument = instrument_for_entry(cohort=cohort, code=state["code"])
+    enrollment = Enrollment.objects.select_related("cohort__program", "cohort__organisation").get(
+        pk=state["current"], cohort=cohort
+    )
+    language = state.get("language", "en")
+    with translation.override(language):
+        form = SelfCompletionForm(request.POST or None, instrument=instrument, language=language)
+        if request.method == "POST" and form.is_valid():
+            try:
+                administration_create(
+                    enrollment=enrollment,
+                    instrument=instrument,
+                    timepoint=state["timepoint"],
+                    date=timezone.localdate(),
+                    mode=Administration.Mode.SELF,
+                    answers=form.answers(),
+                    by=request.user,
+                    request=request,
+                )
+            except ValidationError as exc:
+                if "timepoint" not in exc.message_dict:
+                    form.apply_errors(exc)
+                else:
+                    state["current"] = None
+                    _save_kiosk(request, state)
+                    return redirect("surveys:kiosk_handback", cohort_pk=cohort.pk)
+            else:
+                state["current"] = None
+                _save_kiosk(request, state)
+                return redirect("surveys:kiosk_handback", cohort_pk=cohort.pk)
+        return render(
+            request,
+            "surveys/public_form.html",
+            {"form": form, "instrument": instrument, "kiosk": True},
+            status=400 if request.method == "POST" else 200,
+        )
+
+
+@login_required
+@never_cache
+def kiosk_handback(request, cohort_pk):
+    """Neutral screen after each person: hand the tablet back; staff unlock with the PIN."""
+    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    state = _kiosk(request, cohort)
+    language = (state or {}).get("language") or translation.get_language()
+    with translation.override(language):
+        return render(
+            request,
+            "surveys/kiosk_handback.html",
+            {"cohort": cohort, "form": KioskPinForm()},
+        )

@@ -1,0 +1,412 @@
+"""Export contents on a small hand-built program (tests/exports/test_export_data.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import zipfile
+import zlib
+
+import pytest
+
+from evaluation import runs
+from evaluation.models import EvaluationRun
+from exports import privacy, report, services, writers
+from exports.base import DATES_SHIFT, DATES_WEEK, ExportOptions
+from tests.exports.test_export_data import all_secrets, build
+
+
+@pytest.fixture(autouse=True)
+def export_root(settings, tmp_path):
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    settings.MIN_CELL = 5
+    return settings.EXPORT_ROOT
+
+
+@pytest.fixture
+def w(org, coordinator):
+    return build(org, coordinator)
+
+
+def options(**kw) -> ExportOptions:
+    kw.setdefault("pseudonym_key", privacy.pseudonym_key(kw.pop("salt", "per-export-salt")))
+    return ExportOptions(min_cell=5, **kw)
+
+
+def rows_of(w, kind, **kw):
+    exporter = services.make_exporter(w.program, kind, options(**kw))
+    return exporter, list(exporter.rows())
+
+
+def csv_text(exporter, part="data") -> str:
+    data = b"".join(services.csv_stream(exporter, part))
+    assert data.startswith(b"\xef\xbb\xbf")
+    return data.decode("utf-8-sig")
+
+
+# --- writers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, written",
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1+1", "'+1+1"),
+        ("-1+1", "'-1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("plain", "plain"),
+        (-5, -5),
+        (-2.5, -2.5),
+        (None, ""),
+    ],
+)
+def test_formula_cells_are_neutralised_and_negative_numbers_stay_numbers(value, written):
+    assert writers.safe_cell(value) == written
+
+
+def test_csv_starts_with_a_bom_and_keeps_accents():
+    from exports.base import Variable
+
+    data = b"".join(writers.csv_chunks([Variable("name", "Name")], [("Élodie",), ("=1+1",), (-3,)]))
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8-sig") == "name\r\nÉlodie\r\n'=1+1\r\n-3\r\n"
+
+
+# --- the de-identified dataset ------------------------------------------------------------
+
+DATASET_HEADER = (
+    "pseudonym,cohort,program_year,age_band,gender,indigenous,racialised,qi_suppressed,status,"
+    "sessions_offered,sessions_attended,attended_m1,attended_m2,gse_pre,gse_post,gse_followup"
+)
+
+
+@pytest.mark.django_db
+def test_dataset_has_one_row_per_consented_enrollment_with_hand_worked_values(w):
+    exporter, rows = rows_of(w, "dataset")
+    assert ",".join(v.name for v in exporter.variables()) == DATASET_HEADER
+    key = exporter.options.pseudonym_key
+    p = {k: privacy.pseudonym(key, person.pk) for k, person in w.people.items()}
+    assert rows == [
+        (p["A"], "c1", 1, 3, 1, 2, 2, 0, 4, 3, 2, 2, 0, 8.0, 15.0, None),
+        (p["B"], "c1", 1, 3, 1, 2, 2, 0, 3, 2, 1, 1, 0, None, None, None),
+        (p["C"], "c1", 1, 3, 1, 2, 2, 0, 5, 3, 1, 1, 0, None, None, None),
+        (p["D"], "c1", 1, 3, 1, 2, 2, 0, 3, 3, 2, 1, 1, 7.0, None, None),
+        # R's combination (65 and over, non-binary, Indigenous, prefer not) is alone: blanked.
+        (p["R"], "c1", 1, None, None, None, None, 1, 3, 3, 1, 1, 0, None, None, None),
+        (p["E"], "c2", 1, 3, 1, 2, 2, 0, 3, 1, 0, 0, 0, None, None, None),
+        (p["A"], "c2", 1, 3, 1, 2, 2, 0, 4, 1, 0, 0, 0, None, None, None),
+    ]
+    text = csv_text(exporter)
+    lines = text.split("\r\n")
+    assert lines[0] == DATASET_HEADER
+    assert lines[1] == f"{p['A']},c1,1,3,1,2,2,0,4,3,2,2,0,8.0,15.0,"
+    assert lines[5] == f"{p['R']},c1,1,,,,,1,3,3,1,1,0,,,"
+    assert len(lines) == 9 and lines[-1] == ""
+
+
+@pytest.mark.django_db
+def test_dataset_with_labels_shows_words_instead_of_codes(w):
+    exporter, _rows = rows_of(w, "dataset", labels=True)
+    lines = csv_text(exporter).split("\r\n")
+    assert ",25–34,Woman,No,No,No,Completed,3,2" in lines[1]
+
+
+@pytest.mark.django_db
+def test_a_rare_combination_is_blanked_and_common_ones_are_kept(w):
+    # With a smallest cell of 7, even the six-row combination is too rare.
+    exporter = services.make_exporter(w.program, "dataset", options())
+    exporter.options.min_cell = 7
+    rows = list(exporter.rows())
+    assert all(r[3:8] == (None, None, None, None, 1) for r in rows)
+    exporter.options.min_cell = 1
+    assert all(r[7] == 0 for r in exporter.rows())
+
+
+@pytest.mark.django_db
+def test_pseudonyms_are_stable_within_an_export_and_differ_between_exports(w):
+    _e, first = rows_of(w, "dataset", salt=privacy.new_salt())
+    _e, second = rows_of(w, "dataset", salt=privacy.new_salt())
+    # A's two enrollments share one pseudonym within an export...
+    assert first[0][0] == first[6][0]
+    assert len({r[0] for r in first}) == 6
+    # ...and no pseudonym of one export appears in another.
+    assert not {r[0] for r in first} & {r[0] for r in second}
+
+
+@pytest.mark.django_db
+def test_a_project_salt_keeps_pseudonyms_across_exports_and_kinds(w):
+    _e, first = rows_of(w, "dataset", salt="our evaluation project 2026")
+    _e, again = rows_of(w, "dataset", salt="our evaluation project 2026")
+    _e, items = rows_of(w, "items", salt="our evaluation project 2026")
+    assert [r[0] for r in first] == [r[0] for r in again]
+    assert items[0][0] == first[0][0]  # A's answers link to A's dataset row
+    # The salt alone does not give the pseudonym: it is keyed by the server's secret too.
+    import hashlib
+    import hmac
+
+    naive = hmac.new(b"our evaluation project 2026", str(w.people["A"].pk).encode(), hashlib.sha256)
+    assert naive.hexdigest()[:12] != first[0][0]
+
+
+@pytest.mark.django_db
+def test_dates_can_be_weeks_of_the_cohort_or_shifted_per_person(w):
+    exporter, rows = rows_of(w, "dataset", dates=DATES_WEEK)
+    names = [v.name for v in exporter.variables()]
+    a1 = dict(zip(names, rows[0], strict=True))
+    b = dict(zip(names, rows[1], strict=True))
+    assert (a1["enrolled_week"], a1["gse_pre_week"], a1["gse_post_week"]) == (1, 1, 4)
+    assert b["enrolled_week"] == 2
+    exporter, rows = rows_of(w, "dataset", dates=DATES_SHIFT)
+    names = [v.name for v in exporter.variables()]
+    a1 = dict(zip(names, rows[0], strict=True))
+    from datetime import date
+
+    enrolled = date.fromisoformat(a1["enrolled_on"])
+    post = date.fromisoformat(a1["gse_post_date"])
+    assert enrolled != date(2020, 5, 4)
+    assert (post - enrolled).days == 21  # intervals are kept exactly
+
+
+# --- the other exports ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_item_responses_are_long_format_for_consented_people_only(w):
+    exporter, rows = rows_of(w, "items")
+    assert [v.name for v in exporter.variables()] == [
+        "pseudonym", "cohort", "program_year", "instrument", "version", "timepoint",
+        "item", "value", "reverse",
+    ]  # fmt: skip
+    key = exporter.options.pseudonym_key
+    a, d = privacy.pseudonym(key, w.people["A"].pk), privacy.pseudonym(key, w.people["D"].pk)
+    assert [r[0] for r in rows] == [a] * 8 + [d] * 4
+    assert rows[:4] == [
+        (a, "c1", 1, "GSE", 1, 1, 1, 2, 0),
+        (a, "c1", 1, "GSE", 1, 1, 2, 2, 0),
+        (a, "c1", 1, "GSE", 1, 1, 3, 2, 0),
+        (a, "c1", 1, "GSE", 1, 1, 4, 3, 1),
+    ]
+    assert rows[4][5] == 2  # post
+
+
+@pytest.mark.django_db
+def test_attendance_counts_suppress_small_counts_for_outside_audiences(w):
+    exporter, rows = rows_of(w, "attendance", external=True)
+    assert [v.name for v in exporter.variables()] == [
+        "cohort", "program_year", "session", "week", "module", "status",
+        "present", "late", "absent", "excused", "attended", "suppressed",
+    ]  # fmt: skip
+    assert rows == [
+        ("c1", 1, 1, 1, 1, 2, 6, 0, 0, 0, 6, 0),
+        ("c1", 1, 2, 2, 1, 2, None, None, 0, 0, None, 1),
+        ("c1", 1, 3, 3, 1, 3, 0, 0, 0, 0, 0, 0),
+        ("c1", 1, 4, 4, 2, 2, 0, None, None, 0, None, 1),
+        ("c2", 1, 1, 1, 1, 2, 0, 0, 0, 0, 0, 0),
+    ]
+    _e, inside = rows_of(w, "attendance", external=False)
+    assert inside[1] == ("c1", 1, 2, 2, 1, 2, 1, 1, 0, 0, 2, 0)
+
+
+@pytest.mark.django_db
+def test_attendance_counts_read_a_few_cohorts_at_a_time_in_the_same_order(w, monkeypatch):
+    _e, whole = rows_of(w, "attendance", external=False)
+    monkeypatch.setattr("exports.other.COHORTS_PER_QUERY", 1)
+    _e, one_cohort_per_query = rows_of(w, "attendance", external=False)
+    assert one_cohort_per_query == whole
+    assert [r[0] for r in whole] == ["c1", "c1", "c1", "c1", "c2"]
+
+
+@pytest.mark.django_db
+def test_feedback_summaries_suppress_small_means_and_never_export_comments(w):
+    exporter, rows = rows_of(w, "feedback", external=True)
+    assert [v.name for v in exporter.variables()] == [
+        "cohort", "program_year", "session", "week", "forms",
+        "q1_n", "q1_mean", "q2_n", "q2_mean", "suppressed",
+    ]  # fmt: skip
+    assert rows == [
+        ("c1", 1, 1, 1, 5, 5, 4.2, None, None, 1),
+        ("c1", 1, 2, 2, None, None, None, 0, None, 1),
+    ]
+    _e, inside = rows_of(w, "feedback", external=False)
+    assert inside[1] == ("c1", 1, 2, 2, 2, 2, None, 0, None, 1)
+    assert "Zoë was there" not in csv_text(exporter)
+
+
+@pytest.mark.django_db
+def test_codebook_lists_variables_labels_values_and_instrument_versions(w):
+    exporter = services.make_exporter(w.program, "dataset", options())
+    rows = list(csv.reader(io.StringIO(csv_text(exporter, "codebook"))))
+    assert rows[0] == ["variable", "label", "type", "values", "instrument", "version", "note"]
+    by_name = {r[0]: r for r in rows[1:]}
+    assert by_name["gender"][3].startswith("1 = Woman; 2 = Man; 3 = Non-binary")
+    assert by_name["age_band"][3] == (
+        "1 = under 18; 2 = 18–24; 3 = 25–34; 4 = 35–44; 5 = 45–54; 6 = 55–64; 7 = 65 and over"
+    )
+    assert by_name["gse_post"][4:6] == ["GSE", "1"]
+    # A module named like a formula is neutralised in the codebook too.
+    assert by_name["attended_m2"][1] == "Sessions attended in module 2 (=2+3)"
+    feedback = services.make_exporter(w.program, "feedback", options())
+    notes = {r[0]: r[6] for r in csv.reader(io.StringIO(csv_text(feedback, "codebook")))}
+    assert notes["q2_mean"] == "'=1+1 useful"
+
+
+# --- SPSS, Stata, XLSX --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_spss_and_stata_files_read_back_with_variable_and_value_labels(w, tmp_path, fmt):
+    import pyreadstat
+
+    exporter = services.make_exporter(w.program, "dataset", options())
+    path = tmp_path / f"data.{fmt}"
+    services.build_file(exporter, fmt, "data", path)
+    read = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+    frame, meta = read(str(path))
+    assert list(frame.columns) == DATASET_HEADER.split(",")
+    assert len(frame) == 7
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["age_band"] == "Age band at the cohort's start"
+    value_labels = meta.variable_value_labels
+    assert value_labels["gender"][1] == "Woman"
+    assert value_labels["status"][4] == "Completed"
+    assert frame["gse_post"].iloc[0] == 15.0
+    assert frame["status"].tolist() == [4, 3, 5, 3, 3, 3, 4]
+
+
+@pytest.mark.django_db
+def test_xlsx_dataset_has_data_codebook_and_notes_sheets(w, tmp_path):
+    from openpyxl import load_workbook
+
+    exporter = services.make_exporter(w.program, "dataset", options(labels=True))
+    path = tmp_path / "data.xlsx"
+    services.build_file(exporter, "xlsx", "data", path)
+    book = load_workbook(path)
+    assert book.sheetnames == ["dataset", "codebook", "notes"]
+    data = list(book["dataset"].values)
+    assert data[0] == tuple(DATASET_HEADER.split(","))
+    assert data[1][3:9] == ("25–34", "Woman", "No", "No", "No", "Completed")
+    assert data[1][13:16] == (8, 15, None)
+
+
+# --- the evaluation report ------------------------------------------------------------------
+
+
+@pytest.fixture
+def run(w):
+    run = EvaluationRun.objects.create(
+        program=w.program, period=EvaluationRun.Period.ALL, request_key="test-export-run",
+        parameters={"min_cell": 5},
+    )  # fmt: skip
+    return runs.execute(run_id=run.pk)
+
+
+@pytest.mark.django_db
+def test_report_csv_lists_every_figure_with_a_suppressed_flag(w, run):
+    text = b"".join(writers.csv_chunks(report.variables(), report.rows(run, external=False)))
+    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    assert list(rows[0]) == [
+        "program", "year", "period_start", "period_end", "breakdown", "group",
+        "instrument", "measure", "value", "suppressed",
+    ]  # fmt: skip
+    year1 = {
+        (r["instrument"], r["measure"]): r for r in rows if r["year"] == "1" and not r["breakdown"]
+    }
+    # Everyone counts in participation, consent or not (A, B, C, D, E, R, N).
+    assert year1[("", "participants")]["value"] == "7"
+    assert year1[("", "enrollments")]["value"] == "8"
+    # Fewer than five matched pairs: the mean change is empty and flagged.
+    assert year1[("GSE", "mean_change")] | {} == {
+        **year1[("GSE", "mean_change")],
+        "value": "",
+        "suppressed": "1",
+    }
+    assert year1[("GSE", "matched_n")]["value"] == "1"
+    # For outside audiences the count itself is suppressed.
+    text = b"".join(writers.csv_chunks(report.variables(), report.rows(run, external=True)))
+    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    outside = {
+        (r["instrument"], r["measure"]): r for r in rows if r["year"] == "1" and not r["breakdown"]
+    }
+    assert (
+        outside[("GSE", "matched_n")]["value"],
+        outside[("GSE", "matched_n")]["suppressed"],
+    ) == ("", "1")
+    assert outside[("", "participants")]["value"] == "7"
+    # A module named "=2+3" is written as text.
+    modules = [r["group"] for r in rows if r["breakdown"] == "module"]
+    assert "'=2+3" in modules
+
+
+@pytest.mark.django_db
+def test_report_xlsx_has_a_sheet_per_year_and_notes(w, run, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "report.xlsx"
+    report.write_xlsx(run, str(path), external=True)
+    book = load_workbook(path)
+    assert book.sheetnames[0] == "Year 1"
+    assert book.sheetnames[-2:] == ["breakdowns", "notes"]
+    assert "All years" in book.sheetnames
+    notes = [row[0] for row in book["notes"].values]
+    assert any("Suppression" in (n or "") for n in notes)
+
+
+def _pdf_text(pdf: bytes) -> bytes:
+    out = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        with contextlib.suppress(zlib.error):
+            out.append(zlib.decompress(match.group(1)))
+    return b"\n".join(out)
+
+
+@pytest.mark.django_db
+def test_report_pdf_is_a_pdf_with_the_program_name(w, run):
+    from tests.availability import require
+
+    try:
+        from exports.pdf import render_pdf
+    except OSError as exc:  # WeasyPrint's system libraries are missing
+        require(False, f"WeasyPrint cannot load: {exc}")
+    pdf = render_pdf(run, external=True)
+    assert pdf.startswith(b"%PDF")
+    assert b"Circle of Strength EXP" in _pdf_text(pdf)
+
+
+# --- nothing identifying, anywhere ----------------------------------------------------------
+
+
+def _all_bytes(path) -> bytes:
+    data = path.read_bytes()
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            data += b"".join(archive.read(name) for name in archive.namelist())
+    return data
+
+
+@pytest.mark.django_db
+def test_no_identifying_value_appears_in_any_export(w, run, tmp_path):
+    blobs = []
+    for kind in ("dataset", "items", "attendance", "feedback"):
+        for dates in ("none", DATES_WEEK, DATES_SHIFT):
+            exporter = services.make_exporter(w.program, kind, options(dates=dates, external=False))
+            for fmt in ("csv", "xlsx", "sav", "dta"):
+                for part in ("data", "codebook"):
+                    path = tmp_path / f"{kind}-{dates}-{part}.{fmt}"
+                    services.build_file(exporter, fmt, part, path)
+                    blobs.append(_all_bytes(path))
+    report.write_xlsx(run, str(tmp_path / "r.xlsx"), external=False)
+    blobs.append(_all_bytes(tmp_path / "r.xlsx"))
+    blobs.append(b"".join(writers.csv_chunks(report.variables(), report.rows(run, external=False))))
+    from exports.pdf import render_pdf
+
+    blobs.append(_pdf_text(render_pdf(run, external=False)))
+    participants = [p.code for p in w.people.values()]
+    for secret in [*all_secrets(), *participants, "1990", "1950", "2020-05-04"]:
+        for encoded in {secret.encode("utf-8"), secret.encode("utf-16-le")}:
+            hits = [i for i, blob in enumerate(blobs) if encoded in blob]
+            assert not hits, f"{secret!r} found in export {hits}"

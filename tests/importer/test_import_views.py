@@ -1,0 +1,186 @@
+"""The upload page: dry run and summary first, nothing saved until "confirm import"."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from importer import jobs
+from importer import views as import_views
+from participants.models import Participant
+from peersupport.models import AuditEntry
+from programs.models import Program
+from sessions.models import Attendance
+from tests.importer.import_bundles import SECRET_NAME, VALID, changed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def import_root(settings, tmp_path):
+    settings.IMPORT_ROOT = str(tmp_path / "imports")
+    return tmp_path / "imports"
+
+
+def zipped(files) -> SimpleUploadedFile:
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return SimpleUploadedFile("bundle.zip", data.getvalue(), content_type="application/zip")
+
+
+def upload(client, files):
+    return client.post(reverse("importer:upload"), {"bundle": zipped(files)}, follow=True)
+
+
+def token_of(response) -> str:
+    return response.redirect_chain[-1][0].rstrip("/").split("/")[-1]
+
+
+def test_upload_shows_the_dry_run_summary_and_saves_nothing(client_for, coordinator):
+    client = client_for(coordinator)
+
+    response = upload(client, VALID)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Dry run: nothing has been saved yet" in html
+    assert "attendance.csv" in html and "Confirm import" in html
+    assert not Program.objects.exists() and not Participant.objects.exists()
+    assert SECRET_NAME not in html
+
+
+def test_confirming_applies_the_import_and_audits_it(client_for, coordinator, import_root):
+    client = client_for(coordinator)
+    token = token_of(upload(client, VALID))
+
+    response = client.post(reverse("importer:confirm", args=[token]), follow=True)
+
+    assert "The bundle was imported." in response.content.decode()
+    assert Attendance.objects.count() == 3
+    entry = AuditEntry.objects.get(action="import")
+    assert entry.actor == coordinator and entry.detail["source"] == "upload"
+    assert not (import_root / f"{token}.zip").exists(), "the upload is removed once imported"
+
+
+def test_confirming_twice_imports_once(client_for, coordinator):
+    client = client_for(coordinator)
+    token = token_of(upload(client, VALID))
+    client.post(reverse("importer:confirm", args=[token]))
+
+    response = client.post(reverse("importer:confirm", args=[token]), follow=True)
+
+    assert "already been imported" in response.content.decode()
+    assert AuditEntry.objects.filter(action="import").count() == 1
+
+
+def test_a_bad_bundle_lists_its_problems_and_offers_no_confirmation(client_for, coordinator):
+    client = client_for(coordinator)
+    attendance = VALID["attendance.csv"].replace("late", "here")
+
+    response = upload(client, changed(attendance_csv=attendance))
+
+    html = response.content.decode()
+    assert "attendance.csv:3: participant P-001: status must be one of" in html
+    assert "Confirm import" not in html
+    assert not Program.objects.exists()
+    token = token_of(response)
+    client.post(reverse("importer:confirm", args=[token]))
+    assert not Program.objects.exists()
+
+
+def test_a_zip_that_climbs_out_is_reported_not_a_500(client_for, coordinator):
+    client = client_for(coordinator)
+    response = upload(client, {"../../etc/programs.csv": VALID["programs.csv"]})
+    assert response.status_code == 200
+    assert "points outside the bundle folder" in response.content.decode()
+
+
+def test_a_file_that_is_not_a_zip_is_a_form_error(client_for, coordinator):
+    client = client_for(coordinator)
+    response = client.post(
+        reverse("importer:upload"),
+        {"bundle": SimpleUploadedFile("records.csv", b"code,name\n")},
+    )
+    assert response.status_code == 200
+    assert "Choose a .zip file." in response.content.decode()
+
+
+def test_a_large_bundle_runs_as_a_background_job(client_for, coordinator, monkeypatch):
+    monkeypatch.setattr(jobs, "FOREGROUND_MAX_BYTES", 0)
+    client = client_for(coordinator)
+    token = token_of(upload(client, VALID))
+
+    client.post(reverse("importer:confirm", args=[token]))
+
+    # without a broker, Celery runs the job in-process (task_always_eager)
+    assert jobs.read_status(token)["state"] == "done"
+    assert jobs.read_status(token)["progress"] == 100
+    assert Attendance.objects.count() == 3
+
+
+def test_when_the_broker_is_down_the_import_runs_in_the_foreground(
+    client_for, coordinator, monkeypatch
+):
+    monkeypatch.setattr(jobs, "FOREGROUND_MAX_BYTES", 0)
+    monkeypatch.setattr(import_views, "enqueue", lambda *a, **k: None)
+    client = client_for(coordinator)
+    token = token_of(upload(client, VALID))
+
+    response = client.post(reverse("importer:confirm", args=[token]), follow=True)
+
+    assert "background worker could not be reached" in response.content.decode()
+    assert Attendance.objects.count() == 3
+
+
+def test_progress_is_shown_while_an_import_runs(client_for, coordinator):
+    client = client_for(coordinator)
+    token = token_of(upload(client, VALID))
+    jobs.write_status(token, state="running", progress=40)
+
+    html = client.get(reverse("importer:status", args=[token])).content.decode()
+
+    assert '<progress value="40" max="100">' in html
+    assert 'http-equiv="refresh"' in html
+
+
+@pytest.mark.parametrize("role", ["facilitator", "evaluator"])
+def test_only_coordinators_may_upload(client_for, role, request):
+    client = client_for(request.getfixturevalue(role))
+    assert client.get(reverse("importer:upload")).status_code == 403
+    response = client.post(reverse("importer:upload"), {"bundle": zipped(VALID)})
+    assert response.status_code == 403
+    assert not Program.objects.exists()
+
+
+def test_another_organisation_cannot_see_or_confirm_an_upload(
+    client, coordinator, outsider, facilitator
+):
+    client.force_login(coordinator)
+    token = token_of(upload(client, VALID))
+
+    client.force_login(outsider)
+    assert client.get(reverse("importer:status", args=[token])).status_code == 404
+    assert client.post(reverse("importer:confirm", args=[token])).status_code == 404
+    client.force_login(facilitator)
+    assert client.post(reverse("importer:confirm", args=[token])).status_code == 403
+    assert not Program.objects.exists()
+
+
+def test_an_unknown_or_malformed_token_is_a_404(client_for, coordinator):
+    client = client_for(coordinator)
+    for token in ["x" * 32, "..%2F..%2Fetc"]:
+        assert client.get(f"/import/{token}/").status_code == 404
+
+
+def test_the_upload_imports_into_the_coordinators_own_organisation(client, outsider, other_org):
+    client.force_login(outsider)
+    programs = VALID["programs.csv"].replace("safe-harbour", "elsewhere")
+    token = token_of(upload(client, changed(programs_csv=programs)))
+    client.post(reverse("importer:confirm", args=[token]))
+    assert Program.objects.get().organisation == other_org
