@@ -23,7 +23,7 @@ from .models import (
     Volunteer,
     VolunteerTraining,
 )
-from .services import stage_problems
+from .volunteers import stage_problems
 
 
 def _coordinated_org_ids(request):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from peersupport.permissions import COORDINATOR, current_membership
 
-from . import selectors, services
+from . import selectors, services, volunteers
 from .access import (
     get_closure_date_for_user,
     get_program_for_user,
@@ -242,7 +242,7 @@ def volunteer_create(request):
     form = VolunteerForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            volunteer = services.volunteer_create(
+            volunteer = volunteers.volunteer_create(
                 organisation=organisation,
                 fields=form.cleaned_data,
                 by=request.user,
@@ -264,7 +264,7 @@ def volunteer_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.volunteer_update(
+            volunteers.volunteer_update(
                 volunteer=volunteer,
                 fields=form.cleaned_data,
                 by=request.user,
@@ -321,7 +321,7 @@ def volunteer_stage(request, pk):
     form = VolunteerStageForm(request.POST)
     if form.is_valid():
         try:
-            services.volunteer_set_stage(
+            volunteers.volunteer_set_stage(
                 volunteer=volunteer,
                 stage=form.cleaned_data["stage"],
                 by=request.user,
@@ -346,7 +346,7 @@ def training_add(request, pk):
     volunteer = get_volunteer_for_user(request, pk)
     form = TrainingForm(request.POST, prefix="training")
     if form.is_valid():
-        services.training_add(
+        volunteers.training_add(
             volunteer=volunteer,
             course=form.cleaned_data["course"],
             hours=form.cleaned_data["hours"],
@@ -365,7 +365,7 @@ def supervision_add(request, pk):
     volunteer = get_volunteer_for_user(request, pk)
     form = SupervisionForm(request.POST, prefix="supervision")
     if form.is_valid():
-        services.supervision_add(
+        volunteers.supervision_add(
             volunteer=volunteer,
             on=form.cleaned_data["date"],
             supervisor=form.cleaned_data["supervisor"],
@@ -386,7 +386,7 @@ def training_delete(request, pk):
     error = None
     if request.method == "POST":
         try:
-            services.training_delete(training=training, by=request.user, request=request)
+            volunteers.training_delete(training=training, by=request.user, request=request)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -409,7 +409,7 @@ def supervision_delete(request, pk):
     entry = get_supervision_for_user(request, pk)
     back = reverse("programs:volunteer_detail", args=[entry.volunteer_id])
     if request.method == "POST":
-        services.supervision_delete(entry=entry, by=request.user, request=request)
+        volunteers.supervision_delete(entry=entry, by=request.user, request=request)
         messages.success(request, _("Supervision entry removed."))
         return redirect(back)
     return render(

@@ -24,6 +24,7 @@ from peersupport.models import AuditEntry
 from peersupport.permissions import STAFF_ROLES, current_membership
 from programs.access import cohorts_for, get_cohort_for_user
 
+from .access import get_administration_for_user, get_enrollment_for_user
 from .forms import (
     AdministrationEditForm,
     KioskPinForm,
@@ -32,25 +33,23 @@ from .forms import (
     StaffEntryForm,
     SurveyLinkForm,
 )
-from .models import Administration
-from .services import (
-    SURVEY_STATUSES,
-    administration_create,
-    administration_update,
-    check_can_answer,
-    cohort_survey_todo,
-    get_administration_for_user,
-    get_enrollment_for_user,
-    instrument_for_entry,
+from .links import (
     link_valid_hours,
     survey_link_create,
     survey_link_refused,
     survey_link_spend,
     survey_link_submit,
     survey_link_usable,
-    survey_overview,
+)
+from .models import Administration
+from .services import (
+    SURVEY_STATUSES,
+    administration_create,
+    administration_update,
+    check_can_answer,
     used_in_evaluation,
 )
+from .todo import cohort_survey_todo, instrument_for_entry, survey_overview
 
 KIOSK_KEY = "evaluation_kiosk"
 KIOSK_MAX_PIN_FAILURES = 5

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from evaluation import runs
 from sessions.models import Attendance, Session
-from surveys.services import survey_link_create
+from surveys.links import survey_link_create
 from tests.browser import axe
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.evaluation.figures_data import build

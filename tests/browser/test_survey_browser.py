@@ -4,8 +4,8 @@ import os
 
 import pytest
 
+from surveys.links import survey_link_create
 from surveys.models import Administration, Instrument
-from surveys.services import survey_link_create
 from tests.factories import EnrollmentFactory, make_survey_setup
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from peersupport.models import AuditEntry
-from programs import services
+from programs import services, volunteers
 from programs.models import Program, Volunteer
 from programs.services import ModuleSpec, TopicSpec
 from programs.templates_catalog import TEMPLATES
@@ -227,7 +227,7 @@ def test_module_with_sessions_cannot_be_removed(org, coordinator):
 def test_volunteer_cannot_be_screened_without_interview_and_police_check(org, coordinator):
     volunteer = VolunteerFactory(organisation=org, stage=Volunteer.Stage.APPLIED)
     with pytest.raises(ValidationError) as error:
-        services.volunteer_set_stage(volunteer=volunteer, stage="screened", by=coordinator)
+        volunteers.volunteer_set_stage(volunteer=volunteer, stage="screened", by=coordinator)
     assert error.value.message_dict["stage"] == [
         "Record the interview date first.",
         "Record the police check date first.",
@@ -245,7 +245,7 @@ def test_police_check_dated_in_the_future_does_not_count(org, coordinator):
         police_check_date=date(2024, 7, 1),
     )
     with pytest.raises(ValidationError):
-        services.volunteer_set_stage(
+        volunteers.volunteer_set_stage(
             volunteer=volunteer, stage="screened", by=coordinator, today=TODAY
         )
 
@@ -258,18 +258,22 @@ def test_volunteer_moves_through_the_pipeline_when_each_step_is_done(org, coordi
         interview_date=date(2024, 5, 1),
         police_check_date=date(2024, 5, 10),
     )
-    services.volunteer_set_stage(volunteer=volunteer, stage="screened", by=coordinator, today=TODAY)
+    volunteers.volunteer_set_stage(
+        volunteer=volunteer, stage="screened", by=coordinator, today=TODAY
+    )
     with pytest.raises(ValidationError) as error:
-        services.volunteer_set_stage(
+        volunteers.volunteer_set_stage(
             volunteer=volunteer, stage="trained", by=coordinator, today=TODAY
         )
     assert error.value.message_dict["stage"] == ["Add a training record first."]
-    services.training_add(
+    volunteers.training_add(
         volunteer=volunteer, course="Core", hours=Decimal("20"), on=TODAY, by=coordinator
     )
-    services.volunteer_set_stage(volunteer=volunteer, stage="trained", by=coordinator, today=TODAY)
-    services.volunteer_set_stage(volunteer=volunteer, stage="active", by=coordinator, today=TODAY)
-    services.volunteer_set_stage(volunteer=volunteer, stage="inactive", by=coordinator)
+    volunteers.volunteer_set_stage(
+        volunteer=volunteer, stage="trained", by=coordinator, today=TODAY
+    )
+    volunteers.volunteer_set_stage(volunteer=volunteer, stage="active", by=coordinator, today=TODAY)
+    volunteers.volunteer_set_stage(volunteer=volunteer, stage="inactive", by=coordinator)
     volunteer.refresh_from_db()
     assert volunteer.stage == "inactive"
     stages = [
@@ -293,7 +297,7 @@ def test_applicant_cannot_jump_to_active_without_training(org, coordinator):
         police_check_date=date(2024, 5, 10),
     )
     with pytest.raises(ValidationError):
-        services.volunteer_set_stage(
+        volunteers.volunteer_set_stage(
             volunteer=volunteer, stage="active", by=coordinator, today=TODAY
         )
 
@@ -301,7 +305,7 @@ def test_applicant_cannot_jump_to_active_without_training(org, coordinator):
 @pytest.mark.django_db
 def test_any_volunteer_can_become_inactive(org, coordinator):
     volunteer = VolunteerFactory(organisation=org, stage="applied")
-    services.volunteer_set_stage(volunteer=volunteer, stage="inactive", by=coordinator)
+    volunteers.volunteer_set_stage(volunteer=volunteer, stage="inactive", by=coordinator)
     volunteer.refresh_from_db()
     assert volunteer.stage == "inactive"
 
@@ -315,7 +319,7 @@ def test_screening_dates_of_a_screened_volunteer_cannot_be_cleared(org, coordina
         police_check_date=date(2024, 5, 10),
     )
     with pytest.raises(ValidationError):
-        services.volunteer_update(
+        volunteers.volunteer_update(
             volunteer=volunteer, fields={"police_check_date": None}, by=coordinator, today=TODAY
         )
     volunteer.refresh_from_db()
@@ -325,11 +329,11 @@ def test_screening_dates_of_a_screened_volunteer_cannot_be_cleared(org, coordina
 @pytest.mark.django_db
 def test_last_training_record_of_a_trained_volunteer_stays(org, coordinator):
     volunteer = VolunteerFactory(organisation=org, stage="active")
-    training = services.training_add(
+    training = volunteers.training_add(
         volunteer=volunteer, course="Core", hours=Decimal(10), on=TODAY, by=coordinator
     )
     with pytest.raises(ValidationError):
-        services.training_delete(training=training, by=coordinator)
+        volunteers.training_delete(training=training, by=coordinator)
     assert volunteer.trainings.count() == 1
 
 
@@ -340,11 +344,11 @@ def test_volunteer_can_be_linked_only_to_a_facilitator_of_the_same_organisation(
     foreign_facilitator = MembershipFactory(organisation=other_org, role="facilitator").user
     for user in (coordinator, evaluator, foreign_facilitator):
         with pytest.raises(ValidationError) as error:
-            services.volunteer_create(
+            volunteers.volunteer_create(
                 organisation=org, fields={"name": "V", "user": user}, by=coordinator
             )
         assert "user" in error.value.message_dict
-    volunteer = services.volunteer_create(
+    volunteer = volunteers.volunteer_create(
         organisation=org, fields={"name": "V", "user": facilitator}, by=coordinator
     )
     assert volunteer.user == facilitator
@@ -354,7 +358,7 @@ def test_volunteer_can_be_linked_only_to_a_facilitator_of_the_same_organisation(
 @pytest.mark.django_db
 def test_supervision_notes_are_masked_in_the_audit_log(org, coordinator):
     volunteer = VolunteerFactory(organisation=org)
-    services.supervision_add(
+    volunteers.supervision_add(
         volunteer=volunteer,
         on=TODAY,
         supervisor="Sam",

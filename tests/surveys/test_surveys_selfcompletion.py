@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peersupport.models import AuditEntry, hash_token
+from surveys.links import survey_link_create
 from surveys.models import Administration, SurveyLink
-from surveys.services import survey_link_create
 from tests.factories import EnrollmentFactory, VolunteerFactory, make_survey_setup
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +143,7 @@ def test_link_in_french_shows_french_wording(setup, coordinator, client):
 def test_no_link_for_a_survey_already_recorded(setup, coordinator):
     _link(setup, coordinator)
     link, token = _link(setup, coordinator)  # a second link is fine while nothing is recorded
-    from surveys.services import survey_link_submit
+    from surveys.links import survey_link_submit
 
     survey_link_submit(link=link, answers={1: 1})
     from django.core.exceptions import ValidationError
