@@ -8,6 +8,7 @@ status and file are only for the person who asked for it.
 from __future__ import annotations
 
 import io
+import tempfile
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
@@ -16,6 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from evaluation.models import EvaluationRun
+from peersupport import jobs, storage
+from peersupport.models import Job
 from peersupport.permissions import (
     COORDINATOR,
     REPORT_ROLES,
@@ -105,23 +108,20 @@ def export_download(request, program_id: int):
     if request.POST.get("foreground"):
         what["built"] = "foreground"
         services.audit_export(actor=request.user, program=program, what=what, request=request)
-        path = files.export_dir() / f"{files.secrets.token_urlsafe(24)}.{fmt}"
-        try:
-            services.build_file(exporter, fmt, part, path)
-            handle = open(path, "rb")  # noqa: SIM115 - readable until closed, name removed
-        finally:
-            path.unlink(missing_ok=True)
-        response = FileResponse(handle, content_type=CONTENT_TYPES[fmt])
-        return _attachment(response, filename)
-    token = services.start_job(
+        return _attachment(_built_here(exporter, fmt, part), filename)
+    job = services.start_job(
         program=program, kind=kind, fmt=fmt, part=part, options=options,
         user=request.user, what=what,
     )  # fmt: skip
-    what["job"] = token
+    what["job"] = job.token
     services.audit_export(actor=request.user, program=program, what=what, request=request)
-    task_id = enqueue(build_export, token, actor=request.user, organisation=program.organisation)
+    task_id = enqueue(
+        build_export, job.token, actor=request.user, organisation=program.organisation
+    )
     if task_id is None:
-        files.write_status(token, state="failed", error="queue", options={})
+        job.params["options"] = {}
+        job.save(update_fields=["params"])
+        jobs.job_set(job, state=Job.State.FAILED, error="queue")
         return _page(
             request,
             membership,
@@ -129,29 +129,59 @@ def export_download(request, program_id: int):
             extra={"queue_failed": program.pk, "posted": request.POST},
             status=503,
         )
-    return redirect("exports:status", token=token)
+    return redirect("exports:status", token=job.token)
 
 
-def _job_for_user(request, token: str) -> dict:
-    """The job's status if it is the user's own; 404 otherwise (403 for a wrong role)."""
-    status = files.read_status(token)
-    if status is None:
+def _built_here(exporter, fmt: str, part: str) -> FileResponse:
+    """Build the file during the request, into a temporary file that vanishes when the
+    response is closed."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    services.build_file(exporter, fmt, part, handle)
+    handle.seek(0)
+    return FileResponse(handle, content_type=CONTENT_TYPES[fmt])
+
+
+def _job_for_user(request, token: str) -> Job:
+    """The export job if it is the user's own; 404 otherwise (403 for a wrong role)."""
+    job = files.get_job(token)
+    if job is None:
         raise Http404
-    require_role(request, status["organisation"], REPORT_ROLES)
-    if status.get("user") != request.user.pk:
+    require_role(request, job.organisation_id, REPORT_ROLES)
+    if job.user_id != request.user.pk:
         raise Http404
-    return status
+    return job
+
+
+def _job_page(request, job: Job, *, status: int = 200):
+    link = reverse("exports:file", args=[files.sign(job.token)]) if job.state == "done" else None
+    context = {
+        "job": job,
+        "token": job.token,
+        "link": link,
+        "hours": files.link_hours(),
+        "stale": jobs.is_stale(job),
+    }
+    template = "exports/_job.html" if request.htmx else "exports/job.html"
+    return render(request, template, context, status=status)
 
 
 @login_required
 def export_status(request, token: str):
-    status = _job_for_user(request, token)
-    link = None
-    if status.get("state") == "done":
-        link = reverse("exports:file", args=[files.sign(token)])
-    context = {"token": token, "status": status, "link": link, "hours": files.link_hours()}
-    template = "exports/_job.html" if request.htmx else "exports/job.html"
-    return render(request, template, context)
+    return _job_page(request, _job_for_user(request, token))
+
+
+@login_required
+@require_POST
+def export_build_here(request, token: str):
+    """A job no worker has taken up (the broker was down, the worker died): build it
+    during this request instead."""
+    job = _job_for_user(request, token)
+    if job.state == Job.State.FAILED or jobs.is_stale(job):
+        if job.state == Job.State.FAILED:
+            jobs.job_set(job, state=Job.State.QUEUED, error="")
+        services.run_job(job.token)
+        job.refresh_from_db()
+    return redirect("exports:status", token=job.token)
 
 
 @login_required
@@ -159,13 +189,17 @@ def export_file(request, signed: str):
     token = files.unsign(signed)
     if token is None:
         return render(request, "exports/expired.html", status=410)
-    status = _job_for_user(request, token)
-    path = files.file_path(token, status["format"])
-    if status.get("state") != "done" or not path.exists():
+    job = _job_for_user(request, token)
+    name = files.file_name(job)
+    if job.state != Job.State.DONE or not storage.exists(name):
         return render(request, "exports/expired.html", status=410)
-    handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-    response = FileResponse(handle, content_type=CONTENT_TYPES[status["format"]])
-    return _attachment(response, status.get("filename") or path.name)
+    program = Program.objects.get(pk=job.params["program"])
+    what = {"job": job.token, "downloaded": job.params.get("what", {}).get("kind", "")}
+    services.audit_export(actor=request.user, program=program, what=what, request=request)
+    response = FileResponse(
+        storage.open_file(name), content_type=CONTENT_TYPES[job.params["format"]]
+    )
+    return _attachment(response, job.result.get("filename") or name.rsplit("/", 1)[-1])
 
 
 @login_required

@@ -174,8 +174,30 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Export files and uploaded bundles (participants' data) go through the default storage:
+# the file system under MEDIA_ROOT (shared by web and worker hosts, e.g. a volume), or an
+# S3-compatible object store when AWS_STORAGE_BUCKET_NAME is set. Never public: files are
+# read back through the app, which audits each download.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+_FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if AWS_STORAGE_BUCKET_NAME:
+    _FILE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": True,
+            "location": env("AWS_LOCATION", default="peersupport"),
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -236,6 +258,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
     "visibility_timeout": 3600,
 }
+#: A queued or running job with no sign of life for this long is offered to the foreground.
+JOB_STALE_MINUTES = env.int("JOB_STALE_MINUTES", default=10)
 CELERY_BEAT_SCHEDULE = {
     # Recompute the current program year of every active program each night.
     "evaluation-nightly-recompute": {
