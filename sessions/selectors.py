@@ -204,4 +204,3 @@ def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[t
 def volunteers_due_for_supervision(*, organisation, today: date) -> list:
     """Active volunteers due for supervision (``programs.selectors``)."""
     return program_selectors.volunteers_due_for_supervision(organisation=organisation, today=today)
-
