@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from participants.models import Participant
-from peersupport.permissions import REPORT_ROLES, current_membership, get_for_user
+from peersupport.permissions import REPORT_ROLES, Access, current_membership, get_for_user
 from programs.access import get_program_for_user
 from programs.models import Program
 from surveys.models import Instrument
@@ -80,7 +80,7 @@ class PeriodForm(forms.Form):
         return urlencode({k: str(v) for k, v in data.items()})
 
 
-def _run_for_user(request, pk) -> EvaluationRun:
+def _run_for_user(request, pk) -> Access[EvaluationRun]:
     return get_for_user(
         request,
         EvaluationRun.objects.select_related("program__organisation"),
