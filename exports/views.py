@@ -24,7 +24,6 @@ from peersupport.permissions import (
     REPORT_ROLES,
     current_membership,
     get_for_user,
-    membership_for,
     require_role,
 )
 from peersupport.tasking import enqueue
@@ -45,12 +44,14 @@ def _attachment(response, filename: str):
     return response
 
 
-def _page(request, membership, *, bound=None, status=200, extra=None):
-    programs = Program.objects.filter(organisation=membership.organisation).order_by("name")
+def _page(request, *, organisation, role, bound=None, status=200, extra=None):
+    """The programs of ``organisation`` with their finished runs and export forms, for a
+    member whose role there is ``role``."""
+    programs = Program.objects.filter(organisation=organisation).order_by("name")
     runs = {}
     for run in (
         EvaluationRun.objects.filter(
-            program__organisation=membership.organisation, status=EvaluationRun.Status.DONE
+            program__organisation=organisation, status=EvaluationRun.Status.DONE
         )
         .order_by("program_id", "-finished_at")
         .only("id", "program_id", "period", "year", "date_from", "date_to", "finished_at")
@@ -63,14 +64,14 @@ def _page(request, membership, *, bound=None, status=200, extra=None):
             "program": program,
             "form": bound
             if bound is not None and bound.program.pk == program.pk
-            else ExportForm(program=program, role=membership.role),
+            else ExportForm(program=program, role=role),
             "runs": runs.get(program.pk, []),
         }
         for program in programs
     ]
     context = {
         "cards": cards,
-        "is_coordinator_role": membership.role == COORDINATOR,
+        "is_coordinator_role": role == COORDINATOR,
         "report_formats": REPORT_FORMATS,
         **(extra or {}),
     }
@@ -80,17 +81,16 @@ def _page(request, membership, *, bound=None, status=200, extra=None):
 @login_required
 def exports(request):
     membership = current_membership(request, roles=REPORT_ROLES)
-    return _page(request, membership)
+    return _page(request, organisation=membership.organisation, role=membership.role)
 
 
 @login_required
 @require_POST
 def export_download(request, program_id: int):
-    program = get_program_for_user(request, program_id, roles=REPORT_ROLES)
-    membership = membership_for(request.user, program.organisation)
-    form = ExportForm(request.POST, program=program, role=membership.role)
+    program, role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
+    form = ExportForm(request.POST, program=program, role=role)
     if not form.is_valid():
-        return _page(request, membership, bound=form, status=400)
+        return _page(request, organisation=program.organisation, role=role, bound=form, status=400)
     data = form.cleaned_data
     kind, fmt, part = data["kind"], data["format"], data["part"]
     options = form.options()
@@ -124,7 +124,8 @@ def export_download(request, program_id: int):
         jobs.job_set(job, state=Job.State.FAILED, error="queue")
         return _page(
             request,
-            membership,
+            organisation=program.organisation,
+            role=role,
             bound=form,
             extra={"queue_failed": program.pk, "posted": request.POST},
             status=503,
@@ -205,7 +206,7 @@ def export_file(request, signed: str):
 @login_required
 def report_export(request, run_id: int, fmt: str):
     """The figures of a finished run as CSV, XLSX or PDF."""
-    run = get_for_user(
+    run, role = get_for_user(
         request,
         EvaluationRun.objects.select_related("program__organisation"),
         roles=REPORT_ROLES,
@@ -214,8 +215,7 @@ def report_export(request, run_id: int, fmt: str):
     )
     if fmt not in REPORT_FORMATS or run.status != EvaluationRun.Status.DONE or not run.result:
         raise Http404
-    membership = membership_for(request.user, run.program.organisation)
-    external = membership.role != COORDINATOR or request.GET.get("audience") != "internal"
+    external = role != COORDINATOR or request.GET.get("audience") != "internal"
     services.audit_export(
         actor=request.user,
         program=run.program,
