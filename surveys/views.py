@@ -20,7 +20,6 @@ from django.views.decorators.cache import never_cache
 
 from participants.models import Enrollment
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry
 from peersupport.permissions import STAFF_ROLES, current_membership
 from programs.access import cohorts_for, get_cohort_for_user
 
@@ -141,7 +140,7 @@ def administration_detail(request, pk):
     answers = {a.item_id: a.value for a in administration.answers.all()}
     items = [(item, answers.get(item.pk)) for item in administration.instrument.items.all()]
     log_action(
-        actor=request.user, action=AuditEntry.Action.VIEW, obj=administration, request=request
+        actor=request.user, action="administration.view", obj=administration, request=request
     )
     return render(
         request,
@@ -320,7 +319,7 @@ def kiosk_start(request, cohort_pk):
             )
             log_action(
                 actor=request.user,
-                action=AuditEntry.Action.OTHER,
+                action="kiosk.start",
                 obj=cohort,
                 detail={"kiosk": "start", "instrument": code},
                 request=request,
@@ -347,7 +346,7 @@ def kiosk_next(request, cohort_pk):
             if state["failures"] >= KIOSK_MAX_PIN_FAILURES:
                 log_action(
                     actor=request.user,
-                    action=AuditEntry.Action.DENIED,
+                    action="kiosk.pin_failed",
                     obj=cohort,
                     detail={"kiosk": "pin_failures"},
                     request=request,
