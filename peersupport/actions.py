@@ -52,6 +52,7 @@ register(
         "auth.logout": _("Signed out"),
         "access.denied": _("Access refused"),
         "job.queue_failed": _("Background job could not be queued"),
+        "organisation.setup": _("Organisation set up"),
         "invitation.create": _("Invitation created"),
         "invitation.accept": _("Invitation accepted"),
         "membership.update": _("Member's role or access changed"),
