@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry
 from peersupport.tasking import enqueue
 from programs.models import Program
 
@@ -247,7 +246,7 @@ def run_now(*, run: EvaluationRun, by=None, request=None) -> EvaluationRun:
     """Compute a queued run in the foreground (the broker or worker is down)."""
     log_action(
         actor=by,
-        action=AuditEntry.Action.OTHER,
+        action="run.compute",
         obj=run,
         detail={"evaluation_run": "computed in the foreground"},
         request=request,

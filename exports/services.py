@@ -16,7 +16,7 @@ from django.conf import settings
 
 from peersupport import jobs, storage
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry, Job
+from peersupport.models import Job
 from programs.models import Program
 
 from . import files, writers
@@ -34,11 +34,14 @@ def make_exporter(program: Program, kind: str, options: ExportOptions) -> Export
     return EXPORTERS[kind](program=program, options=options)
 
 
-def audit_export(*, actor, program: Program, what: dict, request=None) -> None:
-    """Who exported what, with which filters: never a salt, key or identifying value."""
+def audit_export(
+    *, actor, program: Program, what: dict, action: str = "export.download", request=None
+) -> None:
+    """Who exported what, with which filters: never a salt, key or identifying value.
+    ``action``: ``export.download``, ``export.build`` (queued) or ``report.download``."""
     log_action(
         actor=actor,
-        action=AuditEntry.Action.EXPORT,
+        action=action,
         obj=program,
         detail={"export": what},
         request=request,

@@ -114,7 +114,9 @@ def export_download(request, program_id: int):
         user=request.user, what=what,
     )  # fmt: skip
     what["job"] = job.token
-    services.audit_export(actor=request.user, program=program, what=what, request=request)
+    services.audit_export(
+        actor=request.user, program=program, what=what, action="export.build", request=request
+    )
     task_id = enqueue(
         build_export, job.token, actor=request.user, organisation=program.organisation
     )
@@ -220,6 +222,7 @@ def report_export(request, run_id: int, fmt: str):
         actor=request.user,
         program=run.program,
         what={"kind": "report", "run": run.pk, "format": fmt, "external": external},
+        action="report.download",
         request=request,
     )
     name = f"{run.program.code}_report_{run.pk}.{fmt}"

@@ -9,7 +9,7 @@ from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry, Organisation
+from peersupport.models import Organisation
 
 from .bundle import BundleError, open_bundle
 from .check import Progress, check_bundle
@@ -57,7 +57,7 @@ def import_bundle(
                 save_bundle(bundle, known, report, write=True, actor=actor, progress=progress)
                 log_action(
                     actor=actor,
-                    action=AuditEntry.Action.IMPORT,
+                    action="import.confirm",
                     organisation=organisation,
                     detail={
                         "source": source,

@@ -7,6 +7,30 @@ class ParticipantsConfig(AppConfig):
     verbose_name = _("Participants")
 
     def ready(self):
+        from peersupport.actions import register
+
+        register(
+            {
+                "participant.create": _("Participant added"),
+                "participant.update": _("Participant record changed"),
+                "participant.view": _("Participant record viewed"),
+                "participant.list": _("Participant list viewed"),
+                "participant.delete": _("Participant deleted"),
+                "participant.erase": _("Participant's identifying details erased"),
+                "consent.create": _("Consent recorded"),
+                "consent.withdraw": _("Consent withdrawn"),
+                "enrollment.create": _("Enrollment or application recorded"),
+                "enrollment.promote": _("Waitlisted or applied person enrolled"),
+                "enrollment.withdraw": _("Enrollment withdrawn"),
+                "enrollment.complete": _("Program completed"),
+                "enrollment.list": _("Enrollments of a cohort viewed"),
+                "partner.create": _("Partner agency added"),
+                "partner.update": _("Partner agency changed"),
+                "referral.create": _("Referral made"),
+                "referral.update": _("Referral changed"),
+            }
+        )
+
         from programs.pages import register_program_panel
 
         from .panels import referrals_panel

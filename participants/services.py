@@ -17,8 +17,8 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peersupport.audit import MASK, diff, log_action, log_change, snapshot
-from peersupport.models import AuditEntry, Organisation, User
+from peersupport.audit import MASK, log_action, log_create, log_delete, model_update
+from peersupport.models import Organisation, User
 from programs.models import Cohort
 
 from .models import Consent, Enrollment, Participant, Partner, Referral
@@ -75,8 +75,9 @@ def participant_create(
         except IntegrityError:
             if attempt == CODE_ATTEMPTS - 1:
                 raise
-    log_change(
+    log_create(
         actor=by,
+        action="participant.create",
         obj=participant,
         request=request,
     )
@@ -89,20 +90,13 @@ def participant_update(
 ) -> Participant:
     if participant.erased_at is not None:
         raise ValidationError(_("This participant was erased; the record cannot be changed."))
-    before = snapshot(participant)
-    for name, value in fields.items():
-        setattr(participant, name, value)
-    participant.save()
-    changes = diff(Participant, before, snapshot(participant))
-    changes.pop("updated_at", None)
-    if changes:
-        log_action(
-            actor=by,
-            action=AuditEntry.Action.UPDATE,
-            obj=participant,
-            changes=changes,
-            request=request,
-        )
+    participant, _changes = model_update(
+        instance=participant,
+        data=fields,
+        by=by,
+        action="participant.update",
+        request=request,
+    )
     return participant
 
 
@@ -128,7 +122,7 @@ def participant_delete(*, participant: Participant, by: User, request=None) -> N
     )
     if participant_has_records(participant):
         raise refusal
-    log_change(actor=by, obj=participant, deleted=True, request=request)
+    log_delete(actor=by, action="participant.delete", obj=participant, request=request)
     try:
         with transaction.atomic():
             Referral.objects.filter(participant=participant).delete()
@@ -161,7 +155,7 @@ def participant_erase(*, participant: Participant, by: User, request=None) -> Pa
     reasons = Referral.objects.filter(participant=participant).exclude(reason="").update(reason="")
     log_action(
         actor=by,
-        action=AuditEntry.Action.ERASE,
+        action="participant.erase",
         obj=participant,
         changes={name: [MASK, ""] for name in wiped},
         detail={"exit_notes_cleared": notes, "referral_reasons_cleared": reasons},
@@ -217,8 +211,9 @@ def consent_add(
         text_version=text_version,
         recorded_by=by,
     )
-    log_change(
+    log_create(
         actor=by,
+        action="consent.create",
         obj=consent,
         detail={"participant": participant.code, **consent_sync(participant=participant)},
         request=request,
@@ -234,14 +229,13 @@ def consent_withdraw(*, consent: Consent, on: date, by: User, request=None) -> C
         raise ValidationError(
             {"withdrawn_on": _("The withdrawal date cannot be before the consent date.")}
         )
-    before = snapshot(consent)
-    consent.withdrawn_on = on
-    consent.save(update_fields=["withdrawn_on"])
-    log_change(
-        actor=by,
-        obj=consent,
-        before=before,
-        detail={
+    consent, _changes = model_update(
+        instance=consent,
+        data={"withdrawn_on": on},
+        by=by,
+        action="consent.withdraw",
+        # After the save: the participant's evaluation consent follows the withdrawal.
+        detail=lambda: {
             "participant": consent.participant.code,
             **consent_sync(participant=consent.participant),
         },
@@ -262,15 +256,16 @@ def _lock_cohort(cohort: Cohort) -> Cohort:
     return Cohort.objects.select_for_update().get(pk=cohort.pk)
 
 
-def _log_enrollment(enrollment, before, by, request, action=AuditEntry.Action.UPDATE, **detail):
-    log_action(
-        actor=by,
+def _enrollment_update(enrollment, data, *, action, by, request) -> Enrollment:
+    enrollment, _changes = model_update(
+        instance=enrollment,
+        data=data,
+        by=by,
         action=action,
-        obj=enrollment,
-        changes=diff(Enrollment, before, snapshot(enrollment)),
-        detail={"participant": enrollment.participant.code, **detail},
+        detail={"participant": enrollment.participant.code},
         request=request,
     )
+    return enrollment
 
 
 @transaction.atomic
@@ -316,7 +311,13 @@ def enrollment_create(
             enrollment.save()
     except IntegrityError:
         raise duplicate from None
-    _log_enrollment(enrollment, {}, by, request, action=AuditEntry.Action.CREATE)
+    log_create(
+        actor=by,
+        action="enrollment.create",
+        obj=enrollment,
+        detail={"participant": participant.code},
+        request=request,
+    )
     return enrollment
 
 
@@ -335,12 +336,13 @@ def enrollment_promote_from_waitlist(
         )
     if enrollment.applied_on and on < enrollment.applied_on:
         raise ValidationError({"on": _("The enrollment date cannot be before the application.")})
-    before = snapshot(enrollment)
-    enrollment.status = Enrollment.Status.ENROLLED
-    enrollment.enrolled_on = on
-    enrollment.save()
-    _log_enrollment(enrollment, before, by, request)
-    return enrollment
+    return _enrollment_update(
+        enrollment,
+        {"status": Enrollment.Status.ENROLLED, "enrolled_on": on},
+        action="enrollment.promote",
+        by=by,
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -362,14 +364,18 @@ def enrollment_withdraw(
                 % {"date": enrollment.enrolled_on.isoformat()}
             }
         )
-    before = snapshot(enrollment)
-    enrollment.status = Enrollment.Status.WITHDRAWN
-    enrollment.exit_date = on
-    enrollment.exit_reason = reason
-    enrollment.exit_notes = notes
-    enrollment.save()
-    _log_enrollment(enrollment, before, by, request)
-    return enrollment
+    return _enrollment_update(
+        enrollment,
+        {
+            "status": Enrollment.Status.WITHDRAWN,
+            "exit_date": on,
+            "exit_reason": reason,
+            "exit_notes": notes,
+        },
+        action="enrollment.withdraw",
+        by=by,
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -384,32 +390,23 @@ def enrollment_complete(*, enrollment: Enrollment, on: date, by: User, request=N
                 % {"date": enrollment.enrolled_on.isoformat()}
             }
         )
-    before = snapshot(enrollment)
-    enrollment.status = Enrollment.Status.COMPLETED
-    enrollment.exit_date = on
-    enrollment.save()
-    _log_enrollment(enrollment, before, by, request)
-    return enrollment
+    return _enrollment_update(
+        enrollment,
+        {"status": Enrollment.Status.COMPLETED, "exit_date": on},
+        action="enrollment.complete",
+        by=by,
+        request=request,
+    )
 
 
 # --- partners and referrals ---------------------------------------------------------------
 
 
-def _save_audited(obj, *, by, request, **fields):
-    creating = obj.pk is None
-    before = {} if creating else snapshot(obj)
+def _create_audited(obj, *, action, by, request, **fields):
     for name, value in fields.items():
         setattr(obj, name, value)
     obj.save()
-    changes = diff(type(obj), before, snapshot(obj))
-    if creating or changes:
-        log_action(
-            actor=by,
-            action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
-            obj=obj,
-            changes=changes,
-            request=request,
-        )
+    log_create(actor=by, action=action, obj=obj, request=request)
     return obj
 
 
@@ -424,13 +421,22 @@ def _check_partner_name(organisation, name, exclude_pk=None):
 @transaction.atomic
 def partner_create(*, organisation: Organisation, by: User, request=None, **fields) -> Partner:
     _check_partner_name(organisation, fields.get("name", ""))
-    return _save_audited(Partner(organisation=organisation), by=by, request=request, **fields)
+    return _create_audited(
+        Partner(organisation=organisation),
+        action="partner.create",
+        by=by,
+        request=request,
+        **fields,
+    )
 
 
 @transaction.atomic
 def partner_update(*, partner: Partner, by: User, request=None, **fields) -> Partner:
     _check_partner_name(partner.organisation_id, fields.get("name", partner.name), partner.pk)
-    return _save_audited(partner, by=by, request=request, **fields)
+    partner, _changes = model_update(
+        instance=partner, data=fields, by=by, action="partner.update", request=request
+    )
+    return partner
 
 
 def _check_referral(participant, partner, program):
@@ -447,8 +453,9 @@ def referral_create(
     *, participant: Participant, partner: Partner, by: User, request=None, **fields
 ) -> Referral:
     _check_referral(participant, partner, fields.get("program"))
-    return _save_audited(
+    return _create_audited(
         Referral(participant=participant, partner=partner, created_by=by),
+        action="referral.create",
         by=by,
         request=request,
         **fields,
@@ -462,4 +469,7 @@ def referral_update(*, referral: Referral, by: User, request=None, **fields) -> 
         fields.get("partner", referral.partner),
         fields.get("program", referral.program),
     )
-    return _save_audited(referral, by=by, request=request, **fields)
+    referral, _changes = model_update(
+        instance=referral, data=fields, by=by, action="referral.update", request=request
+    )
+    return referral

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from peersupport.audit import log_action
 from peersupport.forms import add_errors
-from peersupport.models import AuditEntry
 from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership, require_role
 from programs.access import cohorts_for, get_cohort_for_user
 
@@ -64,12 +63,12 @@ def _membership_in(request, organisation_id: int):
     return request.memberships[organisation_id]
 
 
-def _log_view(request, *, obj=None, organisation=None, **detail) -> None:
+def _log_view(request, *, action, obj=None, organisation=None, **detail) -> None:
     if organisation is None:
         organisation = _membership_in(request, obj.organisation_id).organisation
     log_action(
         actor=request.user,
-        action=AuditEntry.Action.VIEW,
+        action=action,
         obj=obj,
         organisation=organisation,
         object_type="" if obj is not None else "participants.Participant",
@@ -97,6 +96,7 @@ def participant_list(request):
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _log_view(
         request,
+        action="participant.list",
         organisation=membership.organisation,
         codes=[p.code for p in page],
         # Which filters were used, never what was typed: a name may be typed by mistake.
@@ -140,7 +140,7 @@ def participant_detail(request, pk):
             else None
         ),
     }
-    _log_view(request, obj=participant)
+    _log_view(request, action="participant.view", obj=participant)
     return render(request, "participants/detail.html", context)
 
 
@@ -163,7 +163,7 @@ def participant_edit(request, pk):
         messages.success(request, _("Changes saved."))
         return redirect("participants:detail", pk=participant.pk)
     if request.method == "GET":
-        _log_view(request, obj=participant)
+        _log_view(request, action="participant.view", obj=participant)
     return render(request, "participants/form.html", {"form": form, "participant": participant})
 
 
@@ -355,6 +355,7 @@ def cohort_enrollments(request, pk):
     }
     _log_view(
         request,
+        action="enrollment.list",
         obj=cohort,
         page="cohort_enrollments",
         codes=[e.participant.code for e in enrollments],

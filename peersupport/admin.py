@@ -7,19 +7,20 @@ coordinators; apps subclass it and name the path to the organisation.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .audit import diff, log_action, snapshot
+from .audit import changes_between, log_action
 from .models import AuditEntry, Invitation, Membership, Organisation, Role, User
 
 
 class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
-        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
+        # The form has already changed ``obj``: the values before come from the database.
+        before = type(obj).objects.get(pk=obj.pk) if change else None
         super().save_model(request, obj, form, change)
         log_action(
             actor=request.user,
-            action=AuditEntry.Action.UPDATE if change else AuditEntry.Action.CREATE,
+            action="admin.update" if change else "admin.create",
             obj=obj,
-            changes=diff(type(obj), before, snapshot(obj)),
+            changes=changes_between(before, obj),
             detail={"via": "admin"},
             request=request,
         )
@@ -27,7 +28,7 @@ class AuditedAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         log_action(
             actor=request.user,
-            action=AuditEntry.Action.DELETE,
+            action="admin.delete",
             obj=obj,
             detail={"via": "admin"},
             request=request,

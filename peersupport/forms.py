@@ -3,6 +3,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import actions
 from .models import Invitation, Role, User
 
 
@@ -57,6 +58,7 @@ class AcceptInvitationForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("User"))
+    action = forms.ChoiceField(required=False, label=_("Action"))
     object_type = forms.CharField(required=False, label=_("Object type"))
     object_id = forms.CharField(required=False, label=_("Object id"))
     date_from = forms.DateField(
@@ -71,6 +73,7 @@ class AuditFilterForm(forms.Form):
         self.fields["user"].queryset = User.objects.filter(
             memberships__organisation=organisation
         ).order_by("email")
+        self.fields["action"].choices = [("", _("Any action")), *actions.choices()]
 
 
 class ProfileForm(forms.ModelForm):

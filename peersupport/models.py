@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import actions
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -164,21 +166,6 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """One thing someone did. Rows are never changed or removed (see ``peersupport.audit``)."""
 
-    class Action(models.TextChoices):
-        CREATE = "create", _("created")
-        UPDATE = "update", _("changed")
-        DELETE = "delete", _("deleted")
-        VIEW = "view", _("viewed")
-        EXPORT = "export", _("exported")
-        IMPORT = "import", _("imported")
-        LOGIN = "login", _("signed in")
-        LOGIN_FAILED = "login_failed", _("failed sign-in")
-        LOGOUT = "logout", _("signed out")
-        DENIED = "denied", _("was refused")
-        ERASE = "erase", _("erased")
-        QUEUE_FAILED = "queue_failed", _("could not queue a background job")
-        OTHER = "other", _("other")
-
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -186,7 +173,8 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    action = models.CharField(max_length=20, choices=Action.choices)
+    #: A dotted name registered in ``peersupport.actions``, e.g. ``participant.erase``.
+    action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
@@ -216,6 +204,25 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+    @property
+    def action_label(self) -> str:
+        return actions.label(self.action)
+
+    @property
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """``(field, old, new)`` for display: a template cannot read a key named ``items``."""
+        rows = []
+        for name, values in self.changes.items():
+            if isinstance(values, list | tuple) and len(values) == 2:
+                rows.append((name, values[0], values[1]))
+            else:
+                rows.append((name, None, values))
+        return rows
+
+    @property
+    def detail_rows(self) -> list[tuple[str, object]]:
+        return list(self.detail.items())
 
 
 class Job(models.Model):

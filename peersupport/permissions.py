@@ -17,7 +17,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from .audit import log_action
-from .models import AuditEntry, Membership, Organisation, Role
+from .models import Membership, Organisation, Role
 
 COORDINATOR = Role.COORDINATOR
 FACILITATOR = Role.FACILITATOR
@@ -70,7 +70,7 @@ def require_role(request, organisation, roles: Iterable[str]) -> Membership:
     if membership.role not in tuple(roles):
         log_action(
             actor=request.user,
-            action=AuditEntry.Action.DENIED,
+            action="access.denied",
             organisation=membership.organisation,
             detail={"path": request.path, "role": membership.role},
             request=request,
@@ -110,7 +110,7 @@ def get_for_user(
     if check is not None and not check(obj, membership):
         log_action(
             actor=request.user,
-            action=AuditEntry.Action.DENIED,
+            action="access.denied",
             obj=obj,
             organisation=membership.organisation,
             detail={"path": request.path, "role": membership.role},

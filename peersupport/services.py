@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import log_action
-from .models import AuditEntry, Invitation, Membership, Organisation, Role, User, hash_token
+from .audit import log_action, model_update
+from .models import Invitation, Membership, Organisation, Role, User, hash_token
 
 
 @transaction.atomic
@@ -31,7 +31,7 @@ def invitation_create(
     )
     log_action(
         actor=by,
-        action=AuditEntry.Action.CREATE,
+        action="invitation.create",
         obj=invitation,
         changes={"role": [None, role]},
         request=request,
@@ -87,7 +87,7 @@ def invitation_accept(*, invitation: Invitation, name: str, password: str, reque
     invitation.save(update_fields=["accepted_at"])
     log_action(
         actor=user,
-        action=AuditEntry.Action.UPDATE,
+        action="invitation.accept",
         obj=invitation,
         changes={"accepted": [False, True]},
         request=request,
@@ -99,16 +99,11 @@ def invitation_accept(*, invitation: Invitation, name: str, password: str, reque
 def membership_set_role(
     *, membership: Membership, role: str, is_active: bool, by: User, request=None
 ) -> Membership:
-    before = {"role": membership.role, "is_active": membership.is_active}
-    membership.role = role
-    membership.is_active = is_active
-    membership.save(update_fields=["role", "is_active"])
-    after = {"role": role, "is_active": is_active}
-    log_action(
-        actor=by,
-        action=AuditEntry.Action.UPDATE,
-        obj=membership,
-        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+    membership, _changes = model_update(
+        instance=membership,
+        data={"role": role, "is_active": is_active},
+        by=by,
+        action="membership.update",
         request=request,
     )
     return membership
@@ -130,7 +125,7 @@ def organisation_setup(
     organisation = Organisation.objects.create(name=name, slug=slug, require_mfa=require_mfa)
     log_action(
         actor=None,
-        action=AuditEntry.Action.CREATE,
+        action="organisation.setup",
         obj=organisation,
         changes={"slug": [None, slug], "require_mfa": [None, require_mfa]},
     )

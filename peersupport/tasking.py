@@ -13,7 +13,6 @@ from celery import Task
 from kombu.exceptions import OperationalError
 
 from .audit import log_action
-from .models import AuditEntry
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def enqueue(task: Task, *args, actor=None, organisation=None, **kwargs) -> str |
         logger.warning("Could not queue %s: %s", task.name, exc)
         log_action(
             actor=actor,
-            action=AuditEntry.Action.QUEUE_FAILED,
+            action="job.queue_failed",
             organisation=organisation,
             detail={"task": task.name, "error": type(exc).__name__},
         )

@@ -88,6 +88,8 @@ def audit_log(request):
         data = form.cleaned_data
         if data["user"]:
             entries = entries.filter(actor=data["user"])
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
         if data["object_type"]:
             entries = entries.filter(object_type__icontains=data["object_type"])
         if data["object_id"]:

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peersupport.admin import OrganisationScopedAdmin
-from peersupport.audit import diff, log_action, snapshot
-from peersupport.models import AuditEntry, Membership, Organisation, Role
+from peersupport.audit import changes_between, log_action
+from peersupport.models import Membership, Organisation, Role
 
 from .models import (
     ClosureDate,
@@ -49,32 +49,36 @@ class ScopedAdmin(OrganisationScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_formset(self, request, form, formset, change):
+        # The forms have already changed their instances: the values before come from the
+        # database.
         before = {
-            f.instance.pk: snapshot(type(f.instance).objects.get(pk=f.instance.pk))
+            f.instance.pk: type(f.instance).objects.get(pk=f.instance.pk)
             for f in formset.forms
             if f.instance.pk and f.has_changed()
         }
         deleted = [
-            (f.instance, snapshot(f.instance)) for f in formset.deleted_forms if f.instance.pk
+            (f.instance, changes_between(f.instance, None))
+            for f in formset.deleted_forms
+            if f.instance.pk
         ]
         instances = formset.save()
-        for obj, old in deleted:
+        for obj, changes in deleted:
             log_action(
                 actor=request.user,
-                action=AuditEntry.Action.DELETE,
+                action="admin.delete",
                 obj=obj,
-                changes=diff(type(obj), old, dict.fromkeys(old)),
+                changes=changes,
                 detail={"via": "admin"},
                 request=request,
             )
         for obj in instances:
-            old = before.get(obj.pk, {})
+            old = before.get(obj.pk)
             obj.refresh_from_db()  # values as stored (e.g. 2 hours as 2.00)
             log_action(
                 actor=request.user,
-                action=AuditEntry.Action.UPDATE if obj.pk in before else AuditEntry.Action.CREATE,
+                action="admin.update" if old is not None else "admin.create",
                 obj=obj,
-                changes=diff(type(obj), old, snapshot(obj)),
+                changes=changes_between(old, obj),
                 detail={"via": "admin"},
                 request=request,
             )

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Model
 from django.utils.translation import gettext as _
 
-from peersupport.audit import log_change, snapshot
+from peersupport.audit import log_create, log_delete, model_update
 from peersupport.models import Organisation
 
 from .models import (
@@ -128,6 +128,7 @@ def _sync_children(
     *,
     program: Program,
     model: type[Model],
+    name: str,
     key: str,
     rows: list[tuple[int | None, dict]],
     by,
@@ -137,6 +138,7 @@ def _sync_children(
 
     Rows keep their identity (sessions point at modules), so existing rows are updated in
     place; their unique key is moved aside first so that reordering never collides.
+    ``name`` starts the audit action names (``module.create``, ``topic.delete``).
     """
     organisation = program.organisation
     existing = {obj.pk: obj for obj in model.objects.filter(program=program)}
@@ -155,10 +157,10 @@ def _sync_children(
                     ]
                 }
             )
-        log_change(
+        log_delete(
             actor=by,
+            action=f"{name}.delete",
             obj=obj,
-            deleted=True,
             organisation=organisation,
             request=request,
         )
@@ -167,23 +169,20 @@ def _sync_children(
     for pk, values in rows:
         if pk is None:
             obj = model.objects.create(program=program, **values)
-            log_change(
+            log_create(
                 actor=by,
+                action=f"{name}.create",
                 obj=obj,
                 organisation=organisation,
                 request=request,
             )
         else:
-            obj = existing[pk]
-            before = snapshot(obj)
-            for name, value in values.items():
-                setattr(obj, name, value)
-            obj.save()
-            log_change(
-                actor=by,
-                obj=obj,
-                before=before,
-                skip_unchanged=True,
+            # Saved even when unchanged: the key moved aside above comes back here.
+            model_update(
+                instance=existing[pk],
+                data=values,
+                by=by,
+                action=f"{name}.update",
                 organisation=organisation,
                 request=request,
             )
@@ -193,6 +192,7 @@ def _save_structure(*, program, modules, topics, by, request) -> None:
     _sync_children(
         program=program,
         model=Module,
+        name="module",
         key="order",
         rows=[
             (m.id, {"order": i, "name": m.name, "weeks": m.weeks})
@@ -204,6 +204,7 @@ def _save_structure(*, program, modules, topics, by, request) -> None:
     _sync_children(
         program=program,
         model=CurriculumTopic,
+        name="topic",
         key="week",
         rows=[
             (t.id, {"week": t.week, "title": t.title, "description": t.description})
@@ -242,8 +243,9 @@ def program_create(
     fields = {k: v for k, v in fields.items() if k in PROGRAM_FIELDS}
     _check_program(organisation=organisation, fields=fields, modules=modules, topics=topics)
     program = Program.objects.create(organisation=organisation, **fields)
-    log_change(
+    log_create(
         actor=by,
+        action="program.create",
         obj=program,
         detail=detail,
         request=request,
@@ -276,15 +278,11 @@ def program_update(
         topics=topics,
         program=program,
     )
-    before = snapshot(program)
-    for name, value in fields.items():
-        setattr(program, name, value)
-    program.save()
-    log_change(
-        actor=by,
-        obj=program,
-        before=before,
-        skip_unchanged=True,
+    program, _changes = model_update(
+        instance=program,
+        data=fields,
+        by=by,
+        action="program.update",
         organisation=program.organisation,
         request=request,
     )
@@ -340,8 +338,9 @@ def closure_date_create(
     if ClosureDate.objects.filter(organisation=organisation, date=on).exists():
         raise ValidationError({"date": [_("This date is already listed as a closure.")]})
     closure = ClosureDate.objects.create(organisation=organisation, date=on, reason=reason)
-    log_change(
+    log_create(
         actor=by,
+        action="closure.create",
         obj=closure,
         request=request,
     )
@@ -352,10 +351,10 @@ def closure_date_create(
 
 @transaction.atomic
 def closure_date_delete(*, closure: ClosureDate, by, request=None) -> None:
-    log_change(
+    log_delete(
         actor=by,
+        action="closure.delete",
         obj=closure,
-        deleted=True,
         request=request,
     )
     closure.delete()

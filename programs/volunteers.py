@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peersupport.audit import diff, log_action, log_change, snapshot
-from peersupport.models import AuditEntry, Membership, Organisation, Role
+from peersupport.audit import log_create, log_delete, model_update
+from peersupport.models import Membership, Organisation, Role
 
 from .models import SupervisionEntry, Volunteer, VolunteerTraining
 
@@ -117,8 +117,9 @@ def volunteer_create(
     volunteer = Volunteer(organisation=organisation, stage=Volunteer.Stage.APPLIED, **values)
     _check_volunteer(volunteer=volunteer, today=today or timezone.localdate())
     volunteer.save()
-    log_change(
+    log_create(
         actor=by,
+        action="volunteer.create",
         obj=volunteer,
         request=request,
     )
@@ -133,17 +134,14 @@ def volunteer_update(
     volunteer = (
         Volunteer.objects.select_for_update().select_related("organisation").get(pk=volunteer.pk)
     )
-    before = snapshot(volunteer)
-    for name, value in fields.items():
-        if name in VOLUNTEER_FIELDS:
-            setattr(volunteer, name, value)
-    _check_volunteer(volunteer=volunteer, today=today or timezone.localdate())
-    volunteer.save()
-    log_change(
-        actor=by,
-        obj=volunteer,
-        before=before,
-        skip_unchanged=True,
+    today = today or timezone.localdate()
+    volunteer, _changes = model_update(
+        instance=volunteer,
+        data=fields,
+        fields=VOLUNTEER_FIELDS,
+        check=lambda changed: _check_volunteer(volunteer=changed, today=today),
+        by=by,
+        action="volunteer.update",
         organisation=volunteer.organisation,
         request=request,
     )
@@ -163,14 +161,11 @@ def volunteer_set_stage(
     problems = stage_problems(volunteer=volunteer, stage=stage, today=today or timezone.localdate())
     if problems:
         raise ValidationError({"stage": problems})
-    before = snapshot(volunteer)
-    volunteer.stage = stage
-    volunteer.save(update_fields=["stage"])
-    log_change(
-        actor=by,
-        obj=volunteer,
-        before=before,
-        skip_unchanged=True,
+    volunteer, _changes = model_update(
+        instance=volunteer,
+        data={"stage": stage},
+        by=by,
+        action="volunteer.set_stage",
         organisation=volunteer.organisation,
         request=request,
     )
@@ -186,12 +181,11 @@ def training_add(
     training = VolunteerTraining.objects.create(
         volunteer=volunteer, course=course, hours=hours, date=on
     )
-    log_action(
+    log_create(
         actor=by,
-        action=AuditEntry.Action.CREATE,
+        action="training.create",
         obj=training,
         organisation=volunteer.organisation,
-        changes=diff(VolunteerTraining, {}, snapshot(training)),
         request=request,
     )
     return training
@@ -210,10 +204,10 @@ def training_delete(*, training: VolunteerTraining, by, request=None) -> None:
         raise ValidationError(
             _("This is the only training record of a trained volunteer; it cannot be removed.")
         )
-    log_change(
+    log_delete(
         actor=by,
+        action="training.delete",
         obj=training,
-        deleted=True,
         organisation=volunteer.organisation,
         request=request,
     )
@@ -236,12 +230,11 @@ def supervision_add(
     entry = SupervisionEntry.objects.create(
         volunteer=volunteer, date=on, supervisor=supervisor, hours=hours, notes=notes
     )
-    log_action(
+    log_create(
         actor=by,
-        action=AuditEntry.Action.CREATE,
+        action="supervision.create",
         obj=entry,
         organisation=volunteer.organisation,
-        changes=diff(SupervisionEntry, {}, snapshot(entry)),
         request=request,
     )
     return entry
@@ -249,10 +242,10 @@ def supervision_add(
 
 @transaction.atomic
 def supervision_delete(*, entry: SupervisionEntry, by, request=None) -> None:
-    log_change(
+    log_delete(
         actor=by,
+        action="supervision.delete",
         obj=entry,
-        deleted=True,
         organisation=entry.volunteer.organisation,
         request=request,
     )

@@ -10,9 +10,27 @@ class GroupSessionsConfig(AppConfig):
     verbose_name = _("Group sessions")
 
     def ready(self):
+        from peersupport.actions import register
         from programs.pages import register_program_panel
 
         from . import receivers  # noqa: F401  (moves sessions off new closure dates)
         from .panels import cohorts_panel
 
         register_program_panel(cohorts_panel, order=10)
+
+        register(
+            {
+                "cohort.create": _("Cohort opened"),
+                "cohort.update": _("Cohort changed"),
+                "cohort.reschedule": _("Cohort's sessions moved"),
+                "cohort.set_facilitators": _("Cohort facilitators changed"),
+                "session.create": _("Extra session added"),
+                "session.reschedule": _("Session rescheduled"),
+                "session.cancel": _("Session cancelled"),
+                "session.delete": _("Session deleted"),
+                "session.log": _("Session logged"),
+                "attendance.set": _("Attendance recorded"),
+                "attendance.print": _("Sign-in sheet printed"),
+                "feedback.create": _("Session feedback given"),
+            }
+        )

@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from participants.models import Enrollment
 from participants.selectors import cohort_roster
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry
 from peersupport.permissions import COORDINATOR, membership_for
 from programs.models import Cohort
 
@@ -291,17 +290,17 @@ def _apply_once(*, session, wanted, by, seen, overwrite, request) -> Outcome:
     organisation = session.cohort.organisation
     for row in to_create:
         outcome.rows[row.enrollment_id] = row
-        _audit(row, None, AuditEntry.Action.CREATE, by, organisation, request)
+        _audit(row, None, by, organisation, request)
     for row, old in to_update:
-        _audit(row, old, AuditEntry.Action.UPDATE, by, organisation, request)
+        _audit(row, old, by, organisation, request)
     outcome.changed = len(to_create) + len(to_update)
     return outcome
 
 
-def _audit(row: Attendance, old: str | None, action, by, organisation, request) -> None:
+def _audit(row: Attendance, old: str | None, by, organisation, request) -> None:
     log_action(
         actor=by,
-        action=action,
+        action="attendance.set",
         obj=row,
         organisation=organisation,
         changes={"status": [old, row.status]},

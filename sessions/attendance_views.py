@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from peersupport.audit import log_action
 from peersupport.forms import add_errors
-from peersupport.models import AuditEntry
 from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership
 from programs.access import cohorts_for
 from programs.models import Cohort
@@ -204,7 +203,7 @@ def attendance_print(request, pk):
     # Names leave the system on paper: recorded like an export.
     log_action(
         actor=request.user,
-        action=AuditEntry.Action.EXPORT,
+        action="attendance.print",
         obj=session,
         organisation=session.cohort.organisation,
         detail={"format": "sign-in sheet", "rows": len(sheet)},

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry
 from programs.models import Cohort, Program
 
 from .models import Session, SessionFeedback
@@ -79,7 +78,7 @@ def feedback_submit(
     feedback = SessionFeedback.objects.create(session=session, ratings=clean, comment=comment)
     log_action(
         actor=by,
-        action=AuditEntry.Action.CREATE,
+        action="feedback.create",
         obj=feedback,
         organisation=session.cohort.organisation,
         # What was answered, never what was said.

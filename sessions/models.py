@@ -52,6 +52,10 @@ class Session(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    #: Notes may mention people despite the help text: the audit log records that they
+    #: changed, not what they say.
+    AUDIT_MASKED_FIELDS = ("notes", "incident_notes")
+
     class Meta:
         ordering = ["cohort", "number"]
         constraints = [

@@ -16,8 +16,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peersupport.audit import MASK, diff, log_action, log_change, snapshot
-from peersupport.models import AuditEntry
+from peersupport.audit import log_action, log_create, log_delete, model_update
 from programs.models import ClosureDate, Cohort, Program, Volunteer
 
 from .models import Attendance, Session
@@ -175,7 +174,7 @@ def closure_reschedule(*, closure: ClosureDate, by, request=None) -> ClosureMove
             result.cohorts += 1
             log_action(
                 actor=by,
-                action=AuditEntry.Action.UPDATE,
+                action="cohort.reschedule",
                 obj=cohort,
                 detail={
                     "closure": closure.date.isoformat(),
@@ -202,8 +201,9 @@ def cohort_create(*, program: Program, by, request=None, facilitators=(), **fiel
     if facilitators:
         cohort.facilitators.set(facilitators)
     sessions = cohort_schedule_create(cohort=cohort)
-    log_change(
+    log_create(
         actor=by,
+        action="cohort.create",
         obj=cohort,
         detail={
             "sessions": len(sessions),
@@ -229,22 +229,23 @@ def cohort_update(*, cohort: Cohort, by, request=None, **fields) -> Cohort:
         .exists()
     ):
         raise _error(_("Another cohort of this organisation already has this code."), "code")
-    before = snapshot(cohort)
     schedule_before = [getattr(cohort, name) for name in SCHEDULE_FIELDS]
-    for name, value in fields.items():
-        setattr(cohort, name, value)
-    cohort.save()
     cohort.rescheduled = 0
-    detail = {}
-    if [getattr(cohort, name) for name in SCHEDULE_FIELDS] != schedule_before:
+
+    def move_sessions() -> dict | None:
+        # Called after the save, so the entry also says which sessions moved.
+        if [getattr(cohort, name) for name in SCHEDULE_FIELDS] == schedule_before:
+            return None
         moved = cohort_reschedule(cohort=cohort)
         cohort.rescheduled = len(moved)
-        detail["sessions_moved"] = [s.number for s in moved]
-    log_change(
-        actor=by,
-        obj=cohort,
-        before=before,
-        detail=detail or None,
+        return {"sessions_moved": [s.number for s in moved]}
+
+    model_update(
+        instance=cohort,
+        data=fields,
+        by=by,
+        action="cohort.update",
+        detail=move_sessions,
         request=request,
     )
     return cohort
@@ -260,7 +261,7 @@ def cohort_facilitators_set(
     after = sorted(v.pk for v in facilitators)
     log_action(
         actor=by,
-        action=AuditEntry.Action.UPDATE,
+        action="cohort.set_facilitators",
         obj=cohort,
         changes={"facilitators": [before, after]} if before != after else {},
         request=request,
@@ -335,8 +336,9 @@ def session_add(
         topic=topic,
         module=module,
     )
-    log_change(
+    log_create(
         actor=by,
+        action="session.create",
         obj=session,
         request=request,
     )
@@ -364,15 +366,11 @@ def session_reschedule(
         )
     _check_date(session.cohort, date, exclude_pk=session.pk)
     _check_times(start_time, end_time)
-    before = snapshot(session)
-    session.date = date
-    session.start_time = start_time
-    session.end_time = end_time
-    session.save(update_fields=["date", "start_time", "end_time", "updated_at"])
-    log_change(
-        actor=by,
-        obj=session,
-        before=before,
+    session, _changes = model_update(
+        instance=session,
+        data={"date": date, "start_time": start_time, "end_time": end_time},
+        by=by,
+        action="session.reschedule",
         detail={"operation": "reschedule"},
         request=request,
     )
@@ -393,14 +391,11 @@ def session_cancel(*, session: Session, reason: str, by, request=None) -> Sessio
         )
     if _has_attendance(session):
         raise _error(_("Attendance is recorded for this session; it cannot be cancelled."))
-    before = snapshot(session)
-    session.status = Session.Status.CANCELLED
-    session.cancel_reason = reason[:200]
-    session.save(update_fields=["status", "cancel_reason", "updated_at"])
-    log_change(
-        actor=by,
-        obj=session,
-        before=before,
+    session, _changes = model_update(
+        instance=session,
+        data={"status": Session.Status.CANCELLED, "cancel_reason": reason[:200]},
+        by=by,
+        action="session.cancel",
         detail={"operation": "cancel"},
         request=request,
     )
@@ -427,7 +422,7 @@ def session_delete(*, session: Session, by, request=None) -> None:
     refusal = session_delete_refusal(session)
     if refusal:
         raise _error(refusal)
-    log_change(actor=by, obj=session, deleted=True, request=request)
+    log_delete(actor=by, action="session.delete", obj=session, request=request)
     session.delete()
 
 
@@ -459,31 +454,27 @@ def session_log(
     if duration_minutes is not None and not 1 <= duration_minutes <= 24 * 60:
         raise _error(_("Give the duration in minutes, between 1 and 1440."), "duration_minutes")
     facilitators = _check_facilitators(session.cohort.organisation_id, facilitators)
-    before = snapshot(session)
     before_facilitators = sorted(session.facilitators.values_list("pk", flat=True))
-    session.topics_covered = topics_covered or ""
-    session.notes = notes or ""
-    session.incident_flagged = bool(incident_flagged)
-    session.incident_notes = (incident_notes or "") if incident_flagged else ""
-    session.duration_minutes = duration_minutes
-    session.status = Session.Status.HELD
-    session.logged_by = by if getattr(by, "is_authenticated", False) else None
-    session.save()
     session.facilitators.set(facilitators)
-    changes = diff(Session, before, snapshot(session))
     after_facilitators = sorted(v.pk for v in facilitators)
-    if after_facilitators != before_facilitators:
-        changes["facilitators"] = [before_facilitators, after_facilitators]
-    for free_text in ("notes", "incident_notes"):
-        # Notes may mention people despite the help text: the log records that they
-        # changed, not what they say.
-        if free_text in changes:
-            changes[free_text] = [MASK if v else "" for v in changes[free_text]]
-    log_action(
-        actor=by,
-        action=AuditEntry.Action.UPDATE,
-        obj=session,
-        changes=changes,
+    session, _changes = model_update(
+        instance=session,
+        data={
+            "topics_covered": topics_covered or "",
+            "notes": notes or "",
+            "incident_flagged": bool(incident_flagged),
+            "incident_notes": (incident_notes or "") if incident_flagged else "",
+            "duration_minutes": duration_minutes,
+            "status": Session.Status.HELD,
+            "logged_by": by if getattr(by, "is_authenticated", False) else None,
+        },
+        by=by,
+        action="session.log",
+        extra_changes=(
+            {"facilitators": [before_facilitators, after_facilitators]}
+            if after_facilitators != before_facilitators
+            else None
+        ),
         detail={"operation": "log"},
         request=request,
     )

@@ -33,7 +33,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry
 from programs.models import Program
 
 from .instruments import (
@@ -258,7 +257,7 @@ def catalog_add_to_program(
     )
     log_action(
         actor=by,
-        action=AuditEntry.Action.OTHER,
+        action="catalog.add",
         obj=program,
         detail={"catalog": key, "instrument": instrument.code},
         request=request,

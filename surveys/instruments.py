@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from peersupport.audit import diff, log_action, snapshot
-from peersupport.models import AuditEntry, Organisation
+from peersupport.audit import changes_between, log_action, model_update
+from peersupport.models import Organisation
 from peersupport.permissions import REPORT_ROLES, Access, get_for_user
 from programs.models import Program
 
@@ -236,7 +236,7 @@ def instrument_create(
     _create_items(instrument, items)
     log_action(
         actor=by,
-        action=AuditEntry.Action.CREATE,
+        action="instrument.create",
         obj=instrument,
         changes={"items": [None, len(items)]},
         request=request,
@@ -262,7 +262,6 @@ def instrument_update(
         conversion_table=data.get("conversion_table", instrument.conversion_table),
     )
     old_items = [ItemData.of(i) for i in instrument.items.order_by("number")]
-    before = snapshot(instrument, INSTRUMENT_FIELDS)
     if Administration.objects.filter(instrument=instrument).exists():
         latest = instrument_versions(instrument=instrument).aggregate(v=Max("version"))["v"]
         instrument.is_current = False
@@ -278,29 +277,25 @@ def instrument_update(
         _create_items(new, items)
         log_action(
             actor=by,
-            action=AuditEntry.Action.CREATE,
+            action="instrument.new_version",
             obj=new,
-            changes=diff(Instrument, before, snapshot(new, INSTRUMENT_FIELDS)),
+            changes=changes_between(instrument, new, fields=INSTRUMENT_FIELDS),
             detail={"new_version_of": instrument.pk, "version": new.version},
             request=request,
         )
         return new
-    for key, value in data.items():
-        setattr(instrument, key, value)
-    instrument.save()
-    changes = diff(Instrument, before, snapshot(instrument, INSTRUMENT_FIELDS))
-    if _items_snapshot(old_items) != _items_snapshot(items):
+    items_changed = _items_snapshot(old_items) != _items_snapshot(items)
+    if items_changed:
         instrument.items.all().delete()
         _create_items(instrument, items)
-        changes["items"] = [len(old_items), len(items)]
-    if changes:
-        log_action(
-            actor=by,
-            action=AuditEntry.Action.UPDATE,
-            obj=instrument,
-            changes=changes,
-            request=request,
-        )
+    instrument, _changes = model_update(
+        instance=instrument,
+        data=data,
+        by=by,
+        action="instrument.update",
+        extra_changes={"items": [len(old_items), len(items)]} if items_changed else None,
+        request=request,
+    )
     return instrument
 
 
@@ -321,22 +316,19 @@ def program_instrument_set(
     if created:
         log_action(
             actor=by,
-            action=AuditEntry.Action.CREATE,
+            action="program_instrument.add",
             obj=link,
             organisation=program.organisation,
             changes={"target_pct": [None, target_pct]},
             request=request,
         )
     elif link.target_pct != target_pct:
-        old = link.target_pct
-        link.target_pct = target_pct
-        link.save(update_fields=["target_pct"])
-        log_action(
-            actor=by,
-            action=AuditEntry.Action.UPDATE,
-            obj=link,
+        model_update(
+            instance=link,
+            data={"target_pct": target_pct},
+            by=by,
+            action="program_instrument.update",
             organisation=program.organisation,
-            changes={"target_pct": [old, target_pct]},
             request=request,
         )
     return link
@@ -348,7 +340,7 @@ def program_instrument_remove(*, link: ProgramInstrument, by, request=None) -> N
     program = link.program
     log_action(
         actor=by,
-        action=AuditEntry.Action.DELETE,
+        action="program_instrument.remove",
         obj=link,
         organisation=program.organisation,
         request=request,

@@ -16,7 +16,6 @@ import enum
 from django.contrib.auth.hashers import check_password, make_password
 
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry
 
 KIOSK_KEY = "evaluation_kiosk"
 MAX_PIN_FAILURES = 5
@@ -45,7 +44,7 @@ def kiosk_open(
     session[KIOSK_KEY] = state
     log_action(
         actor=by,
-        action=AuditEntry.Action.OTHER,
+        action="kiosk.start",
         obj=cohort,
         detail={"kiosk": "start", "instrument": code},
         request=request,
@@ -93,7 +92,7 @@ def kiosk_unlock(session, *, cohort, pin: str, by, request=None) -> Unlock:
         kiosk_close(session)
         log_action(
             actor=by,
-            action=AuditEntry.Action.DENIED,
+            action="kiosk.pin_failed",
             obj=cohort,
             detail={"kiosk": "pin_failures"},
             request=request,

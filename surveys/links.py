@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from participants.models import Enrollment
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry, hash_token
+from peersupport.models import hash_token
 
 from .models import (
     Administration,
@@ -61,7 +61,7 @@ def survey_link_create(
     )
     log_action(
         actor=by,
-        action=AuditEntry.Action.CREATE,
+        action="survey_link.create",
         obj=link,
         organisation=enrollment.cohort.organisation,
         detail={"timepoint": timepoint, "instrument": instrument.code},
@@ -97,7 +97,7 @@ def survey_link_refused(*, request, reason: str, link=None) -> None:
     organisation = link.enrollment.cohort.organisation if link is not None else None
     log_action(
         actor=None,
-        action=AuditEntry.Action.DENIED,
+        action="survey_link.refused",
         organisation=organisation,
         object_type="evaluation.SurveyLink",
         detail={"reason": reason},

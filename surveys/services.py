@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from participants.models import Enrollment, Participant
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry
 
 from .instruments import item_specs
 from .models import (
@@ -190,7 +189,7 @@ def administration_create(
     _write_answers(administration, clean)
     log_action(
         actor=by,
-        action=AuditEntry.Action.CREATE,
+        action="administration.create",
         obj=administration,
         organisation=enrollment.cohort.organisation,
         changes={
@@ -240,7 +239,7 @@ def administration_update(
     if changes:
         log_action(
             actor=by,
-            action=AuditEntry.Action.UPDATE,
+            action="administration.update",
             obj=administration,
             organisation=administration.enrollment.cohort.organisation,
             changes=changes,

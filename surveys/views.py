@@ -21,7 +21,6 @@ from participants.access import get_enrollment_for_user
 from participants.models import Enrollment
 from peersupport.audit import log_action
 from peersupport.forms import add_errors
-from peersupport.models import AuditEntry
 from peersupport.permissions import STAFF_ROLES, current_membership
 from programs.access import cohorts_for, get_cohort_for_user
 
@@ -147,7 +146,7 @@ def administration_detail(request, pk):
     answers = {a.item_id: a.value for a in administration.answers.all()}
     items = [(item, answers.get(item.pk)) for item in administration.instrument.items.all()]
     log_action(
-        actor=request.user, action=AuditEntry.Action.VIEW, obj=administration, request=request
+        actor=request.user, action="administration.view", obj=administration, request=request
     )
     return render(
         request,

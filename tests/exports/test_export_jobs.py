@@ -109,12 +109,12 @@ def test_downloading_the_file_is_audited(queued):
     client, job = queued
     services.run_job(job.token)
     page = client.get(reverse("exports:status", args=[job.token]))
-    before = AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).count()
+    before = AuditEntry.objects.filter(action="export.download").count()
 
     client.get(page.context["link"])
 
-    entry = AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).latest("created_at")
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT).count() == before + 1
+    entry = AuditEntry.objects.filter(action="export.download").latest("created_at")
+    assert AuditEntry.objects.filter(action="export.download").count() == before + 1
     assert entry.detail["export"]["job"] == job.token
 
 

@@ -156,7 +156,7 @@ def test_survey_scores_follow_the_spec_reverse_items_and_pro_rating(org, tmp_pat
 def test_import_is_audited_with_counts_and_file_names_only(org, tmp_path):
     run(org, tmp_path, VALID)
 
-    entry = AuditEntry.objects.get(action="import")
+    entry = AuditEntry.objects.get(action="import.confirm")
     assert entry.organisation == org
     assert entry.detail["counts"]["attendance.csv"]["created"] == 3
     assert "participants.csv" in entry.detail["files"]
@@ -236,7 +236,7 @@ def test_dry_run_counts_but_saves_nothing(org, tmp_path):
     assert report.ok and not report.saved
     assert report.files["attendance.csv"].created == 3
     assert all(n == 0 for n in record_counts().values())
-    assert not AuditEntry.objects.filter(action="import").exists()
+    assert not AuditEntry.objects.filter(action="import.confirm").exists()
 
 
 def test_codes_may_refer_to_records_already_in_the_database(org, tmp_path):

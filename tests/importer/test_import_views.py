@@ -60,7 +60,7 @@ def test_confirming_applies_the_import_and_audits_it(client_for, coordinator):
 
     assert "The bundle was imported." in response.content.decode()
     assert Attendance.objects.count() == 3
-    entry = AuditEntry.objects.get(action="import")
+    entry = AuditEntry.objects.get(action="import.confirm")
     assert entry.actor == coordinator and entry.detail["source"] == "upload"
     assert not default_storage.exists(jobs.zip_name(jobs.get_job(token))), "removed once imported"
 
@@ -73,7 +73,7 @@ def test_confirming_twice_imports_once(client_for, coordinator):
     response = client.post(reverse("importer:confirm", args=[token]), follow=True)
 
     assert "already been imported" in response.content.decode()
-    assert AuditEntry.objects.filter(action="import").count() == 1
+    assert AuditEntry.objects.filter(action="import.confirm").count() == 1
 
 
 def test_a_bad_bundle_lists_its_problems_and_offers_no_confirmation(client_for, coordinator):

@@ -149,7 +149,7 @@ def test_editing_a_referral_status_is_audited(client_for, coordinator, org):
         {"partner": referral.partner_id, "date": "2020-06-01", "status": "accepted"},
     )
     assert response.status_code == 302
-    entry = AuditEntry.objects.get(action=AuditEntry.Action.UPDATE)
+    entry = AuditEntry.objects.get(action="referral.update")
     assert entry.changes["status"] == ["made", "accepted"]
 
 

@@ -102,7 +102,7 @@ def test_enrolling_from_the_cohort_page_by_code(client_for, coordinator, cohort)
     assert response.status_code == 302
     assert Enrollment.objects.get(participant=p, cohort=cohort).status == "enrolled"
     assert AuditEntry.objects.filter(
-        action=AuditEntry.Action.CREATE, object_type="participants.Enrollment"
+        action="enrollment.create", object_type="participants.Enrollment"
     ).exists()
 
 
@@ -147,7 +147,7 @@ def test_withdrawal_is_recorded_with_date_and_reason(client_for, coordinator, co
         date(2020, 6, 1),
         "found work",
     )
-    entry = AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE).get()
+    entry = AuditEntry.objects.filter(action="enrollment.withdraw").get()
     assert entry.changes["status"] == ["enrolled", "withdrawn"]
 
 

@@ -14,15 +14,15 @@ def test_audit_log_is_for_coordinators_only(client_for, facilitator, evaluator, 
 @pytest.mark.django_db
 def test_refusals_are_audited(client_for, facilitator):
     client_for(facilitator).get(reverse("audit_log"))
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.DENIED, actor=facilitator).exists()
+    assert AuditEntry.objects.filter(action="access.denied", actor=facilitator).exists()
 
 
 @pytest.mark.django_db
 def test_coordinator_sees_only_own_organisation_in_audit_log(
     client_for, coordinator, outsider, org, other_org
 ):
-    AuditEntry.objects.create(organisation=other_org, action="other", object_repr="secret-b")
-    AuditEntry.objects.create(organisation=org, action="other", object_repr="visible-a")
+    AuditEntry.objects.create(organisation=other_org, action="auth.login", object_repr="secret-b")
+    AuditEntry.objects.create(organisation=org, action="auth.login", object_repr="visible-a")
     content = client_for(coordinator).get(reverse("audit_log")).content
     assert b"visible-a" in content
     assert b"secret-b" not in content

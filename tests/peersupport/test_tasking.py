@@ -36,5 +36,5 @@ def test_invitation_is_kept_and_link_shown_when_the_broker_is_down(
     page = response.content.decode()
     assert "could not be sent right now" in page
     assert "/invite/" in page
-    failure = AuditEntry.objects.get(action=AuditEntry.Action.QUEUE_FAILED)
+    failure = AuditEntry.objects.get(action="job.queue_failed")
     assert failure.detail["task"] == "peersupport.tasks.send_invitation_email"

@@ -74,7 +74,7 @@ def test_template_creation_is_audited_with_the_template_key(org, coordinator):
         by=coordinator,
     )
     entry = AuditEntry.objects.get(object_type="programs.Program", object_id=str(program.pk))
-    assert entry.action == AuditEntry.Action.CREATE
+    assert entry.action == "program.create"
     assert entry.detail == {"template": "peer-counsellor-10"}
     assert entry.changes["code"] == [None, "pc"]
     # One entry per module and per topic as well.
@@ -197,7 +197,7 @@ def test_reordering_modules_keeps_their_identity(org, coordinator):
     program.refresh_from_db()
     assert program.name == "Renamed"
     update = AuditEntry.objects.filter(
-        object_type="programs.Program", action=AuditEntry.Action.UPDATE
+        object_type="programs.Program", action="program.update"
     ).get()
     assert update.changes == {"name": ["Be Well", "Renamed"]}
 

@@ -73,7 +73,7 @@ def test_coordinator_creates_a_program_with_ordered_modules_and_topics(
         (7, "Opening the circle"),
     ]
     assert AuditEntry.objects.filter(
-        actor=coordinator, object_type="programs.Program", action="create"
+        actor=coordinator, object_type="programs.Program", action="program.create"
     ).exists()
 
 
@@ -151,7 +151,7 @@ def test_editing_removes_a_module_and_renumbers_the_rest(client_for, coordinator
     assert list(program.modules.values_list("pk", "order")) == [(second.pk, 1)]
     assert list(program.topics.values_list("week", flat=True)) == [3]
     assert AuditEntry.objects.filter(
-        object_type="programs.Module", object_id=str(first.pk), action="delete"
+        object_type="programs.Module", object_id=str(first.pk), action="module.delete"
     ).exists()
 
 
@@ -219,7 +219,9 @@ def test_closure_dates_are_added_once_and_removed_after_confirming(client_for, c
     assert ClosureDate.objects.exists()
     assert c.post(delete_url).status_code == 302
     assert not ClosureDate.objects.exists()
-    assert AuditEntry.objects.filter(object_type="programs.ClosureDate", action="delete").exists()
+    assert AuditEntry.objects.filter(
+        object_type="programs.ClosureDate", action="closure.delete"
+    ).exists()
 
 
 @pytest.mark.django_db

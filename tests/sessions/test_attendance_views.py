@@ -317,7 +317,7 @@ def test_the_printable_sheet_has_names_codes_and_a_column_per_status(
     assert "Beatriz" in content and enrollment.participant.code in content
     for label in ("Present", "Late", "Absent", "Excused"):
         assert f'class="sign-in-box">{label}' in content
-    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT)
+    entry = AuditEntry.objects.get(action="attendance.print")
     assert entry.detail == {"format": "sign-in sheet", "rows": 1}
     assert "Beatriz" not in str(entry.changes) + str(entry.detail) + entry.object_repr
 

@@ -42,7 +42,7 @@ def test_another_organisations_closures_do_not_move_sessions(make_cohort, other_
 def test_creating_a_cohort_is_audited_with_the_number_of_sessions(make_cohort):
     cohort = make_cohort()
     entry = AuditEntry.objects.get(object_type="programs.Cohort", object_id=str(cohort.pk))
-    assert entry.action == AuditEntry.Action.CREATE
+    assert entry.action == "cohort.create"
     assert entry.detail["sessions"] == 5
     assert entry.changes["code"] == [None, "spring"]
 

@@ -34,7 +34,7 @@ def test_a_new_start_date_moves_every_session_of_a_cohort_that_has_not_met(
         date(2025, 10, 7),
         date(2025, 10, 14),
     ]
-    entry = AuditEntry.objects.get(object_type="programs.Cohort", action="update")
+    entry = AuditEntry.objects.get(object_type="programs.Cohort", action="cohort.update")
     assert entry.detail["sessions_moved"] == [1, 2, 3, 4, 5]
     assert entry.changes["start_date"] == ["2025-09-02", "2025-09-09"]
 
@@ -134,7 +134,7 @@ def test_a_new_closure_moves_that_days_session_and_the_later_ones(
     assert closure.notes == [
         "In 1 cohort, the session on that day and the ones after it moved to later weeks."
     ]
-    entry = AuditEntry.objects.get(object_type="programs.Cohort", action="update")
+    entry = AuditEntry.objects.get(object_type="programs.Cohort", action="cohort.reschedule")
     assert entry.detail == {"closure": "2025-09-16", "sessions_moved": [3, 4, 5]}
     assert entry.actor == coordinator
 

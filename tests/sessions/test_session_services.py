@@ -38,7 +38,7 @@ def test_an_added_session_is_numbered_after_the_last(cohort, scheduled, coordina
     )
     assert added.number == 6
     assert added.end_time == time(21)  # the cohort's 180-minute length
-    assert AuditEntry.objects.filter(object_id=str(added.pk), action="create").exists()
+    assert AuditEntry.objects.filter(object_id=str(added.pk), action="session.create").exists()
 
 
 def test_a_session_cannot_be_added_before_the_cohort_starts(cohort, coordinator):
@@ -65,7 +65,7 @@ def test_rescheduling_moves_the_session_and_audits_the_change(scheduled, coordin
         time(10),
         time(13),
     )
-    entry = AuditEntry.objects.get(object_id=str(scheduled.pk), action="update")
+    entry = AuditEntry.objects.get(object_id=str(scheduled.pk), action="session.reschedule")
     assert entry.changes["date"] == [str(new_day - timedelta(days=2)), str(new_day)]
 
 
@@ -132,7 +132,7 @@ def test_cancelling_keeps_the_session_with_its_reason(scheduled, coordinator):
     services.session_cancel(session=scheduled, reason="Snow storm", by=coordinator)
     scheduled.refresh_from_db()
     assert (scheduled.status, scheduled.cancel_reason) == ("cancelled", "Snow storm")
-    entry = AuditEntry.objects.get(object_id=str(scheduled.pk), action="update")
+    entry = AuditEntry.objects.get(object_id=str(scheduled.pk), action="session.cancel")
     assert entry.changes["status"] == ["scheduled", "cancelled"]
 
 
@@ -164,7 +164,7 @@ def test_a_future_scheduled_session_can_be_deleted(scheduled, coordinator):
     pk = scheduled.pk
     services.session_delete(session=scheduled, by=coordinator)
     assert not Session.objects.filter(pk=pk).exists()
-    assert AuditEntry.objects.filter(object_id=str(pk), action="delete").exists()
+    assert AuditEntry.objects.filter(object_id=str(pk), action="session.delete").exists()
 
 
 def test_a_held_session_cannot_be_deleted(cohort, coordinator, today):
@@ -214,7 +214,7 @@ def test_logging_a_session_marks_it_held(past_scheduled, volunteer, facilitator)
 
 def test_the_audit_log_records_that_notes_changed_not_what_they_say(past_scheduled, facilitator):
     _log(past_scheduled, facilitator, incident_flagged=True, incident_notes="P-00001 upset")
-    entry = AuditEntry.objects.get(object_id=str(past_scheduled.pk), action="update")
+    entry = AuditEntry.objects.get(object_id=str(past_scheduled.pk), action="session.log")
     assert entry.changes["notes"] == ["", MASK]
     assert entry.changes["incident_notes"] == ["", MASK]
     assert entry.changes["status"] == ["scheduled", "held"]

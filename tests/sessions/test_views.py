@@ -92,7 +92,7 @@ def test_editing_a_cohort_is_audited(client_for, coordinator, program, cohort):
     assert response.status_code == 302
     cohort.refresh_from_db()
     assert cohort.name == "Renamed"
-    entry = AuditEntry.objects.get(object_type="programs.Cohort", action="update")
+    entry = AuditEntry.objects.get(object_type="programs.Cohort", action="cohort.update")
     assert entry.changes["name"][1] == "Renamed"
 
 

@@ -54,7 +54,7 @@ def test_opening_stores_a_hash_of_the_pin_and_audits_the_start(cohort, coordinat
     assert kiosk_state(session, cohort=cohort) == state
     assert state["locked"] is False and state["failures"] == 0
     assert PIN not in str(session)
-    entry = AuditEntry.objects.get(action=AuditEntry.Action.OTHER)
+    entry = AuditEntry.objects.get(action="kiosk.start")
     assert entry.detail == {"kiosk": "start", "instrument": "K10"}
 
 
@@ -96,7 +96,7 @@ def test_the_last_wrong_pin_allowed_closes_the_kiosk_and_is_audited(session, coh
     outcomes = [_unlock(session, cohort, coordinator, "0000") for _ in range(MAX_PIN_FAILURES)]
     assert outcomes == [Unlock.WRONG] * (MAX_PIN_FAILURES - 1) + [Unlock.LOCKED_OUT]
     assert KIOSK_KEY not in session
-    entry = AuditEntry.objects.get(action=AuditEntry.Action.DENIED)
+    entry = AuditEntry.objects.get(action="kiosk.pin_failed")
     assert entry.actor == coordinator and entry.detail == {"kiosk": "pin_failures"}
 
 

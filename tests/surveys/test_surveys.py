@@ -101,7 +101,7 @@ def test_changing_answers_recomputes_the_stored_score_and_is_audited(gse, coordi
     adm.refresh_from_db()
     assert adm.score == 40.0
     assert set(adm.answers.values_list("value", flat=True)) == {4}
-    entry = AuditEntry.objects.filter(action="update", object_id=str(adm.pk)).get()
+    entry = AuditEntry.objects.filter(action="administration.update", object_id=str(adm.pk)).get()
     assert entry.changes["score"] == [20.0, 40.0]
 
 
@@ -189,7 +189,7 @@ def test_staff_entry_saves_and_scores(client_for, coordinator, gse):
     assert response.status_code == 302
     adm = Administration.objects.get()
     assert (adm.score, adm.mode, adm.instrument_id) == (30.0, "staff", instrument.pk)
-    assert AuditEntry.objects.filter(action="create", object_id=str(adm.pk)).exists()
+    assert AuditEntry.objects.filter(action="administration.create", object_id=str(adm.pk)).exists()
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,7 @@ def test_reused_link_is_a_404_and_audited_without_identifying_detail(setup, coor
     response = client.get(_url(token))
     assert response.status_code == 404
     assert "cannot be used" in response.content.decode()
-    entry = AuditEntry.objects.filter(action=AuditEntry.Action.DENIED).get()
+    entry = AuditEntry.objects.filter(action="survey_link.refused").get()
     assert entry.detail == {"reason": "used"}
     assert entry.object_id == "" and entry.object_repr == ""
     assert Administration.objects.count() == 1
@@ -102,7 +102,9 @@ def test_expired_link_is_a_404_and_nothing_is_saved(setup, coordinator, client):
     SurveyLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.post(_url(token), {"item_1": "4"}).status_code == 404
     assert not Administration.objects.exists()
-    assert AuditEntry.objects.filter(action="denied", detail__reason="expired").exists()
+    assert AuditEntry.objects.filter(
+        action="survey_link.refused", detail__reason="expired"
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,7 @@ def test_tampered_or_guessed_link_is_a_404_and_audited(setup, coordinator, clien
     assert response.status_code == 404
     html = response.content.decode()
     assert "P-SECRET" not in html and "Zelda" not in html
-    entry = AuditEntry.objects.filter(action=AuditEntry.Action.DENIED).get()
+    entry = AuditEntry.objects.filter(action="survey_link.refused").get()
     assert entry.actor is None
     assert entry.organisation is None
     assert entry.detail == {"reason": "unknown"}
@@ -224,4 +226,6 @@ def test_kiosk_signs_the_staff_member_out_after_five_wrong_pins(setup, coordinat
         response = client.post(nxt, {"pin": "9999"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.get(nxt).status_code == 302
-    assert AuditEntry.objects.filter(action="denied", detail__kiosk="pin_failures").exists()
+    assert AuditEntry.objects.filter(
+        action="kiosk.pin_failed", detail__kiosk="pin_failures"
+    ).exists()

@@ -22,7 +22,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evaluation import figures
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry
 from programs.models import Program
 
 TOP_KEYS = (
@@ -158,7 +157,7 @@ class Command(BaseCommand):
     def _audit(self, program: Program, options) -> None:
         log_action(
             actor=None,
-            action=AuditEntry.Action.EXPORT,
+            action="report.command",
             obj=program,
             detail={
                 "evaluation_report": options["format"],
