@@ -8,6 +8,7 @@ gets a 403. Each app builds its ``get_<thing>_for_user`` helper on ``get_for_use
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -22,6 +23,8 @@ EVALUATOR = Role.EVALUATOR
 ALL_ROLES = (COORDINATOR, FACILITATOR, EVALUATOR)
 STAFF_ROLES = (COORDINATOR, FACILITATOR)  # may see participants' names
 REPORT_ROLES = (COORDINATOR, EVALUATOR)  # may see evaluation figures
+
+_M = TypeVar("_M", bound=Model)
 
 
 def memberships_of(user) -> dict[int, Membership]:
@@ -77,13 +80,13 @@ def current_membership(request, roles: Iterable[str] = ALL_ROLES) -> Membership:
 
 def get_for_user(
     request,
-    queryset: QuerySet,
+    queryset: QuerySet[_M],
     *,
     roles: Iterable[str],
-    organisation_of: Callable[[Model], Organisation | int],
-    check: Callable[[Model, Membership], bool] | None = None,
+    organisation_of: Callable[[_M], Organisation | int],
+    check: Callable[[_M, Membership], bool] | None = None,
     **lookup,
-) -> Model:
+) -> _M:
     """Fetch one object by ``lookup`` and check the user may act on it.
 
     ``organisation_of`` maps the object to its organisation (or its id); ``check`` adds an

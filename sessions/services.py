@@ -124,7 +124,7 @@ def cohort_reschedule(*, cohort: Cohort, from_day: date | None = None) -> list[S
         planned = _plan(cohort, start=last.date + timedelta(days=1), first_week=last.number + 1)
     by_number = {p.number: p for p in planned}
     now = timezone.now()
-    moved = []
+    moved: list[Session] = []
     for session in sessions:
         plan = by_number.get(session.number)  # none for settled or extra sessions
         if plan is None:
@@ -234,11 +234,11 @@ def cohort_update(*, cohort: Cohort, by, request=None, **fields) -> Cohort:
     for name, value in fields.items():
         setattr(cohort, name, value)
     cohort.save()
-    cohort.rescheduled = 0
+    cohort.rescheduled = 0  # type: ignore[attr-defined]
     detail = {}
     if [getattr(cohort, name) for name in SCHEDULE_FIELDS] != schedule_before:
         moved = cohort_reschedule(cohort=cohort)
-        cohort.rescheduled = len(moved)
+        cohort.rescheduled = len(moved)  # type: ignore[attr-defined]
         detail["sessions_moved"] = [s.number for s in moved]
     log_change(
         actor=by,
@@ -287,7 +287,7 @@ def _check_date(cohort: Cohort, day: date, *, exclude_pk: int | None = None) -> 
     clash = (
         cohort.sessions.filter(date=day)
         .exclude(status=Session.Status.CANCELLED)
-        .exclude(pk=exclude_pk)
+        .exclude(pk=exclude_pk)  # type: ignore[misc]
         .first()
     )
     if clash is not None:
