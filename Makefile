@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format migrate lock clean
+.PHONY: run test install lint lint-imports typecheck format migrate lock clean
 
 $(STAMP): requirements/dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -31,6 +31,20 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## The import order of the apps (contract in pyproject.toml, [tool.importlinter]).
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
+
+## Type-check the modules other code builds on: services, selectors, access helpers,
+## scoring, figures, statistics, runs, exporters. A module split in two is picked up.
+TYPED := $(sort $(filter-out exports/views.py exports/forms.py exports/urls.py exports/apps.py, \
+	$(wildcard */services.py */selectors.py */volunteers.py */access.py */links.py \
+	*/todo.py */instruments.py */scoring.py */kiosk.py peersupport/jobs.py peersupport/storage.py \
+	evaluation/figures.py evaluation/periods.py evaluation/engine.py \
+	evaluation/stats.py evaluation/runs.py evaluation/figures/*.py exports/*.py exports/*/*.py)))
+typecheck: install
+	$(BIN)/mypy $(filter-out tests/% bench/% %/migrations/%,$(TYPED))
 
 format: install
 	$(BIN)/ruff format .

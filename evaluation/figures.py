@@ -587,8 +587,8 @@ def report_all_years_many(
     for cohort_id, program_id, start in Cohort.objects.filter(program__in=list(bounds)).values_list(
         "id", "program_id", "start_date"
     ):
-        index, years = bounds[program_id]
-        for year, period in years:
+        index, year_periods = bounds[program_id]
+        for year, period in year_periods:
             if period.start <= start <= period.end:
                 year_of[cohort_id] = index * YEAR_KEYS + year
     by_year_key = _regrouped(
@@ -667,7 +667,8 @@ def module_breakdown(
     """
     cell = _options(min_cell)
     enrollments = Enrollment.objects.filter(_scope(program, period)).count()
-    offered = dict(
+    # Keyed by module id, None for sessions outside the curriculum.
+    offered: dict[int | None, int] = dict(
         Enrollment.objects.filter(
             _scope(program, period),
             cohort__sessions__status=Session.Status.HELD,
@@ -678,7 +679,7 @@ def module_breakdown(
         .annotate(n=Count("cohort__sessions"))
         .values_list("cohort__sessions__module", "n")
     )
-    attended = dict(
+    attended: dict[int | None, int] = dict(
         _attended(Attendance.objects.filter(_scope(program, period, "enrollment__")))
         .order_by()
         .values_list("session__module")
@@ -686,14 +687,14 @@ def module_breakdown(
         .values_list("session__module", "n")
     )
     modules = list(program.modules.order_by("order").values_list("id", "order", "name"))
-    rows = [(m_id, order, name) for m_id, order, name in modules]
+    rows: list[tuple[int | None, int | None, str | None]] = list(modules)
     if None in offered or None in attended:
         rows.append((None, None, None))
     result = []
     for module_id, order, name in rows:
         o, a = offered.get(module_id, 0), attended.get(module_id, 0)
         suppressed: list[str] = []
-        obj = {
+        obj: dict[str, object] = {
             "module": name,
             "order": order,
             "enrollments": enrollments,

@@ -43,8 +43,10 @@ class RunRequest:
 def period_of(run: EvaluationRun) -> figures.Period | None:
     """The period a year or range run covers (None for all years)."""
     if run.period == EvaluationRun.Period.YEAR:
+        assert run.year is not None  # a year run always has its year
         return figures.year_period(run.program, run.year)
     if run.period == EvaluationRun.Period.RANGE:
+        assert run.date_from is not None and run.date_to is not None
         return figures.range_period(run.date_from, run.date_to)
     return None
 

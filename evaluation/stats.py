@@ -93,6 +93,7 @@ def paired(pairs: Iterable[tuple[float, float]]) -> Paired:
             warnings.simplefilter("ignore", RuntimeWarning)
             result = _scipy.ttest_rel(post, pre)
             t, p = finite(result.statistic), finite(result.pvalue)
+            assert mean_change is not None  # two pairs or more
             dz = mean_change / sd_change
     if n >= 1 and any(changes):
         with warnings.catch_warnings():

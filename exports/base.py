@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 STRING, INTEGER, NUMBER, CATEGORY = "string", "integer", "number", "category"
@@ -39,7 +40,7 @@ class Variable:
     name: str
     label: str
     type: str = STRING
-    values: tuple[tuple[int, str], ...] = ()
+    values: tuple[tuple[int, str | Promise], ...] = ()
     instrument: str = ""
     version: str = ""
     note: str = ""
@@ -81,8 +82,8 @@ class Exporter:
     ``variables()`` and ``rows()``; ``rows()`` must stream (no list of every row)."""
 
     identifier = ""
-    verbose_name = ""
-    description = ""
+    verbose_name: str | Promise = ""
+    description: str | Promise = ""
     formats: tuple[str, ...] = ("csv", "xlsx", "sav", "dta")
     #: True when rows are about people (pseudonyms, scores): consented people only.
     participant_level = False

@@ -114,6 +114,7 @@ class ItemResponsesExporter(Exporter):
                 out.append(privacy.cohort_week(day, start))
             elif o.dates == DATES_SHIFT:
                 shifted = privacy.shifted(day, privacy.shift_days(o.pseudonym_key, pid))
+                assert shifted is not None  # an administration always has its date
                 out.append(shifted.isoformat())
             out += [number, value, 1 if reverse else 0]
             yield tuple(out)
@@ -288,14 +289,14 @@ class FeedbackSummaryExporter(Exporter):
 
     def rows(self) -> Iterator[tuple]:
         min_cell, external = self.options.min_cell, self.options.external
-        for _session, forms in groupby(
+        for _session, group in groupby(
             self.queryset().iterator(chunk_size=CHUNK), key=lambda r: r[0]
         ):
-            forms = list(forms)  # one session's forms
+            forms = list(group)  # one session's forms
             _id, cohort, start, number, day, _ratings = forms[0]
             summary = summarise((f[5] for f in forms), self.questions, min_cell)
             hidden = False
-            n_forms = summary.forms
+            n_forms: int | None = summary.forms
             if external and privacy.small(n_forms, min_cell):
                 n_forms, hidden = None, True
             out = [
@@ -306,7 +307,7 @@ class FeedbackSummaryExporter(Exporter):
                 n_forms,
             ]
             for q in summary.questions:
-                n = q.n
+                n: int | None = q.n
                 if external and privacy.small(n, min_cell):
                     n, hidden = None, True
                 if q.mean is None and q.n:

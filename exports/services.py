@@ -72,7 +72,7 @@ def csv_stream(exporter: Exporter, part: str):
     return writers.csv_chunks(exporter.variables(), exporter.rows(), labels=exporter.options.labels)
 
 
-def _counting(rows, total: int | None, progress: Callable[[int], None] | None):
+def _counting(rows, total: int | None, progress: Callable[[int], object] | None):
     if progress is None:
         yield from rows
         return
@@ -88,7 +88,7 @@ def build_file(
     part: str,
     target,
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> None:
     """Write the export (or its codebook) in ``fmt`` to ``target`` (a path or a file)."""
     variables = exporter.variables()

@@ -207,8 +207,10 @@ def write_statistical(
         else:
             data[v.name] = pd.Series(["" if x is None else str(x) for x in values], dtype=object)
     frame = pd.DataFrame(data, columns=names)
-    labels = {v.name: str(v.label)[: 80 if kind == "dta" else 256] for v in variables}
-    value_labels = {
+    labels: dict[str, str | None] = {
+        v.name: str(v.label)[: 80 if kind == "dta" else 256] for v in variables
+    }
+    value_labels: dict[str, dict[int | float, str]] = {
         v.name: {int(code): str(label) for code, label in v.values}
         for v in variables
         if v.type == CATEGORY and v.values

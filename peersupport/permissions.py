@@ -26,13 +26,13 @@ ALL_ROLES = (COORDINATOR, FACILITATOR, EVALUATOR)
 STAFF_ROLES = (COORDINATOR, FACILITATOR)  # may see participants' names
 REPORT_ROLES = (COORDINATOR, EVALUATOR)  # may see evaluation figures
 
-T = TypeVar("T")
+_M = TypeVar("_M", bound=Model)
 
 
-class Access(NamedTuple, Generic[T]):
+class Access(NamedTuple, Generic[_M]):
     """What ``get_for_user`` answers: the object and the user's role in its organisation."""
 
-    obj: T
+    obj: _M
     role: str
 
 
@@ -89,13 +89,13 @@ def current_membership(request, roles: Iterable[str] = ALL_ROLES) -> Membership:
 
 def get_for_user(
     request,
-    queryset: QuerySet,
+    queryset: QuerySet[_M],
     *,
     roles: Iterable[str],
-    organisation_of: Callable[[Model], Organisation | int],
-    check: Callable[[Model, Membership], bool] | None = None,
+    organisation_of: Callable[[_M], Organisation | int],
+    check: Callable[[_M, Membership], bool] | None = None,
     **lookup,
-) -> Access:
+) -> Access[_M]:
     """Fetch one object by ``lookup`` and check the user may act on it: ``(obj, role)``,
     ``role`` being the user's role in the object's organisation.
 

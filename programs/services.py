@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from peersupport.audit import log_create, log_delete, model_update
@@ -127,7 +127,7 @@ def _program_errors(
 def _sync_children(
     *,
     program: Program,
-    model: type[Model],
+    model: type[Module] | type[CurriculumTopic],
     name: str,
     key: str,
     rows: list[tuple[int | None, dict]],
@@ -145,10 +145,10 @@ def _sync_children(
     kept = {pk for pk, _values in rows if pk is not None}
     if kept - existing.keys():
         raise ValidationError({"__all__": [_("The form refers to rows that no longer exist.")]})
-    for pk, obj in existing.items():
-        if pk in kept:
+    for old_pk, obj in existing.items():
+        if old_pk in kept:
             continue
-        if model is Module and obj.sessions.exists():
+        if isinstance(obj, Module) and obj.sessions.exists():
             raise ValidationError(
                 {
                     "modules": [
@@ -345,7 +345,7 @@ def closure_date_create(
         request=request,
     )
     answers = closure_added.send(sender=ClosureDate, closure=closure, by=by, request=request)
-    closure.notes = [note for _receiver, note in answers if note]
+    closure.notes = [note for _receiver, note in answers if note]  # type: ignore[attr-defined]
     return closure
 
 

@@ -42,7 +42,8 @@ def with_fill(cohorts: QuerySet) -> QuerySet:
 
 def fill_percent(cohort: Cohort) -> int:
     """Places taken as a percentage of capacity (over 100 when over-filled)."""
-    return round(100 * cohort.places_taken / cohort.capacity) if cohort.capacity else 0
+    taken = cohort.places_taken  # type: ignore[attr-defined]  # annotated by cohort_fill
+    return round(100 * taken / cohort.capacity) if cohort.capacity else 0
 
 
 def cohort_list(

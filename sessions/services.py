@@ -123,7 +123,7 @@ def cohort_reschedule(*, cohort: Cohort, from_day: date | None = None) -> list[S
         planned = _plan(cohort, start=last.date + timedelta(days=1), first_week=last.number + 1)
     by_number = {p.number: p for p in planned}
     now = timezone.now()
-    moved = []
+    moved: list[Session] = []
     for session in sessions:
         plan = by_number.get(session.number)  # none for settled or extra sessions
         if plan is None:
@@ -230,14 +230,14 @@ def cohort_update(*, cohort: Cohort, by, request=None, **fields) -> Cohort:
     ):
         raise _error(_("Another cohort of this organisation already has this code."), "code")
     schedule_before = [getattr(cohort, name) for name in SCHEDULE_FIELDS]
-    cohort.rescheduled = 0
+    cohort.rescheduled = 0  # type: ignore[attr-defined]
 
     def move_sessions() -> dict | None:
         # Called after the save, so the entry also says which sessions moved.
         if [getattr(cohort, name) for name in SCHEDULE_FIELDS] == schedule_before:
             return None
         moved = cohort_reschedule(cohort=cohort)
-        cohort.rescheduled = len(moved)
+        cohort.rescheduled = len(moved)  # type: ignore[attr-defined]
         return {"sessions_moved": [s.number for s in moved]}
 
     model_update(
@@ -288,7 +288,7 @@ def _check_date(cohort: Cohort, day: date, *, exclude_pk: int | None = None) -> 
     clash = (
         cohort.sessions.filter(date=day)
         .exclude(status=Session.Status.CANCELLED)
-        .exclude(pk=exclude_pk)
+        .exclude(pk=exclude_pk)  # type: ignore[misc]
         .first()
     )
     if clash is not None:

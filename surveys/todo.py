@@ -72,8 +72,8 @@ def cohort_survey_todo(*, cohort: Cohort, on: date) -> CohortTodo:
         .order_by("instrument_code")
         .values_list("instrument_code", flat=True)
     )
-    bounds = Session.objects.filter(cohort=cohort).exclude(status=Session.Status.CANCELLED)
-    bounds = bounds.aggregate(first=Min("date"), last=Max("date"))
+    held = Session.objects.filter(cohort=cohort).exclude(status=Session.Status.CANCELLED)
+    bounds = held.aggregate(first=Min("date"), last=Max("date"))
     first = bounds["first"] or cohort.start_date
     last = bounds["last"]
     enrollments = list(
@@ -89,13 +89,13 @@ def cohort_survey_todo(*, cohort: Cohort, on: date) -> CohortTodo:
     for row in rows.values():
         for code in codes:
             for timepoint in ("pre", "post"):
-                adm = row.done.get((code, timepoint))
+                found = row.done.get((code, timepoint))
                 row.cells.append(
                     {
                         "code": code,
                         "timepoint": timepoint,
-                        "administration": adm,
-                        "due": adm is None and due[timepoint],
+                        "administration": found,
+                        "due": found is None and due[timepoint],
                     }
                 )
     return CohortTodo(

@@ -8,12 +8,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.matrix.base import ROLES
 
-APPS = ["peersupport", "programs", "participants", "sessions", "evaluation"]
-MODULES = [
-    importlib.import_module(f"tests.matrix.{app}")
-    for app in APPS
-    if importlib.util.find_spec(f"tests.matrix.{app}")
+#: The apps with pages, in import order; each has ``tests/matrix/<app>.py``.
+APPS = [
+    "peersupport",
+    "programs",
+    "participants",
+    "sessions",
+    "surveys",
+    "evaluation",
+    "exports",
+    "importer",
 ]
+MODULES = [importlib.import_module(f"tests.matrix.{app}") for app in APPS]
 ENTRIES = [entry for module in MODULES for entry in module.ENTRIES]
 #: Third-party URL trees with their own tests.
 SKIP_PREFIXES = ("accounts/", "i18n/", "admin/")
