@@ -33,6 +33,7 @@ from .forms import (
     StaffEntryForm,
     SurveyLinkForm,
 )
+from .instruments import program_instrument_links
 from .links import (
     link_valid_hours,
     survey_link_create,
@@ -185,9 +186,7 @@ def administration_edit(request, pk):
 
 def _program_codes(cohort) -> list[str]:
     return list(
-        cohort.program.instruments.order_by("instrument_code").values_list(
-            "instrument_code", flat=True
-        )
+        program_instrument_links(program=cohort.program).values_list("instrument_code", flat=True)
     )
 
 
