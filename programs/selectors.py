@@ -116,20 +116,6 @@ class YearHours:
         return self.facilitation + self.training + self.supervision
 
 
-def year_bounds(program: Program, year: int) -> tuple[date, date]:
-    """First and last day of program year ``year`` (shared/spec/evaluation.md)."""
-    start = _add_years(program.start_date, year - 1)
-    end = _add_years(program.start_date, year) - timedelta(days=1)
-    return start, end
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year without one
-        return day.replace(year=day.year + years, day=28)
-
-
 def volunteer_hours_by_year(*, volunteer: Volunteer, program: Program) -> list[YearHours]:
     """Hours per program year of ``program``, Year 1 first, years with no hours left out.
 
@@ -150,7 +136,7 @@ def volunteer_hours_by_year(*, volunteer: Volunteer, program: Program) -> list[Y
     def row(day: date) -> YearHours:
         year = program.year_of(day)
         if year not in years:
-            years[year] = YearHours(year, *year_bounds(program, year))
+            years[year] = YearHours(year, *program.year_bounds(year))
         return years[year]
 
     minutes: dict[int, int] = defaultdict(int)

@@ -10,7 +10,7 @@ from scipy import stats as scipy_stats
 
 from evaluation import figures, periods
 from tests.evaluation.figures_data import build
-from tests.factories import ProgramFactory
+from tests.factories import CohortFactory, EnrollmentFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +209,24 @@ def test_programs_counted_together_get_the_figures_of_their_own_reports(world):
         assert together[program.pk]["total"] == {**whole, "year": None}
     assert together[world.program.pk]["total"]["enrollments"] == 8
     assert figures.report_all_years_many([]) == {}
+
+
+def test_a_program_starting_on_29_february_counts_28_february_in_year_one(org):
+    program = ProgramFactory(organisation=org, code="LEAP", start_date=date(2020, 2, 29))
+    EnrollmentFactory(cohort=CohortFactory(program=program, start_date=date(2021, 2, 28)))
+    EnrollmentFactory(cohort=CohortFactory(program=program, start_date=date(2021, 3, 1)))
+    EnrollmentFactory(cohort=CohortFactory(program=program, start_date=date(2021, 3, 2)))
+
+    y1 = figures.report(program, periods.year_period(program, 1))
+    assert (y1["period_start"], y1["period_end"], y1["enrollments"]) == (
+        "2020-02-29",
+        "2021-02-28",
+        1,
+    )
+    y2 = figures.report(program, periods.year_period(program, 2))
+    assert (y2["period_start"], y2["enrollments"]) == ("2021-03-01", 2)
+    together = figures.report_all_years(program, today=date(2021, 6, 1))
+    assert [(y["period_end"], y["enrollments"]) for y in together["years"]] == [
+        ("2021-02-28", 1),
+        ("2022-02-28", 2),
+    ]
