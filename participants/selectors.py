@@ -55,10 +55,7 @@ def referral_counts(*, program: Program) -> list[dict]:
         return []
     n_years = program.year_of(last)
     year = Case(
-        *(
-            When(date__lte=program.year_bounds(k)[1], then=Value(k))
-            for k in range(1, n_years + 1)
-        ),
+        *(When(date__lte=program.year_bounds(k)[1], then=Value(k)) for k in range(1, n_years + 1)),
         default=Value(n_years),
         output_field=IntegerField(),
     )

@@ -1,8 +1,7 @@
 """Reads shared by pages, dashboards and reports: program lists, volunteer hours, supervision.
 
-``programs`` sits below ``sessions`` and never imports it. Sessions a volunteer ran are
-reached through the reverse relation ``volunteer.sessions`` (``Session.facilitators``),
-which works without an import.
+``programs`` sits below ``sessions`` and never reads its tables: the sessions a volunteer
+ran come from the sessions app, which answers ``signals.volunteer_sessions_held``.
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from peersupport.models import Membership, Organisation, Role
 from peersupport.querying import count_subquery
 
 from .models import Cohort, Module, Program, Volunteer
+from .signals import volunteer_sessions_held
 
-#: Matches ``sessions.models.Session.Status.HELD`` (a string, to keep imports one-way).
-SESSION_HELD = "held"
 HOUR = Decimal(60)
 
 
@@ -120,7 +118,7 @@ def volunteer_hours_by_year(*, volunteer: Volunteer, program: Program) -> list[Y
     """Hours per program year of ``program``, Year 1 first, years with no hours left out.
 
     - facilitation: ``duration_minutes`` of the program's *held* sessions the volunteer
-      ran (``Session.facilitators``), in the year of the session's date;
+      ran (answered by the sessions app), in the year of the session's date;
     - training and supervision: the volunteer's records dated inside the program's years
       (they belong to the volunteer, not to one program, so every program the volunteer
       serves shows them).
@@ -140,17 +138,13 @@ def volunteer_hours_by_year(*, volunteer: Volunteer, program: Program) -> list[Y
         return years[year]
 
     minutes: dict[int, int] = defaultdict(int)
-    sessions = (
-        volunteer.sessions.filter(status=SESSION_HELD, cohort__program=program)
-        .values("date")
-        .annotate(minutes=Coalesce(Sum("duration_minutes"), 0), n=Count("pk"))
-        .order_by()
-    )
-    for item in sessions:
-        if in_program(item["date"]):
-            r = row(item["date"])
-            minutes[r.year] += item["minutes"]
-            r.sessions += item["n"]
+    answers = volunteer_sessions_held.send(Volunteer, volunteer=volunteer, program=program)
+    for _receiver, days in answers:
+        for day, day_minutes, sessions in days:
+            if in_program(day):
+                r = row(day)
+                minutes[r.year] += day_minutes
+                r.sessions += sessions
     for year, total in minutes.items():
         years[year].facilitation = (Decimal(total) / HOUR).quantize(Decimal("0.01"))
 

@@ -27,7 +27,7 @@ from .models import (
     Module,
     Program,
 )
-from .signals import closure_added
+from .signals import closure_added, module_in_use
 from .templates_catalog import TEMPLATES
 
 PROGRAM_FIELDS = (
@@ -146,7 +146,7 @@ def _sync_children(
     for pk, obj in existing.items():
         if pk in kept:
             continue
-        if model is Module and obj.sessions.exists():
+        if model is Module and any(in_use for _r, in_use in module_in_use.send(Module, module=obj)):
             raise ValidationError(
                 {
                     "modules": [

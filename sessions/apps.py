@@ -10,4 +10,4 @@ class GroupSessionsConfig(AppConfig):
     verbose_name = _("Group sessions")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (moves sessions off new closure dates)
+        from . import receivers  # noqa: F401  (answers the programs and participants signals)
