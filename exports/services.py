@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 
-from django.conf import settings
-
 from peersupport.audit import log_action
 from peersupport.models import AuditEntry
 from programs.models import Program
@@ -169,7 +167,3 @@ def run_job(token: str) -> dict | None:
     # The key is not needed any more: forget it.
     options = {**status["options"], "pseudonym_key": ""}
     return files.write_status(token, state="done", progress=100, filename=name, options=options)
-
-
-def foreground_limit() -> int:
-    return getattr(settings, "EXPORT_FOREGROUND_MAX_ROWS", 200_000)

@@ -105,13 +105,3 @@ def get_for_user(
         )
         raise PermissionDenied
     return obj
-
-
-def get_organisation_for_user(request, slug: str, roles: Iterable[str] = ALL_ROLES):
-    return get_for_user(
-        request,
-        Organisation.objects.all(),
-        roles=roles,
-        organisation_of=lambda org: org,
-        slug=slug,
-    )
