@@ -17,6 +17,12 @@ def _english_unless_a_test_says_otherwise():
 
 
 @pytest.fixture(autouse=True)
+def _own_media_root(settings, tmp_path):
+    """Stored files (exports, uploads) of one test never meet another's."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: allauth counts sign-ins per minute and
     address there, and a fast run of the browser tests would otherwise meet its limits."""

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from participants.models import Participant
-from peersupport.permissions import REPORT_ROLES, current_membership, get_for_user
+from peersupport.permissions import REPORT_ROLES, Access, current_membership, get_for_user
 from programs.access import get_program_for_user
 from programs.models import Program
 from surveys.models import Instrument
@@ -80,7 +80,7 @@ class PeriodForm(forms.Form):
         return urlencode({k: str(v) for k, v in data.items()})
 
 
-def _run_for_user(request, pk) -> EvaluationRun:
+def _run_for_user(request, pk) -> Access[EvaluationRun]:
     return get_for_user(
         request,
         EvaluationRun.objects.select_related("program__organisation"),
@@ -111,7 +111,7 @@ def home(request):
 
 @login_required
 def report(request, program_id: int):
-    program = get_program_for_user(request, program_id, roles=REPORT_ROLES)
+    program, _role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
     form = PeriodForm(request.GET or {"period": EvaluationRun.Period.ALL})
     context = {"program": program, "form": form, "years": periods.program_years(program)}
     if form.is_valid():
@@ -138,7 +138,7 @@ def _offer_foreground(run: EvaluationRun) -> bool:
 @login_required
 @require_POST
 def run_request(request, program_id: int):
-    program = get_program_for_user(request, program_id, roles=REPORT_ROLES)
+    program, _role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
     form = PeriodForm(request.POST)
     if not form.is_valid():
         context = {"program": program, "form": form, "years": periods.program_years(program)}
@@ -165,7 +165,7 @@ def run_request(request, program_id: int):
 @login_required
 def run_status(request, run_id: int):
     """The progress bar (polled by htmx); asks the page to reload once the run ends."""
-    run = _run_for_user(request, run_id)
+    run, _role = _run_for_user(request, run_id)
     if run.status not in runs.ACTIVE:
         response = HttpResponse(status=204 if request.htmx else 200)
         if request.htmx:
@@ -184,7 +184,7 @@ def run_status(request, run_id: int):
 @require_POST
 def run_now(request, run_id: int):
     """Compute a waiting run here and now (the broker or the worker is down)."""
-    run = _run_for_user(request, run_id)
+    run, _role = _run_for_user(request, run_id)
     if run.status in runs.ACTIVE:
         run = runs.run_now(run=run, by=request.user, request=request)
         if run.status == EvaluationRun.Status.FAILED:

@@ -1,28 +1,25 @@
-"""Export files built by a background job, their progress, and expiring download links.
+"""Export jobs: their state (a ``peersupport.Job`` row), their file (in storage) and
+expiring download links.
 
-A job's file is ``MEDIA_ROOT/exports/<token>.<ext>`` with ``<token>.json`` beside it:
-who asked (organisation and user), what (the export's description, never identifying
-values), its state (``queued`` → ``running`` → ``done``/``failed``) and progress. A file
-rather than a model, so a worker and the web process share it without a migration.
-The download link carries the token signed with a timestamp and stops working after
-``EXPORT_LINK_HOURS``; expired files are removed by the hourly clean-up job
-(``evaluation.tasks.remove_expired_files``) and when the next job starts.
+The job records who asked (organisation and user), what (the export's description and
+options, never identifying values), its state (``queued`` → ``running`` →
+``done``/``failed``) and progress. The file is stored as ``exports/<token>.<ext>``. The
+download link carries the token signed with a timestamp and stops working after
+``EXPORT_LINK_HOURS``; expired jobs and their files are removed by the hourly clean-up
+job (``exports.tasks.remove_expired_files``) and when the next job starts.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import secrets
-import tempfile
-import time
-from pathlib import Path
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
 
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+from peersupport import storage
+from peersupport.jobs import job_create, job_get, jobs_older_than
+from peersupport.models import Job
+
 SIGNER_SALT = "exports.download"
 
 
@@ -30,45 +27,24 @@ def link_hours() -> int:
     return getattr(settings, "EXPORT_LINK_HOURS", 24)
 
 
-def export_dir() -> Path:
-    folder = Path(getattr(settings, "EXPORT_ROOT", None) or Path(settings.MEDIA_ROOT) / "exports")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def file_name(job: Job) -> str:
+    """Where the job's file is stored."""
+    return f"exports/{job.token}.{job.params['format']}"
 
 
-def file_path(token: str, ext: str) -> Path:
-    return export_dir() / f"{token}.{ext}"
-
-
-def _status_path(token: str) -> Path:
-    return export_dir() / f"{token}.json"
-
-
-def new_job(**status) -> str:
+def new_job(*, organisation_id: int, user_id: int, **params) -> Job:
     remove_expired()
-    token = secrets.token_urlsafe(24)
-    write_status(token, state="queued", progress=0, created=time.time(), **status)
-    return token
+    return job_create(
+        kind=Job.Kind.EXPORT,
+        organisation_id=organisation_id,
+        user_id=user_id,
+        state=Job.State.QUEUED,
+        params=params,
+    )
 
 
-def read_status(token: str) -> dict | None:
-    if not TOKEN.match(token or ""):
-        return None
-    try:
-        return json.loads(_status_path(token).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def write_status(token: str, **changes) -> dict:
-    """Merge ``changes`` into the status, atomically (a reader never sees half a file)."""
-    status = read_status(token) or {}
-    status.update(changes)
-    fd, tmp = tempfile.mkstemp(dir=export_dir(), suffix=".tmp")
-    with os.fdopen(fd, "w") as out:
-        json.dump(status, out)
-    os.replace(tmp, _status_path(token))
-    return status
+def get_job(token: str) -> Job | None:
+    return job_get(token, kind=Job.Kind.EXPORT)
 
 
 def sign(token: str) -> str:
@@ -83,18 +59,11 @@ def unsign(value: str) -> str | None:
         return None
 
 
-def remove_expired(now: float | None = None) -> int:
-    """Delete job files older than the link lifetime; how many jobs were removed."""
-    now = now or time.time()
-    cutoff = now - link_hours() * 3600
+def remove_expired(now=None) -> int:
+    """Delete export jobs older than the link lifetime, with their files; how many."""
     removed = 0
-    for status_file in export_dir().glob("*.json"):
-        try:
-            created = json.loads(status_file.read_text()).get("created", 0)
-        except (OSError, ValueError):
-            continue
-        if created < cutoff:
-            for path in export_dir().glob(status_file.stem + ".*"):
-                path.unlink(missing_ok=True)
-            removed += 1
+    for job in jobs_older_than(kind=Job.Kind.EXPORT, age=timedelta(hours=link_hours()), now=now):
+        storage.delete(file_name(job))
+        job.delete()
+        removed += 1
     return removed

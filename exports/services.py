@@ -6,12 +6,15 @@ Views and the background job both come here; views stay thin.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 
+from peersupport import jobs, storage
 from peersupport.audit import log_action
-from peersupport.models import AuditEntry
+from peersupport.models import AuditEntry, Job
 from programs.models import Program
 
 from . import files, writers
@@ -129,11 +132,11 @@ def options_from_json(data: dict) -> ExportOptions:
     return ExportOptions(**data)
 
 
-def start_job(*, program, kind, fmt, part, options, user, what) -> str:
-    """Save a job's description (committed before any worker looks); its token."""
+def start_job(*, program, kind, fmt, part, options, user, what) -> Job:
+    """Save a job's description (committed before any worker looks)."""
     return files.new_job(
-        organisation=program.organisation_id,
-        user=user.pk,
+        organisation_id=program.organisation_id,
+        user_id=user.pk,
         program=program.pk,
         kind=kind,
         format=fmt,
@@ -143,27 +146,36 @@ def start_job(*, program, kind, fmt, part, options, user, what) -> str:
     )
 
 
-def run_job(token: str) -> dict | None:
-    """Build the file of a queued job; safe to run twice (a finished job is left alone)."""
-    status = files.read_status(token)
-    if status is None or status.get("state") in ("done", "failed"):
-        return status
-    files.write_status(token, state="running", progress=5)
+def _forget_key(job: Job) -> dict:
+    """The job's parameters without the pseudonym key, which is not needed any more."""
+    return {**job.params, "options": {**job.params["options"], "pseudonym_key": ""}}
+
+
+def run_job(token: str) -> Job | None:
+    """Build the file of a queued job into storage; safe to run twice (a job finished or
+    being built elsewhere is left alone), and by any host: nothing is read from disk."""
+    job = files.get_job(token)
+    if job is None or not jobs.job_claim(job, from_states=[Job.State.QUEUED]):
+        return job
+    params = job.params
+    ext = params["format"]
+    jobs.job_progress(job, 5)
     try:
-        program = Program.objects.get(pk=status["program"])
-        exporter = make_exporter(program, status["kind"], options_from_json(status["options"]))
-        ext = status["format"]
-        build_file(
-            exporter, ext, status["part"], files.file_path(token, ext),
-            progress=lambda p: files.write_status(token, progress=p),
-        )  # fmt: skip
+        program = Program.objects.get(pk=params["program"])
+        exporter = make_exporter(program, params["kind"], options_from_json(params["options"]))
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, f"export.{ext}")
+            build_file(
+                exporter, ext, params["part"], path,
+                progress=lambda percent: jobs.job_progress(job, percent),
+            )  # fmt: skip
+            storage.save(files.file_name(job), path)
         name = exporter.filename(ext)
-        if status["part"] == "codebook":
+        if params["part"] == "codebook":
             name = name.replace(f".{ext}", f"_codebook.{ext}")
     except Exception as exc:
         logger.exception("Export job failed")
-        options = {**status["options"], "pseudonym_key": ""}
-        return files.write_status(token, state="failed", error=type(exc).__name__, options=options)
-    # The key is not needed any more: forget it.
-    options = {**status["options"], "pseudonym_key": ""}
-    return files.write_status(token, state="done", progress=100, filename=name, options=options)
+        Job.objects.filter(pk=job.pk).update(params=_forget_key(job))
+        return jobs.job_set(job, state=Job.State.FAILED, error=type(exc).__name__)
+    Job.objects.filter(pk=job.pk).update(params=_forget_key(job))
+    return jobs.job_set(job, state=Job.State.DONE, progress=100, result={"filename": name})

@@ -7,8 +7,8 @@ from . import files, services
 
 @shared_task(acks_late=True)
 def build_export(token: str) -> str | None:
-    status = services.run_job(token)
-    return status.get("state") if status else None
+    job = services.run_job(token)
+    return job.state if job else None
 
 
 @shared_task

@@ -8,6 +8,7 @@ status and file are only for the person who asked for it.
 from __future__ import annotations
 
 import io
+import tempfile
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
@@ -16,12 +17,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from evaluation.models import EvaluationRun
+from peersupport import jobs, storage
+from peersupport.models import Job
 from peersupport.permissions import (
     COORDINATOR,
     REPORT_ROLES,
     current_membership,
     get_for_user,
-    membership_for,
     require_role,
 )
 from peersupport.tasking import enqueue
@@ -42,12 +44,14 @@ def _attachment(response, filename: str):
     return response
 
 
-def _page(request, membership, *, bound=None, status=200, extra=None):
-    programs = Program.objects.filter(organisation=membership.organisation).order_by("name")
+def _page(request, *, organisation, role, bound=None, status=200, extra=None):
+    """The programs of ``organisation`` with their finished runs and export forms, for a
+    member whose role there is ``role``."""
+    programs = Program.objects.filter(organisation=organisation).order_by("name")
     runs = {}
     for run in (
         EvaluationRun.objects.filter(
-            program__organisation=membership.organisation, status=EvaluationRun.Status.DONE
+            program__organisation=organisation, status=EvaluationRun.Status.DONE
         )
         .order_by("program_id", "-finished_at")
         .only("id", "program_id", "period", "year", "date_from", "date_to", "finished_at")
@@ -60,14 +64,14 @@ def _page(request, membership, *, bound=None, status=200, extra=None):
             "program": program,
             "form": bound
             if bound is not None and bound.program.pk == program.pk
-            else ExportForm(program=program, role=membership.role),
+            else ExportForm(program=program, role=role),
             "runs": runs.get(program.pk, []),
         }
         for program in programs
     ]
     context = {
         "cards": cards,
-        "is_coordinator_role": membership.role == COORDINATOR,
+        "is_coordinator_role": role == COORDINATOR,
         "report_formats": REPORT_FORMATS,
         **(extra or {}),
     }
@@ -77,17 +81,16 @@ def _page(request, membership, *, bound=None, status=200, extra=None):
 @login_required
 def exports(request):
     membership = current_membership(request, roles=REPORT_ROLES)
-    return _page(request, membership)
+    return _page(request, organisation=membership.organisation, role=membership.role)
 
 
 @login_required
 @require_POST
 def export_download(request, program_id: int):
-    program = get_program_for_user(request, program_id, roles=REPORT_ROLES)
-    membership = membership_for(request.user, program.organisation)
-    form = ExportForm(request.POST, program=program, role=membership.role)
+    program, role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
+    form = ExportForm(request.POST, program=program, role=role)
     if not form.is_valid():
-        return _page(request, membership, bound=form, status=400)
+        return _page(request, organisation=program.organisation, role=role, bound=form, status=400)
     data = form.cleaned_data
     kind, fmt, part = data["kind"], data["format"], data["part"]
     options = form.options()
@@ -105,53 +108,81 @@ def export_download(request, program_id: int):
     if request.POST.get("foreground"):
         what["built"] = "foreground"
         services.audit_export(actor=request.user, program=program, what=what, request=request)
-        path = files.export_dir() / f"{files.secrets.token_urlsafe(24)}.{fmt}"
-        try:
-            services.build_file(exporter, fmt, part, path)
-            handle = open(path, "rb")  # noqa: SIM115 - readable until closed, name removed
-        finally:
-            path.unlink(missing_ok=True)
-        response = FileResponse(handle, content_type=CONTENT_TYPES[fmt])
-        return _attachment(response, filename)
-    token = services.start_job(
+        return _attachment(_built_here(exporter, fmt, part), filename)
+    job = services.start_job(
         program=program, kind=kind, fmt=fmt, part=part, options=options,
         user=request.user, what=what,
     )  # fmt: skip
-    what["job"] = token
+    what["job"] = job.token
     services.audit_export(actor=request.user, program=program, what=what, request=request)
-    task_id = enqueue(build_export, token, actor=request.user, organisation=program.organisation)
+    task_id = enqueue(
+        build_export, job.token, actor=request.user, organisation=program.organisation
+    )
     if task_id is None:
-        files.write_status(token, state="failed", error="queue", options={})
+        job.params["options"] = {}
+        job.save(update_fields=["params"])
+        jobs.job_set(job, state=Job.State.FAILED, error="queue")
         return _page(
             request,
-            membership,
+            organisation=program.organisation,
+            role=role,
             bound=form,
             extra={"queue_failed": program.pk, "posted": request.POST},
             status=503,
         )
-    return redirect("exports:status", token=token)
+    return redirect("exports:status", token=job.token)
 
 
-def _job_for_user(request, token: str) -> dict:
-    """The job's status if it is the user's own; 404 otherwise (403 for a wrong role)."""
-    status = files.read_status(token)
-    if status is None:
+def _built_here(exporter, fmt: str, part: str) -> FileResponse:
+    """Build the file during the request, into a temporary file that vanishes when the
+    response is closed."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    services.build_file(exporter, fmt, part, handle)
+    handle.seek(0)
+    return FileResponse(handle, content_type=CONTENT_TYPES[fmt])
+
+
+def _job_for_user(request, token: str) -> Job:
+    """The export job if it is the user's own; 404 otherwise (403 for a wrong role)."""
+    job = files.get_job(token)
+    if job is None:
         raise Http404
-    require_role(request, status["organisation"], REPORT_ROLES)
-    if status.get("user") != request.user.pk:
+    require_role(request, job.organisation_id, REPORT_ROLES)
+    if job.user_id != request.user.pk:
         raise Http404
-    return status
+    return job
+
+
+def _job_page(request, job: Job, *, status: int = 200):
+    link = reverse("exports:file", args=[files.sign(job.token)]) if job.state == "done" else None
+    context = {
+        "job": job,
+        "token": job.token,
+        "link": link,
+        "hours": files.link_hours(),
+        "stale": jobs.is_stale(job),
+    }
+    template = "exports/_job.html" if request.htmx else "exports/job.html"
+    return render(request, template, context, status=status)
 
 
 @login_required
 def export_status(request, token: str):
-    status = _job_for_user(request, token)
-    link = None
-    if status.get("state") == "done":
-        link = reverse("exports:file", args=[files.sign(token)])
-    context = {"token": token, "status": status, "link": link, "hours": files.link_hours()}
-    template = "exports/_job.html" if request.htmx else "exports/job.html"
-    return render(request, template, context)
+    return _job_page(request, _job_for_user(request, token))
+
+
+@login_required
+@require_POST
+def export_build_here(request, token: str):
+    """A job no worker has taken up (the broker was down, the worker died): build it
+    during this request instead."""
+    job = _job_for_user(request, token)
+    if job.state == Job.State.FAILED or jobs.is_stale(job):
+        if job.state == Job.State.FAILED:
+            jobs.job_set(job, state=Job.State.QUEUED, error="")
+        services.run_job(job.token)
+        job.refresh_from_db()
+    return redirect("exports:status", token=job.token)
 
 
 @login_required
@@ -159,19 +190,23 @@ def export_file(request, signed: str):
     token = files.unsign(signed)
     if token is None:
         return render(request, "exports/expired.html", status=410)
-    status = _job_for_user(request, token)
-    path = files.file_path(token, status["format"])
-    if status.get("state") != "done" or not path.exists():
+    job = _job_for_user(request, token)
+    name = files.file_name(job)
+    if job.state != Job.State.DONE or not storage.exists(name):
         return render(request, "exports/expired.html", status=410)
-    handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-    response = FileResponse(handle, content_type=CONTENT_TYPES[status["format"]])
-    return _attachment(response, status.get("filename") or path.name)
+    program = Program.objects.get(pk=job.params["program"])
+    what = {"job": job.token, "downloaded": job.params.get("what", {}).get("kind", "")}
+    services.audit_export(actor=request.user, program=program, what=what, request=request)
+    response = FileResponse(
+        storage.open_file(name), content_type=CONTENT_TYPES[job.params["format"]]
+    )
+    return _attachment(response, job.result.get("filename") or name.rsplit("/", 1)[-1])
 
 
 @login_required
 def report_export(request, run_id: int, fmt: str):
     """The figures of a finished run as CSV, XLSX or PDF."""
-    run = get_for_user(
+    run, role = get_for_user(
         request,
         EvaluationRun.objects.select_related("program__organisation"),
         roles=REPORT_ROLES,
@@ -180,8 +215,7 @@ def report_export(request, run_id: int, fmt: str):
     )
     if fmt not in REPORT_FORMATS or run.status != EvaluationRun.Status.DONE or not run.result:
         raise Http404
-    membership = membership_for(request.user, run.program.organisation)
-    external = membership.role != COORDINATOR or request.GET.get("audience") != "internal"
+    external = role != COORDINATOR or request.GET.get("audience") != "internal"
     services.audit_export(
         actor=request.user,
         program=run.program,

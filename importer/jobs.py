@@ -1,32 +1,32 @@
-"""Uploaded bundles waiting for confirmation, and the small JSON status of each.
+"""Uploaded bundles waiting for confirmation: the job (a ``peersupport.Job`` row) and the
+stored .zip.
 
-An upload is stored as ``MEDIA_ROOT/imports/<token>.zip`` with ``<token>.json`` beside
-it: the organisation and user it belongs to, its state (``checked`` → ``queued`` →
-``running`` → ``done``/``failed``), a ``progress`` percentage and the report. A file
-rather than the cache, so that a Celery worker and the web process see the same status
-without Redis. The token is random and is checked against the organisation on every use.
+An upload is stored as ``imports/<token>.zip`` (through the storage API, so the worker
+that imports it need not share a disk with the web host that received it); its job holds
+the organisation and user it belongs to, its state (``uploaded`` → ``checked`` →
+``queued``/``confirmed`` → ``running`` → ``done``/``failed``, or ``rejected``), a
+``progress`` percentage and the report. The token is random and is checked against the
+organisation on every use.
 
 An upload holds identifying values (preferred names, birth years): its .zip is deleted
 as soon as it is imported or rejected, and an upload nobody confirms is deleted with its
-status after ``IMPORT_UPLOAD_HOURS`` (by the hourly clean-up job, and before each new
+job after ``IMPORT_UPLOAD_HOURS`` (by the hourly clean-up job, and before each new
 upload).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import secrets
-import tempfile
 import time
-from pathlib import Path
+from datetime import timedelta
 
 from django.conf import settings
 
+from peersupport import storage
+from peersupport.jobs import job_create, job_get, job_progress, jobs_older_than
+from peersupport.models import Job
+
 from .spec import ORDER
 
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 #: Bundles up to this size are imported during the request; larger ones by a worker.
 FOREGROUND_MAX_BYTES = getattr(settings, "IMPORT_FOREGROUND_MAX_BYTES", 2 * 1024 * 1024)
 MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)
@@ -40,95 +40,56 @@ class UploadTooLarge(Exception):
     pass
 
 
-def import_dir() -> Path:
-    folder = Path(getattr(settings, "IMPORT_ROOT", None) or Path(settings.MEDIA_ROOT) / "imports")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def zip_name(job: Job) -> str:
+    """Where the upload is stored."""
+    return f"imports/{job.token}.zip"
 
 
-def zip_path(token: str) -> Path:
-    return import_dir() / f"{token}.zip"
-
-
-def _status_path(token: str) -> Path:
-    return import_dir() / f"{token}.json"
-
-
-def store_upload(uploaded, *, organisation, user) -> str:
-    """Save an uploaded .zip under a random name; its token."""
+def store_upload(uploaded, *, organisation, user) -> Job:
+    """Save an uploaded .zip under a random name; its job."""
     remove_stale()
-    token = secrets.token_urlsafe(24)
-    size = 0
-    with open(zip_path(token), "wb") as out:
-        for chunk in uploaded.chunks():
-            size += len(chunk)
-            if size > MAX_UPLOAD_BYTES:
-                out.close()
-                zip_path(token).unlink(missing_ok=True)
-                raise UploadTooLarge
-            out.write(chunk)
-    write_status(
-        token,
-        organisation=organisation.pk,
-        user=user.pk,
-        state="uploaded",
-        progress=0,
-        size=size,
-        created=time.time(),
+    job = job_create(
+        kind=Job.Kind.IMPORT,
+        organisation_id=organisation.pk,
+        user_id=user.pk,
+        state=Job.State.UPLOADED,
     )
-    return token
+    size = storage.save_upload(zip_name(job), uploaded.chunks(), max_bytes=MAX_UPLOAD_BYTES)
+    if size is None:
+        job.delete()
+        raise UploadTooLarge
+    job.params = {"size": size}
+    job.save(update_fields=["params"])
+    return job
 
 
-def read_status(token: str) -> dict | None:
-    if not TOKEN.match(token or ""):
-        return None
-    try:
-        return json.loads(_status_path(token).read_text())
-    except (OSError, ValueError):
-        return None
+def get_job(token: str) -> Job | None:
+    return job_get(token, kind=Job.Kind.IMPORT)
 
 
-def write_status(token: str, **changes) -> dict:
-    status = read_status(token) or {}
-    status.update(changes)
-    fd, tmp = tempfile.mkstemp(dir=import_dir(), suffix=".tmp")
-    with os.fdopen(fd, "w") as out:
-        json.dump(status, out)
-    os.replace(tmp, _status_path(token))
-    return status
+def discard_zip(job: Job) -> None:
+    storage.delete(zip_name(job))
 
 
-def discard_zip(token: str) -> None:
-    zip_path(token).unlink(missing_ok=True)
-
-
-def remove_stale(now: float | None = None) -> int:
-    """Delete uploads (the .zip and the status) older than ``upload_hours()``, except
-    one being imported right now; how many were removed. A status file that cannot be
-    read is left alone (it may be being written)."""
-    cutoff = (now or time.time()) - upload_hours() * 3600
+def remove_stale(now=None) -> int:
+    """Delete uploads (the .zip and the job) older than ``upload_hours()``, except one
+    being imported right now; how many were removed."""
     removed = 0
-    for status_file in import_dir().glob("*.json"):
-        try:
-            status = json.loads(status_file.read_text())
-        except (OSError, ValueError):
-            continue
-        if status.get("created", 0) >= cutoff or status.get("state") == "running":
-            continue
-        zip_path(status_file.stem).unlink(missing_ok=True)
-        status_file.unlink(missing_ok=True)
+    for job in jobs_older_than(kind=Job.Kind.IMPORT, age=timedelta(hours=upload_hours()), now=now):
+        discard_zip(job)
+        job.delete()
         removed += 1
     return removed
 
 
 class ProgressWriter:
-    """A progress callback that writes the percentage to the status, at most twice a second.
+    """A progress callback that writes the percentage to the job, at most twice a second.
 
     Checking counts for the first 40 %, saving for the rest (by files, then rows).
     """
 
-    def __init__(self, token: str, *, files: list[str]):
-        self.token = token
+    def __init__(self, job: Job, *, files: list[str]):
+        self.job = job
         self.files = [f for f in ORDER if f in files] or ORDER
         self.last = 0.0
 
@@ -144,4 +105,4 @@ class ProgressWriter:
             percent = 40 * (index + within) * share
         else:
             percent = 40 + 60 * (index + within) * share
-        write_status(self.token, progress=min(99, int(percent)), phase=phase, file=name)
+        job_progress(self.job, min(99, int(percent)), phase=phase, file=name)

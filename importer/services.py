@@ -6,7 +6,9 @@ import logging
 
 from django.contrib.auth import get_user_model
 
-from peersupport.models import Organisation
+from peersupport import storage
+from peersupport.jobs import job_claim, job_set
+from peersupport.models import Job, Organisation
 
 from . import jobs
 from .run import import_bundle
@@ -14,51 +16,54 @@ from .run import import_bundle
 logger = logging.getLogger(__name__)
 
 
-def dry_run_upload(*, token: str, organisation: Organisation, request=None) -> dict:
-    """Check an uploaded bundle and count what it would do; the status, with the report."""
-    report = import_bundle(
-        path=jobs.zip_path(token),
-        organisation=organisation,
-        dry_run=True,
-        label="bundle.zip",
-        request=request,
-        source="upload",
-    )
-    if not report.ok:
-        jobs.discard_zip(token)
-    return jobs.write_status(
-        token,
-        state="checked" if report.ok else "rejected",
-        progress=100,
-        report=report.as_dict(),
-        files=[c.file for c in report.files.values()],
-    )
-
-
-def run_stored_import(*, token: str, actor_id: int | None = None, request=None) -> str:
-    """Import a confirmed upload (in a worker or in the foreground); its final state."""
-    status = jobs.read_status(token)
-    if status is None or status.get("state") not in ("queued", "confirmed"):
-        return status.get("state", "missing") if status else "missing"
-    organisation = Organisation.objects.get(pk=status["organisation"])
-    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    jobs.write_status(token, state="running", progress=0)
-    try:
+def dry_run_upload(*, job: Job, organisation: Organisation, request=None) -> Job:
+    """Check an uploaded bundle and count what it would do; the job, with the report."""
+    with storage.local_copy(jobs.zip_name(job)) as path:
         report = import_bundle(
-            path=jobs.zip_path(token),
+            path=path,
             organisation=organisation,
-            actor=actor,
-            progress=jobs.ProgressWriter(token, files=status.get("files", [])),
+            dry_run=True,
             label="bundle.zip",
             request=request,
             source="upload",
         )
+    if not report.ok:
+        jobs.discard_zip(job)
+    return job_set(
+        job,
+        state=Job.State.CHECKED if report.ok else Job.State.REJECTED,
+        progress=100,
+        result={"report": report.as_dict(), "files": [c.file for c in report.files.values()]},
+    )
+
+
+def run_stored_import(*, token: str, actor_id: int | None = None, request=None) -> str:
+    """Import a confirmed upload (in a worker or in the foreground); its final state.
+    Safe to run twice: a job that is finished, or being run elsewhere, is left alone."""
+    job = jobs.get_job(token)
+    if job is None:
+        return "missing"
+    if not job_claim(job, from_states=[Job.State.QUEUED, Job.State.CONFIRMED]):
+        return job.state
+    organisation = Organisation.objects.get(pk=job.organisation_id)
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        with storage.local_copy(jobs.zip_name(job)) as path:
+            report = import_bundle(
+                path=path,
+                organisation=organisation,
+                actor=actor,
+                progress=jobs.ProgressWriter(job, files=job.result.get("files", [])),
+                label="bundle.zip",
+                request=request,
+                source="upload",
+            )
     except Exception as exc:  # a failure must reach the page, not vanish in a worker log
         logger.exception("Import %s failed", token[:6])
-        jobs.write_status(token, state="failed", error=type(exc).__name__)
+        job_set(job, state=Job.State.FAILED, error=type(exc).__name__)
+        jobs.discard_zip(job)
         raise
-    finally:
-        jobs.discard_zip(token)
-    state = "done" if report.saved else "failed"
-    jobs.write_status(token, state=state, progress=100, report=report.as_dict())
+    jobs.discard_zip(job)
+    state = Job.State.DONE if report.saved else Job.State.FAILED
+    job_set(job, state=state, progress=100, result={"report": report.as_dict()})
     return state

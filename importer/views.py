@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from peersupport.jobs import is_stale, job_set
+from peersupport.models import Job
 from peersupport.permissions import COORDINATOR, current_membership, require_role
 from peersupport.tasking import enqueue
 
@@ -32,13 +34,13 @@ class BundleUploadForm(forms.Form):
         return bundle
 
 
-def _status_for(request, token: str) -> dict:
-    """The upload's status; 404 for a stranger or an unknown token, 403 for another role."""
-    status = jobs.read_status(token)
-    if status is None or "organisation" not in status:
+def _job_for(request, token: str) -> Job:
+    """The upload's job; 404 for a stranger or an unknown token, 403 for another role."""
+    job = jobs.get_job(token)
+    if job is None:
         raise Http404
-    require_role(request, status["organisation"], [COORDINATOR])
-    return status
+    require_role(request, job.organisation_id, [COORDINATOR])
+    return job
 
 
 @login_required
@@ -47,7 +49,7 @@ def import_upload(request):
     form = BundleUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            token = jobs.store_upload(
+            job = jobs.store_upload(
                 form.cleaned_data["bundle"],
                 organisation=membership.organisation,
                 user=request.user,
@@ -58,24 +60,24 @@ def import_upload(request):
                 _("The file is larger than %(mb)s MB.") % {"mb": jobs.MAX_UPLOAD_BYTES // 1024**2},
             )
         else:
-            services.dry_run_upload(
-                token=token, organisation=membership.organisation, request=request
-            )
-            return redirect("importer:status", token=token)
+            services.dry_run_upload(job=job, organisation=membership.organisation, request=request)
+            return redirect("importer:status", token=job.token)
     return render(request, "importer/upload.html", {"form": form})
 
 
 @login_required
 def import_status(request, token):
-    status = _status_for(request, token)
+    job = _job_for(request, token)
+    stale = is_stale(job)
     return render(
         request,
         "importer/status.html",
         {
             "token": token,
-            "status": status,
-            "report": status.get("report") or {},
-            "busy": status.get("state") in ("queued", "running", "confirmed"),
+            "job": job,
+            "report": job.result.get("report") or {},
+            "busy": job.state in Job.WAITING and not stale,
+            "stale": stale,
         },
     )
 
@@ -83,20 +85,20 @@ def import_status(request, token):
 @login_required
 @require_POST
 def import_confirm(request, token):
-    status = _status_for(request, token)
-    if status.get("state") != "checked":
+    job = _job_for(request, token)
+    stale = is_stale(job)
+    if job.state != Job.State.CHECKED and not stale:
         messages.info(request, _("This upload has already been imported or cannot be imported."))
         return redirect("importer:status", token=token)
-    organisation_id = status["organisation"]
-    if status.get("size", 0) > jobs.FOREGROUND_MAX_BYTES:
-        jobs.write_status(token, state="queued", progress=0)
+    if job.params.get("size", 0) > jobs.FOREGROUND_MAX_BYTES and not stale:
+        job_set(job, state=Job.State.QUEUED, progress=0)
         task_id = enqueue(
             import_uploaded_bundle,
             token,
             request.user.pk,
             actor=request.user,
             organisation=request.membership.organisation
-            if request.membership and request.membership.organisation_id == organisation_id
+            if request.membership and request.membership.organisation_id == job.organisation_id
             else None,
         )
         if task_id is not None:
@@ -108,8 +110,8 @@ def import_confirm(request, token):
                 "while you waited."
             ),
         )
-    else:
-        jobs.write_status(token, state="confirmed")
+    elif job.state == Job.State.CHECKED:
+        job_set(job, state=Job.State.CONFIRMED)
     state = services.run_stored_import(token=token, actor_id=request.user.pk, request=request)
     if state == "done":
         messages.success(request, _("The bundle was imported."))

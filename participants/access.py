@@ -1,27 +1,23 @@
 """Fetching participants and their records for a user (404 to outsiders, 403 to the wrong role).
 
-Coordinators see every participant of their organisation. Facilitators see only the
-participants enrolled (at any stage) in a cohort they facilitate. Evaluators never see a
-participant record: names and contact details are not theirs to read.
+Each ``get_<thing>_for_user`` answers ``(obj, role)``, the role being the user's in the
+object's organisation. Coordinators see every participant of their organisation.
+Facilitators see only the participants enrolled (at any stage) in a cohort they
+facilitate (``programs.access.facilitated``). Evaluators never see a participant record:
+names and contact details are not theirs to read.
 """
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from peersupport.permissions import COORDINATOR, FACILITATOR, STAFF_ROLES, get_for_user
+from peersupport.permissions import COORDINATOR, FACILITATOR, STAFF_ROLES, Access, get_for_user
+from programs.access import facilitated, reaches, reaches_cohort
 
 from .models import Consent, Enrollment, Participant, Partner, Referral
 
 
-def _in_facilitated_cohort(participant_id: int, user_id: int) -> bool:
-    return Enrollment.objects.filter(
-        participant_id=participant_id, cohort__facilitators__user_id=user_id
-    ).exists()
-
-
 def _participant_rule(participant_id: int, membership) -> bool:
-    return membership.role != FACILITATOR or _in_facilitated_cohort(
-        participant_id, membership.user_id
-    )
+    enrollments = Enrollment.objects.filter(participant_id=participant_id)
+    return reaches(membership, enrollments, cohort="cohort")
 
 
 def participants_for(membership, queryset: QuerySet | None = None) -> QuerySet:
@@ -31,14 +27,12 @@ def participants_for(membership, queryset: QuerySet | None = None) -> QuerySet:
     if membership.role == COORDINATOR:
         return qs
     if membership.role == FACILITATOR:
-        facilitated = Enrollment.objects.filter(
-            participant=OuterRef("pk"), cohort__facilitators__user_id=membership.user_id
-        )
-        return qs.filter(Exists(facilitated))
+        enrollments = Enrollment.objects.filter(participant=OuterRef("pk"))
+        return qs.filter(Exists(enrollments.filter(facilitated(membership, cohort="cohort"))))
     return qs.none()
 
 
-def get_participant_for_user(request, pk, roles=STAFF_ROLES, queryset=None) -> Participant:
+def get_participant_for_user(request, pk, roles=STAFF_ROLES, queryset=None) -> Access[Participant]:
     return get_for_user(
         request,
         queryset if queryset is not None else Participant.objects.all(),
@@ -49,7 +43,7 @@ def get_participant_for_user(request, pk, roles=STAFF_ROLES, queryset=None) -> P
     )
 
 
-def get_consent_for_user(request, pk, roles=STAFF_ROLES) -> Consent:
+def get_consent_for_user(request, pk, roles=STAFF_ROLES) -> Access[Consent]:
     return get_for_user(
         request,
         Consent.objects.select_related("participant"),
@@ -60,25 +54,18 @@ def get_consent_for_user(request, pk, roles=STAFF_ROLES) -> Consent:
     )
 
 
-def _enrollment_rule(enrollment, membership) -> bool:
-    return (
-        membership.role != FACILITATOR
-        or enrollment.cohort.facilitators.filter(user_id=membership.user_id).exists()
-    )
-
-
-def get_enrollment_for_user(request, pk, roles=STAFF_ROLES) -> Enrollment:
+def get_enrollment_for_user(request, pk, roles=STAFF_ROLES) -> Access[Enrollment]:
     return get_for_user(
         request,
         Enrollment.objects.select_related("participant", "cohort__program"),
         roles=roles,
         organisation_of=lambda e: e.cohort.organisation_id,
-        check=_enrollment_rule,
+        check=lambda e, m: reaches_cohort(m, e.cohort_id),
         pk=pk,
     )
 
 
-def get_referral_for_user(request, pk, roles=STAFF_ROLES) -> Referral:
+def get_referral_for_user(request, pk, roles=STAFF_ROLES) -> Access[Referral]:
     return get_for_user(
         request,
         Referral.objects.select_related("participant", "partner", "program"),
@@ -89,7 +76,7 @@ def get_referral_for_user(request, pk, roles=STAFF_ROLES) -> Referral:
     )
 
 
-def get_partner_for_user(request, pk, roles=(COORDINATOR,)) -> Partner:
+def get_partner_for_user(request, pk, roles=(COORDINATOR,)) -> Access[Partner]:
     return get_for_user(
         request,
         Partner.objects.all(),

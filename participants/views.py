@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peersupport.audit import log_action
+from peersupport.forms import add_errors
 from peersupport.models import AuditEntry
 from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership, require_role
 from programs.access import cohorts_for, get_cohort_for_user
@@ -48,15 +49,6 @@ from .models import Enrollment, Participant, Partner, Referral
 PAGE_SIZE = 50
 COORDINATORS = (COORDINATOR,)
 LIST_FIELDS = ("id", "organisation_id", "code", "preferred_name", "evaluation_consent", "erased_at")
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form fields it names (else on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _next_or(request, default: str) -> str:
@@ -131,20 +123,20 @@ def participant_create(request):
 
 @login_required
 def participant_detail(request, pk):
-    participant = get_participant_for_user(request, pk)
+    participant, role = get_participant_for_user(request, pk)
     membership = _membership_in(request, participant.organisation_id)
     enrollments = participant.enrollments.select_related("cohort__program").order_by(
         "-applied_on", "-id"
     )
     context = {
         "participant": participant,
-        "can_manage": membership.role == COORDINATOR,
+        "can_manage": role == COORDINATOR,
         "consents": participant.consents.select_related("recorded_by"),
         "enrollments": enrollments,
         "referrals": participant.referrals.select_related("partner", "program"),
         "enroll_form": (
             EnrollForm(cohorts=cohorts_for(membership))
-            if membership.role == COORDINATOR and participant.erased_at is None
+            if role == COORDINATOR and participant.erased_at is None
             else None
         ),
     }
@@ -154,7 +146,7 @@ def participant_detail(request, pk):
 
 @login_required
 def participant_edit(request, pk):
-    participant = get_participant_for_user(request, pk, roles=COORDINATORS)
+    participant, _role = get_participant_for_user(request, pk, roles=COORDINATORS)
     if participant.erased_at is not None:
         messages.error(request, _("This participant was erased; the record cannot be changed."))
         return redirect("participants:detail", pk=participant.pk)
@@ -177,7 +169,7 @@ def participant_edit(request, pk):
 
 @login_required
 def participant_delete(request, pk):
-    participant = get_participant_for_user(request, pk, roles=COORDINATORS)
+    participant, _role = get_participant_for_user(request, pk, roles=COORDINATORS)
     has_records = services.participant_has_records(participant)
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -194,7 +186,7 @@ def participant_delete(request, pk):
 
 @login_required
 def participant_erase(request, pk):
-    participant = get_participant_for_user(request, pk, roles=COORDINATORS)
+    participant, _role = get_participant_for_user(request, pk, roles=COORDINATORS)
     if participant.erased_at is not None:
         messages.info(request, _("This participant was already erased."))
         return redirect("participants:detail", pk=participant.pk)
@@ -215,7 +207,7 @@ def participant_erase(request, pk):
 
 @login_required
 def consent_add(request, pk):
-    participant = get_participant_for_user(request, pk)
+    participant, _role = get_participant_for_user(request, pk)
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -237,7 +229,7 @@ def consent_add(request, pk):
 
 @login_required
 def consent_withdraw(request, pk):
-    consent = get_consent_for_user(request, pk)
+    consent, _role = get_consent_for_user(request, pk)
     form = ConsentWithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -248,7 +240,7 @@ def consent_withdraw(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Consent withdrawn."))
             return redirect("participants:detail", pk=consent.participant_id)
@@ -274,7 +266,7 @@ def _enrolled_message(request, enrollment) -> None:
 
 @login_required
 def participant_enroll(request, pk):
-    participant = get_participant_for_user(request, pk, roles=COORDINATORS)
+    participant, _role = get_participant_for_user(request, pk, roles=COORDINATORS)
     membership = _membership_in(request, participant.organisation_id)
     form = EnrollForm(request.POST or None, cohorts=cohorts_for(membership))
     if request.method == "POST" and form.is_valid():
@@ -293,7 +285,7 @@ def participant_enroll(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             _enrolled_message(request, enrollment)
             return redirect("participants:detail", pk=participant.pk)
@@ -302,9 +294,8 @@ def participant_enroll(request, pk):
 
 @login_required
 def cohort_enrollments(request, pk):
-    cohort = get_cohort_for_user(request, pk, roles=STAFF_ROLES)
-    membership = _membership_in(request, cohort.organisation_id)
-    is_coordinator = membership.role == COORDINATOR
+    cohort, role = get_cohort_for_user(request, pk, roles=STAFF_ROLES)
+    is_coordinator = role == COORDINATOR
     form = None
     if is_coordinator:
         form = CohortEnrollForm(
@@ -330,7 +321,7 @@ def cohort_enrollments(request, pk):
                     request=request,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 _enrolled_message(request, enrollment)
                 return redirect("participants:cohort_enrollments", pk=cohort.pk)
@@ -379,7 +370,7 @@ def _back_to_cohort(request, enrollment) -> str:
 
 @login_required
 def enrollment_withdraw(request, pk):
-    enrollment = get_enrollment_for_user(request, pk, roles=COORDINATORS)
+    enrollment, _role = get_enrollment_for_user(request, pk, roles=COORDINATORS)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -393,7 +384,7 @@ def enrollment_withdraw(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -406,7 +397,7 @@ def enrollment_withdraw(request, pk):
 
 
 def _date_action(request, pk, service, done_message):
-    enrollment = get_enrollment_for_user(request, pk, roles=COORDINATORS)
+    enrollment, _role = get_enrollment_for_user(request, pk, roles=COORDINATORS)
     form = EnrollmentDateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a valid date."))
@@ -456,7 +447,7 @@ def enrollment_promote(request, pk):
 
 @login_required
 def referral_add(request, pk):
-    participant = get_participant_for_user(request, pk)
+    participant, _role = get_participant_for_user(request, pk)
     form = ReferralForm(request.POST or None, organisation=participant.organisation_id)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -469,7 +460,7 @@ def referral_add(request, pk):
                 **data,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Referral recorded."))
             return redirect("participants:detail", pk=participant.pk)
@@ -479,7 +470,7 @@ def referral_add(request, pk):
 
 @login_required
 def referral_edit(request, pk):
-    referral = get_referral_for_user(request, pk)
+    referral, _role = get_referral_for_user(request, pk)
     participant = referral.participant
     form = ReferralForm(
         request.POST or None, instance=referral, organisation=participant.organisation_id
@@ -493,7 +484,7 @@ def referral_edit(request, pk):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Referral updated."))
             return redirect("participants:detail", pk=participant.pk)
@@ -526,7 +517,7 @@ def partner_create(request):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Partner agency saved."))
             return redirect("participants:partner_list")
@@ -535,7 +526,7 @@ def partner_create(request):
 
 @login_required
 def partner_edit(request, pk):
-    partner = get_partner_for_user(request, pk)
+    partner, _role = get_partner_for_user(request, pk)
     form = PartnerForm(request.POST or None, instance=partner)
     if request.method == "POST" and form.is_valid():
         try:
@@ -546,7 +537,7 @@ def partner_edit(request, pk):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Partner agency saved."))
             return redirect("participants:partner_list")

@@ -12,16 +12,14 @@ from typing import Any
 
 from django.db import models
 
+from .client_ip import client_ip
 from .models import AuditEntry, Organisation
 
 MASK = "•••"
 
 
 def _client_ip(request) -> str | None:
-    if request is None:
-        return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+    return client_ip(request)
 
 
 def is_identifying(model: type[models.Model], field_name: str) -> bool:

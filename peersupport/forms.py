@@ -1,8 +1,19 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Role, User
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on ``form``: each message beside the field it
+    names, or at the top of the form when it names none (or a field the form lacks)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class InvitationForm(forms.ModelForm):

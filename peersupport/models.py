@@ -216,3 +216,51 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+
+class Job(models.Model):
+    """The state of a background job: an export being built, an uploaded bundle being
+    checked or imported. A row rather than a file, so a job queued by one web host is
+    seen by a worker on another host, and its progress by every web host."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("Export")
+        IMPORT = "import", _("Import")
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKED = "checked", _("Checked")
+        REJECTED = "rejected", _("Rejected")
+        CONFIRMED = "confirmed", _("Confirmed")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    #: States in which a worker (or the foreground) still has something to do.
+    WAITING = (State.QUEUED, State.CONFIRMED, State.RUNNING)
+
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices)
+    progress = models.PositiveSmallIntegerField(default=0)
+    #: What was asked (export options, upload size …): never an identifying value.
+    params = models.JSONField(default=dict, blank=True)
+    #: What came out (the import report, the export's file name) and the phase under way.
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "state"])]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+
+    def __str__(self):
+        return f"{self.kind} {self.token[:6]}… ({self.state})"

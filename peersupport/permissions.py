@@ -2,12 +2,15 @@
 
 The rule: a user who is not a member of the organisation owning an object gets a 404
 (they must not even learn it exists); a member whose role does not allow the action
-gets a 403. Each app builds its ``get_<thing>_for_user`` helper on ``get_for_user``.
+gets a 403. Each app builds its ``get_<thing>_for_user`` helper on ``get_for_user``; each
+answers ``(obj, role)``, the role being the user's in the object's organisation (which may
+not be the organisation they are working in), so the page decides what to show from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Generic, NamedTuple, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -22,6 +25,15 @@ EVALUATOR = Role.EVALUATOR
 ALL_ROLES = (COORDINATOR, FACILITATOR, EVALUATOR)
 STAFF_ROLES = (COORDINATOR, FACILITATOR)  # may see participants' names
 REPORT_ROLES = (COORDINATOR, EVALUATOR)  # may see evaluation figures
+
+T = TypeVar("T")
+
+
+class Access(NamedTuple, Generic[T]):
+    """What ``get_for_user`` answers: the object and the user's role in its organisation."""
+
+    obj: T
+    role: str
 
 
 def memberships_of(user) -> dict[int, Membership]:
@@ -83,8 +95,9 @@ def get_for_user(
     organisation_of: Callable[[Model], Organisation | int],
     check: Callable[[Model, Membership], bool] | None = None,
     **lookup,
-) -> Model:
-    """Fetch one object by ``lookup`` and check the user may act on it.
+) -> Access:
+    """Fetch one object by ``lookup`` and check the user may act on it: ``(obj, role)``,
+    ``role`` being the user's role in the object's organisation.
 
     ``organisation_of`` maps the object to its organisation (or its id); ``check`` adds an
     object-level rule (a facilitator sees only the cohorts they are assigned to): when it
@@ -104,4 +117,4 @@ def get_for_user(
             request=request,
         )
         raise PermissionDenied
-    return obj
+    return Access(obj, membership.role)

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import log_action
-from .models import AuditEntry, Invitation, Membership, Organisation, User, hash_token
+from .models import AuditEntry, Invitation, Membership, Organisation, Role, User, hash_token
 
 
 @transaction.atomic
 def invitation_create(
-    *, organisation: Organisation, email: str, role: str, by: User, request=None
+    *, organisation: Organisation, email: str, role: str, by: User | None, request=None
 ) -> tuple[Invitation, str]:
     """Create an invitation. Returns it and the raw token (only its hash is stored)."""
     token = Invitation.new_token()
@@ -112,3 +112,29 @@ def membership_set_role(
         request=request,
     )
     return membership
+
+
+class OrganisationExists(Exception):
+    """``organisation_setup`` found the slug taken: nothing was changed."""
+
+
+@transaction.atomic
+def organisation_setup(
+    *, name: str, slug: str, coordinator_email: str, require_mfa: bool = True
+) -> tuple[Organisation, Invitation, str]:
+    """First run on an empty database: the organisation and an invitation for its first
+    coordinator. Returns both and the raw token of the one-time link. A slug already in
+    use raises ``OrganisationExists`` and changes nothing, so running it twice is safe."""
+    if Organisation.objects.filter(slug=slug).exists():
+        raise OrganisationExists(slug)
+    organisation = Organisation.objects.create(name=name, slug=slug, require_mfa=require_mfa)
+    log_action(
+        actor=None,
+        action=AuditEntry.Action.CREATE,
+        obj=organisation,
+        changes={"slug": [None, slug], "require_mfa": [None, require_mfa]},
+    )
+    invitation, token = invitation_create(
+        organisation=organisation, email=coordinator_email, role=Role.COORDINATOR, by=None
+    )
+    return organisation, invitation, token

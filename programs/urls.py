@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.program_list, name="program_list"),
     path("new/", views.program_create, name="program_create"),
     path("new/from-template/", views.program_from_template, name="program_from_template"),
+    path("<int:pk>/", views.program_detail, name="program_detail"),
     path("<int:pk>/edit/", views.program_edit, name="program_edit"),
     path("closures/", views.closure_list, name="closure_list"),
     path("closures/<int:pk>/delete/", views.closure_delete, name="closure_delete"),

@@ -1,8 +1,8 @@
-"""Coordinators' pages for programs, closure dates and volunteers.
+"""Coordinators' pages for programs, closure dates and volunteers, and the program page.
 
-Every page is for coordinators of the object's organisation: facilitators and evaluators
-get 403 (audited), anyone else 404. Views fetch through ``programs.access``, call a
-service and render; service refusals come back as form errors.
+Every page is for coordinators of the object's organisation (the program page also for
+its evaluators): the other roles get 403 (audited), anyone else 404. Views fetch through
+``programs.access``, call a service and render; service refusals come back as form errors.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peersupport.permissions import COORDINATOR, current_membership
+from peersupport.forms import add_errors
+from peersupport.permissions import COORDINATOR, REPORT_ROLES, current_membership
 
 from . import selectors, services, volunteers
 from .access import (
@@ -38,20 +39,10 @@ from .forms import (
     VolunteerStageForm,
 )
 from .models import ClosureDate, Program
+from .pages import render_program_panels
 
 COORDINATORS = (COORDINATOR,)
 PAGE_SIZE = 25
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on ``form``: on the field it names, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 # --- programs ---------------------------------------------------------------------------
@@ -98,7 +89,7 @@ def program_create(request):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(editor.form, error)
+            add_errors(editor.form, error)
         else:
             messages.success(request, _("Program “%(name)s” created.") % {"name": program.name})
             return _after_program_save(request, program)
@@ -106,8 +97,25 @@ def program_create(request):
 
 
 @login_required
+def program_detail(request, pk):
+    """The program's modules and curriculum, then the panels of the apps built on programs
+    (cohorts, referrals: ``programs.pages``), each shown as suits the user's role."""
+    program, role = get_program_for_user(request, pk, roles=REPORT_ROLES)
+    modules = list(program.modules.order_by("order"))
+    context = {
+        "program": program,
+        "can_manage": role == COORDINATOR,
+        "modules": modules,
+        "total_weeks": sum(m.weeks for m in modules),
+        "topics": program.topics.order_by("week"),
+        "panels": render_program_panels(request, program=program, role=role),
+    }
+    return render(request, "programs/program_detail.html", context)
+
+
+@login_required
 def program_edit(request, pk):
-    program = get_program_for_user(request, pk, roles=COORDINATORS)
+    program, _role = get_program_for_user(request, pk, roles=COORDINATORS)
     editor = ProgramEditor(
         request.POST or None, organisation=program.organisation, instance=program
     )
@@ -122,7 +130,7 @@ def program_edit(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(editor.form, error)
+            add_errors(editor.form, error)
         else:
             messages.success(request, _("Program “%(name)s” saved.") % {"name": program.name})
             return _after_program_save(request, program)
@@ -147,7 +155,7 @@ def program_from_template(request):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -181,7 +189,7 @@ def closure_list(request):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Closure on %(date)s added.") % {"date": closure.date})
             for note in closure.notes:
@@ -197,7 +205,7 @@ def closure_list(request):
 
 @login_required
 def closure_delete(request, pk):
-    closure = get_closure_date_for_user(request, pk)
+    closure, _role = get_closure_date_for_user(request, pk)
     if request.method == "POST":
         services.closure_date_delete(closure=closure, by=request.user, request=request)
         messages.success(request, _("Closure on %(date)s removed.") % {"date": closure.date})
@@ -249,7 +257,7 @@ def volunteer_create(request):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Volunteer %(name)s added.") % {"name": volunteer.name})
             return redirect("programs:volunteer_detail", pk=volunteer.pk)
@@ -258,7 +266,7 @@ def volunteer_create(request):
 
 @login_required
 def volunteer_edit(request, pk):
-    volunteer = get_volunteer_for_user(request, pk)
+    volunteer, _role = get_volunteer_for_user(request, pk)
     form = VolunteerForm(
         request.POST or None, instance=volunteer, organisation=volunteer.organisation
     )
@@ -271,7 +279,7 @@ def volunteer_edit(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Volunteer saved."))
             return redirect("programs:volunteer_detail", pk=volunteer.pk)
@@ -310,14 +318,14 @@ def _volunteer_page(request, volunteer, *, status=200, **forms):
 
 @login_required
 def volunteer_detail(request, pk):
-    volunteer = get_volunteer_for_user(request, pk)
+    volunteer, _role = get_volunteer_for_user(request, pk)
     return _volunteer_page(request, volunteer)
 
 
 @login_required
 @require_POST
 def volunteer_stage(request, pk):
-    volunteer = get_volunteer_for_user(request, pk)
+    volunteer, _role = get_volunteer_for_user(request, pk)
     form = VolunteerStageForm(request.POST)
     if form.is_valid():
         try:
@@ -328,7 +336,7 @@ def volunteer_stage(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             volunteer.refresh_from_db()
             messages.success(
@@ -343,7 +351,7 @@ def volunteer_stage(request, pk):
 @login_required
 @require_POST
 def training_add(request, pk):
-    volunteer = get_volunteer_for_user(request, pk)
+    volunteer, _role = get_volunteer_for_user(request, pk)
     form = TrainingForm(request.POST, prefix="training")
     if form.is_valid():
         volunteers.training_add(
@@ -362,7 +370,7 @@ def training_add(request, pk):
 @login_required
 @require_POST
 def supervision_add(request, pk):
-    volunteer = get_volunteer_for_user(request, pk)
+    volunteer, _role = get_volunteer_for_user(request, pk)
     form = SupervisionForm(request.POST, prefix="supervision")
     if form.is_valid():
         volunteers.supervision_add(
@@ -381,7 +389,7 @@ def supervision_add(request, pk):
 
 @login_required
 def training_delete(request, pk):
-    training = get_training_for_user(request, pk)
+    training, _role = get_training_for_user(request, pk)
     back = reverse("programs:volunteer_detail", args=[training.volunteer_id])
     error = None
     if request.method == "POST":
@@ -406,7 +414,7 @@ def training_delete(request, pk):
 
 @login_required
 def supervision_delete(request, pk):
-    entry = get_supervision_for_user(request, pk)
+    entry, _role = get_supervision_for_user(request, pk)
     back = reverse("programs:volunteer_detail", args=[entry.volunteer_id])
     if request.method == "POST":
         volunteers.supervision_delete(entry=entry, by=request.user, request=request)

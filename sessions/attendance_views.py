@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from peersupport.audit import log_action
+from peersupport.forms import add_errors
 from peersupport.models import AuditEntry
 from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership
 from programs.access import cohorts_for
@@ -40,15 +41,11 @@ SESSIONS = Session.objects.select_related("cohort__program", "cohort__organisati
 
 
 def _session(request, pk) -> Session:
-    return get_session_for_user(request, pk, roles=STAFF_ROLES, queryset=SESSIONS)
+    return get_session_for_user(request, pk, roles=STAFF_ROLES, queryset=SESSIONS).obj
 
 
 def _sheet_url(session: Session) -> str:
     return reverse("groupsessions:attendance_sheet", args=[session.pk])
-
-
-def _is_coordinator(request) -> bool:
-    return getattr(request.membership, "role", None) == COORDINATOR
 
 
 @login_required
@@ -68,7 +65,7 @@ def facilitator_home(request):
     return render(request, "sessions/attendance/facilitator_home.html", context)
 
 
-def _sheet_context(request, session: Session, log_form=None) -> dict:
+def _sheet_context(request, session: Session, role: str, log_form=None) -> dict:
     return {
         "session": session,
         "cohort": session.cohort,
@@ -76,20 +73,21 @@ def _sheet_context(request, session: Session, log_form=None) -> dict:
         "statuses": Attendance.Status.choices,
         "refusal": session_refusal(session=session, user=request.user),
         "log_form": log_form or SessionLogForm(session=session, user=request.user),
-        "is_coordinator": _is_coordinator(request),
+        "is_coordinator": role == COORDINATOR,
     }
 
 
 @login_required
 def attendance_sheet_view(request, pk):
     """The sheet: the roster with one-tap status buttons, then "save the sheet"."""
-    session = get_session_for_user(
+    session, role = get_session_for_user(
         request,
         pk,
         roles=STAFF_ROLES,
         queryset=SESSIONS.prefetch_related("facilitators", "cohort__facilitators"),
     )
-    return render(request, "sessions/attendance/sheet.html", _sheet_context(request, session))
+    context = _sheet_context(request, session, role)
+    return render(request, "sessions/attendance/sheet.html", context)
 
 
 def _error_fragment(request, session, enrollment_id, error: AttendanceError):
@@ -165,7 +163,7 @@ def attendance_mark_all_view(request, pk):
 @require_POST
 def attendance_save(request, pk):
     """Save the sheet: the session is marked held with its duration, topics and facilitators."""
-    session = _session(request, pk)
+    session, role = get_session_for_user(request, pk, roles=STAFF_ROLES, queryset=SESSIONS)
     form = SessionLogForm(request.POST, session=session, user=request.user)
     refusal = session_refusal(session=session, user=request.user)
     if refusal is not None:
@@ -186,26 +184,16 @@ def attendance_save(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The session is saved as held. Thank you!"))
             return redirect("groupsessions:facilitator_home")
     return render(
         request,
         "sessions/attendance/sheet.html",
-        _sheet_context(request, session, log_form=form),
+        _sheet_context(request, session, role, log_form=form),
         status=422,
     )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for message in errors:
-                form.add_error(name if name in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @login_required

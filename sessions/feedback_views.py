@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from peersupport.permissions import COORDINATOR, REPORT_ROLES, STAFF_ROLES, membership_for
+from peersupport.forms import add_errors
+from peersupport.permissions import COORDINATOR, REPORT_ROLES, STAFF_ROLES
 from programs.access import get_cohort_for_user
 
 from .access import get_session_for_user
@@ -66,7 +67,7 @@ class FeedbackForm(forms.Form):
 def feedback_kiosk(request, pk):
     """The anonymous form, on a staff member's device: no menu, no names; after each form
     it thanks the person and shows a blank form for the next one."""
-    session = get_session_for_user(request, pk, roles=STAFF_ROLES, queryset=SESSIONS)
+    session, _role = get_session_for_user(request, pk, roles=STAFF_ROLES, queryset=SESSIONS)
     # Messages meant for the staff member must not show on a screen passed round the group.
     list(messages.get_messages(request))
     questions = feedback_questions(session.cohort.program)
@@ -84,8 +85,7 @@ def feedback_kiosk(request, pk):
                     request=request,
                 )
             except ValidationError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
+                add_errors(form, error)
             else:
                 url = reverse("groupsessions:feedback_kiosk", args=[session.pk])
                 return redirect(f"{url}?thanks=1")
@@ -108,10 +108,8 @@ def feedback_kiosk(request, pk):
 @login_required
 def feedback_session_summary(request, pk):
     """Means per question for one session; comments for coordinators only."""
-    session = get_session_for_user(request, pk, roles=REPORT_ROLES, queryset=SESSIONS)
+    session, role = get_session_for_user(request, pk, roles=REPORT_ROLES, queryset=SESSIONS)
     summary, comments = session_feedback_summary(session=session)
-    membership = membership_for(request.user, session.cohort.organisation_id)
-    is_coordinator = membership.role == COORDINATOR
     return render(
         request,
         "sessions/feedback/session_summary.html",
@@ -119,7 +117,7 @@ def feedback_session_summary(request, pk):
             "session": session,
             "summary": summary,
             # Free text is never shown to evaluators.
-            "comments": comments if is_coordinator else None,
+            "comments": comments if role == COORDINATOR else None,
         },
     )
 
@@ -127,7 +125,7 @@ def feedback_session_summary(request, pk):
 @login_required
 def feedback_cohort_summary(request, pk):
     """Means per question for a cohort, overall and session by session."""
-    cohort = get_cohort_for_user(request, pk, roles=REPORT_ROLES)
+    cohort, _role = get_cohort_for_user(request, pk, roles=REPORT_ROLES)
     overall, lines = cohort_feedback_summary(cohort=cohort)
     return render(
         request,

@@ -23,7 +23,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 
-from participants import selectors as participant_selectors
 from participants.models import Enrollment
 from participants.selectors import cohort_fill
 from peersupport.querying import count_subquery
@@ -207,12 +206,6 @@ def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[t
 def volunteers_due_for_supervision(*, organisation, today: date) -> list:
     """Active volunteers due for supervision (``programs.selectors``)."""
     return program_selectors.volunteers_due_for_supervision(organisation=organisation, today=today)
-
-
-def referral_counts(*, program: Program) -> list[dict]:
-    """Referrals of ``program`` by partner type and program year (``participants.selectors``):
-    rows ``{"type", "type_label", "year", "count"}``."""
-    return participant_selectors.referral_counts(program=program)
 
 
 def held_sessions_by_day(*, volunteer: Volunteer, program: Program) -> list[tuple[date, int, int]]:

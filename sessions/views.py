@@ -1,4 +1,4 @@
-"""Cohort pages, session management, the program page and the coordinator dashboard."""
+"""Cohort pages, session management and the coordinator dashboard."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,14 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from peersupport.forms import add_errors
 from peersupport.permissions import (
     COORDINATOR,
-    EVALUATOR,
-    REPORT_ROLES,
     STAFF_ROLES,
     current_membership,
 )
-from programs.access import cohorts_for, get_cohort_for_user, get_program_for_user
+from programs.access import cohorts_for, get_cohort_for_user
 from programs.models import Cohort
 
 from . import selectors, services
@@ -35,15 +34,6 @@ from .models import Session
 
 COHORTS_PER_PAGE = 25
 DASHBOARD_ROWS = 20
-
-
-def _show(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, beside the field it names if any."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _cohort_url(cohort):
@@ -81,7 +71,7 @@ def cohort_create(request):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _show(form, error)
+            add_errors(form, error)
         else:
             count = cohort.sessions.count()
             if count:
@@ -100,7 +90,7 @@ def cohort_create(request):
 
 @login_required
 def cohort_update(request, pk):
-    cohort = get_cohort_for_user(request, pk, roles=[COORDINATOR])
+    cohort, _role = get_cohort_for_user(request, pk, roles=[COORDINATOR])
     form = CohortForm(request.POST or None, instance=cohort, organisation=cohort.organisation_id)
     if request.method == "POST" and form.is_valid():
         cohort.refresh_from_db()  # the form changed the instance; the service diffs it
@@ -109,7 +99,7 @@ def cohort_update(request, pk):
                 cohort=cohort, by=request.user, request=request, **form.service_fields()
             )
         except ValidationError as error:
-            _show(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Cohort saved."))
             if cohort.rescheduled:
@@ -130,7 +120,7 @@ def cohort_update(request, pk):
 
 @login_required
 def cohort_detail(request, pk):
-    cohort = get_cohort_for_user(
+    cohort, role = get_cohort_for_user(
         request,
         pk,
         roles=STAFF_ROLES,
@@ -142,14 +132,14 @@ def cohort_detail(request, pk):
         "sessions": selectors.cohort_sessions(cohort=cohort),
         "facilitators": cohort.facilitators.all(),
         "today": timezone.localdate(),
-        "can_manage": request.membership.role == COORDINATOR,
+        "can_manage": role == COORDINATOR,
     }
     return render(request, "sessions/cohort_detail.html", context)
 
 
 @login_required
 def cohort_facilitators(request, pk):
-    cohort = get_cohort_for_user(request, pk, roles=[COORDINATOR])
+    cohort, _role = get_cohort_for_user(request, pk, roles=[COORDINATOR])
     form = FacilitatorsForm(request.POST or None, cohort=cohort)
     if request.method == "POST" and form.is_valid():
         try:
@@ -160,7 +150,7 @@ def cohort_facilitators(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _show(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Facilitators saved."))
             return _cohort_url(cohort)
@@ -169,7 +159,7 @@ def cohort_facilitators(request, pk):
 
 @login_required
 def session_add(request, pk):
-    cohort = get_cohort_for_user(request, pk, roles=[COORDINATOR])
+    cohort, _role = get_cohort_for_user(request, pk, roles=[COORDINATOR])
     form = SessionAddForm(request.POST or None, cohort=cohort)
     if request.method == "POST" and form.is_valid():
         try:
@@ -177,7 +167,7 @@ def session_add(request, pk):
                 cohort=cohort, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _show(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Session %(n)s added.") % {"n": session.number})
             return _cohort_url(cohort)
@@ -187,7 +177,7 @@ def session_add(request, pk):
 
 @login_required
 def session_reschedule(request, pk):
-    session = get_session_for_user(request, pk, roles=[COORDINATOR])
+    session, _role = get_session_for_user(request, pk, roles=[COORDINATOR])
     initial = {"date": session.date, "start_time": session.start_time, "end_time": session.end_time}
     form = RescheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -196,7 +186,7 @@ def session_reschedule(request, pk):
                 session=session, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            _show(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Session %(n)s rescheduled.") % {"n": session.number})
             return _cohort_url(session.cohort)
@@ -211,7 +201,7 @@ def session_reschedule(request, pk):
 
 @login_required
 def session_cancel(request, pk):
-    session = get_session_for_user(request, pk, roles=[COORDINATOR])
+    session, _role = get_session_for_user(request, pk, roles=[COORDINATOR])
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -222,7 +212,7 @@ def session_cancel(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _show(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Session %(n)s cancelled.") % {"n": session.number})
             return _cohort_url(session.cohort)
@@ -238,7 +228,7 @@ def session_cancel(request, pk):
 
 @login_required
 def session_delete(request, pk):
-    session = get_session_for_user(request, pk, roles=[COORDINATOR])
+    session, _role = get_session_for_user(request, pk, roles=[COORDINATOR])
     refusal = services.session_delete_refusal(session)
     if request.method == "POST" and refusal is None:
         try:
@@ -255,7 +245,7 @@ def session_delete(request, pk):
 
 @login_required
 def session_log(request, pk):
-    session = get_session_for_user(
+    session, _role = get_session_for_user(
         request, pk, roles=STAFF_ROLES, queryset=Session.objects.select_related("cohort__program")
     )
     form = SessionLogForm(request.POST or None, instance=session)
@@ -274,42 +264,12 @@ def session_log(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _show(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Session %(n)s logged as held.") % {"n": session.number})
             return _cohort_url(session.cohort)
     context = {"form": form, "session": session, "cohort": session.cohort}
     return render(request, "sessions/session_log.html", context)
-
-
-def _suppress(count: int, minimum: int) -> str | int:
-    return count if count == 0 or count >= minimum else f"< {minimum}"
-
-
-@login_required
-def program_detail(request, pk):
-    program = get_program_for_user(request, pk, roles=REPORT_ROLES)
-    cohorts = list(
-        selectors.with_fill(program.cohorts.select_related("program")).order_by("-start_date")
-    )
-    for cohort in cohorts:
-        cohort.fill = selectors.fill_percent(cohort)
-    referrals = selectors.referral_counts(program=program)
-    if request.membership.role == EVALUATOR:
-        # Evaluators see report figures: small cells are suppressed as in every report.
-        referrals = [
-            {**row, "count": _suppress(row["count"], settings.MIN_CELL)} for row in referrals
-        ]
-    modules = list(program.modules.order_by("order"))
-    context = {
-        "program": program,
-        "modules": modules,
-        "total_weeks": sum(m.weeks for m in modules),
-        "topics": program.topics.order_by("week"),
-        "cohorts": cohorts,
-        "referrals": referrals,
-    }
-    return render(request, "sessions/program_detail.html", context)
 
 
 @login_required

@@ -1,36 +1,18 @@
-"""Who may open an enrollment's surveys and an administration: staff of its organisation,
-facilitators only for the cohorts they run."""
+"""Who may open an administration: staff of its organisation, facilitators only for the
+cohorts they run (``programs.access.reaches_cohort``). Enrollments are fetched with
+``participants.access.get_enrollment_for_user``."""
 
 from __future__ import annotations
 
-from participants.models import Enrollment
-from peersupport.permissions import FACILITATOR, STAFF_ROLES, get_for_user
-from programs.access import facilitates
+from peersupport.permissions import STAFF_ROLES, Access, get_for_user
+from programs.access import reaches_cohort
 
 from .models import (
     Administration,
 )
 
 
-def _cohort_rule_for(cohort_of):
-    def rule(obj, membership) -> bool:
-        return membership.role != FACILITATOR or facilitates(cohort_of(obj), membership.user_id)
-
-    return rule
-
-
-def get_enrollment_for_user(request, pk, roles=STAFF_ROLES) -> Enrollment:
-    return get_for_user(
-        request,
-        Enrollment.objects.select_related("participant", "cohort__program"),
-        roles=roles,
-        organisation_of=lambda e: e.cohort.organisation_id,
-        check=_cohort_rule_for(lambda e: e.cohort),
-        pk=pk,
-    )
-
-
-def get_administration_for_user(request, pk, roles=STAFF_ROLES) -> Administration:
+def get_administration_for_user(request, pk, roles=STAFF_ROLES) -> Access[Administration]:
     return get_for_user(
         request,
         Administration.objects.select_related(
@@ -38,6 +20,6 @@ def get_administration_for_user(request, pk, roles=STAFF_ROLES) -> Administratio
         ),
         roles=roles,
         organisation_of=lambda a: a.enrollment.cohort.organisation_id,
-        check=_cohort_rule_for(lambda a: a.enrollment.cohort),
+        check=lambda a, m: reaches_cohort(m, a.enrollment.cohort_id),
         pk=pk,
     )

@@ -255,13 +255,6 @@ class AnswersMixin:
     def item_fields(self):
         return [self[n] for n in self.item_names]
 
-    def apply_errors(self, exc) -> None:
-        """Put a service's ``ValidationError`` beside the fields it names."""
-        for name, messages in exc.message_dict.items():
-            field = name if name in self.fields else None
-            for message in messages:
-                self.add_error(field, message)
-
 
 class StaffEntryForm(AnswersMixin, forms.Form):
     enrollment = forms.ModelChoiceField(label=_("Participant"), queryset=Enrollment.objects.none())

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from peersupport.forms import add_errors
 from peersupport.permissions import COORDINATOR, REPORT_ROLES, current_membership
 from programs.access import get_program_for_user
 
@@ -26,15 +27,6 @@ from .instruments import (
     program_instruments,
 )
 from .models import Instrument, ProgramInstrument
-
-
-def _apply(form, formset, exc: ValidationError) -> None:
-    for name, errs in exc.message_dict.items():
-        for message in errs:
-            if name in form.fields:
-                form.add_error(name, message)
-            else:
-                form.add_error(None, message)
 
 
 @login_required
@@ -64,7 +56,7 @@ def instrument_create_view(request):
                 request=request,
             )
         except ValidationError as exc:
-            _apply(form, formset, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Instrument created."))
             return redirect("surveys:instrument_detail", pk=instrument.pk)
@@ -77,7 +69,7 @@ def instrument_create_view(request):
 
 @login_required
 def instrument_detail(request, pk):
-    instrument = get_instrument_for_user(request, pk)
+    instrument, _role = get_instrument_for_user(request, pk)
     versions = instrument_versions(instrument=instrument).annotate(
         n_administrations=Count("administrations")
     )
@@ -90,7 +82,7 @@ def instrument_detail(request, pk):
 
 @login_required
 def instrument_edit(request, pk):
-    instrument = get_instrument_for_user(request, pk)
+    instrument, _role = get_instrument_for_user(request, pk)
     if not instrument.is_current:
         messages.info(request, _("Older versions cannot be changed; this is the current one."))
         current = instrument_versions(instrument=instrument).filter(is_current=True).first()
@@ -111,7 +103,7 @@ def instrument_edit(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _apply(form, formset, exc)
+            add_errors(form, exc)
         else:
             if result.pk != instrument.pk:
                 messages.success(
@@ -131,7 +123,7 @@ def instrument_edit(request, pk):
 
 @login_required
 def program_instrument_list(request, program_pk):
-    program = get_program_for_user(request, program_pk, roles=[COORDINATOR])
+    program, _role = get_program_for_user(request, program_pk, roles=[COORDINATOR])
     instruments = list(instruments_of(organisation=program.organisation).order_by("code"))
     form = ProgramInstrumentForm(request.POST or None, instruments=instruments)
     if request.method == "POST" and form.is_valid():
@@ -144,9 +136,7 @@ def program_instrument_list(request, program_pk):
                 request=request,
             )
         except ValidationError as exc:
-            for name, errs in exc.message_dict.items():
-                for message in errs:
-                    form.add_error(name if name in form.fields else None, message)
+            add_errors(form, exc)
         else:
             messages.success(request, _("The program's instruments are saved."))
             return redirect("surveys:program_instruments", program_pk=program.pk)
@@ -172,7 +162,7 @@ def program_instrument_list(request, program_pk):
 @login_required
 @require_POST
 def program_instrument_catalog_add(request, program_pk, key):
-    program = get_program_for_user(request, program_pk, roles=[COORDINATOR])
+    program, _role = get_program_for_user(request, program_pk, roles=[COORDINATOR])
     if key not in CATALOG:
         messages.error(request, _("Unknown ready-made instrument."))
         return redirect("surveys:program_instruments", program_pk=program.pk)
@@ -194,7 +184,7 @@ def program_instrument_catalog_add(request, program_pk, key):
 @login_required
 @require_POST
 def program_instrument_remove_view(request, program_pk, pk):
-    program = get_program_for_user(request, program_pk, roles=[COORDINATOR])
+    program, _role = get_program_for_user(request, program_pk, roles=[COORDINATOR])
     link = get_object_or_404(ProgramInstrument, pk=pk, program=program)
     program_instrument_remove(link=link, by=request.user, request=request)
     messages.success(request, _("Removed; surveys already recorded are kept."))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from peersupport.audit import diff, log_action, snapshot
 from peersupport.models import AuditEntry, Organisation
-from peersupport.permissions import REPORT_ROLES, get_for_user
+from peersupport.permissions import REPORT_ROLES, Access, get_for_user
 from programs.models import Program
 
 from .models import Administration, Instrument, InstrumentItem, ProgramInstrument
@@ -62,7 +62,7 @@ class ItemData:
 # --- access -------------------------------------------------------------------------
 
 
-def get_instrument_for_user(request, pk, roles=REPORT_ROLES) -> Instrument:
+def get_instrument_for_user(request, pk, roles=REPORT_ROLES) -> Access[Instrument]:
     return get_for_user(
         request,
         Instrument.objects.prefetch_related("items"),

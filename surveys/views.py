@@ -8,7 +8,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,13 +17,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from participants.access import get_enrollment_for_user
 from participants.models import Enrollment
 from peersupport.audit import log_action
+from peersupport.forms import add_errors
 from peersupport.models import AuditEntry
 from peersupport.permissions import STAFF_ROLES, current_membership
 from programs.access import cohorts_for, get_cohort_for_user
 
-from .access import get_administration_for_user, get_enrollment_for_user
+from .access import get_administration_for_user
 from .forms import (
     AdministrationEditForm,
     KioskPinForm,
@@ -34,6 +35,15 @@ from .forms import (
     SurveyLinkForm,
 )
 from .instruments import program_instrument_links
+from .kiosk import (
+    Unlock,
+    kiosk_answered,
+    kiosk_close,
+    kiosk_hand_over,
+    kiosk_open,
+    kiosk_state,
+    kiosk_unlock,
+)
 from .links import (
     link_valid_hours,
     survey_link_create,
@@ -52,10 +62,6 @@ from .services import (
 )
 from .todo import cohort_survey_todo, instrument_for_entry, survey_overview
 
-KIOSK_KEY = "evaluation_kiosk"
-KIOSK_MAX_PIN_FAILURES = 5
-
-
 # --- to-do --------------------------------------------------------------------------
 
 
@@ -68,7 +74,7 @@ def survey_overview_view(request):
 
 @login_required
 def survey_todo(request, cohort_pk):
-    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    cohort, _role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
     todo = cohort_survey_todo(cohort=cohort, on=timezone.localdate())
     return render(request, "surveys/todo.html", {"cohort": cohort, "todo": todo})
 
@@ -85,7 +91,7 @@ def _instrument_or_404(cohort, code):
 
 @login_required
 def administration_enter(request, cohort_pk, code, timepoint):
-    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    cohort, _role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
     if timepoint not in Administration.Timepoint.values:
         raise Http404
     instrument = _instrument_or_404(cohort, code)
@@ -108,7 +114,7 @@ def administration_enter(request, cohort_pk, code, timepoint):
                 request=request,
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -138,7 +144,7 @@ def administration_enter(request, cohort_pk, code, timepoint):
 
 @login_required
 def administration_detail(request, pk):
-    administration = get_administration_for_user(request, pk)
+    administration, _role = get_administration_for_user(request, pk)
     answers = {a.item_id: a.value for a in administration.answers.all()}
     items = [(item, answers.get(item.pk)) for item in administration.instrument.items.all()]
     log_action(
@@ -157,7 +163,7 @@ def administration_detail(request, pk):
 
 @login_required
 def administration_edit(request, pk):
-    administration = get_administration_for_user(request, pk)
+    administration, _role = get_administration_for_user(request, pk)
     form = AdministrationEditForm(request.POST or None, administration=administration)
     if request.method == "POST" and form.is_valid():
         try:
@@ -169,7 +175,7 @@ def administration_edit(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Answers saved and the score recomputed."))
             return redirect("surveys:administration_detail", pk=administration.pk)
@@ -193,7 +199,7 @@ def _program_codes(cohort) -> list[str]:
 @login_required
 @never_cache
 def survey_link_new(request, enrollment_pk):
-    enrollment = get_enrollment_for_user(request, enrollment_pk)
+    enrollment, _role = get_enrollment_for_user(request, enrollment_pk)
     cohort = enrollment.cohort
     form = SurveyLinkForm(
         request.POST or None,
@@ -214,9 +220,7 @@ def survey_link_new(request, enrollment_pk):
                 request=request,
             )
         except ValidationError as exc:
-            for name, errs in exc.message_dict.items():
-                for message in errs:
-                    form.add_error(name if name in form.fields else None, message)
+            add_errors(form, exc)
         else:
             url = request.build_absolute_uri(reverse("surveys:survey_respond", args=[token]))
             qr = mark_safe(  # noqa: S308 - SVG generated by segno from our own URL
@@ -256,7 +260,7 @@ def survey_respond(request, token):
                     # Already recorded (by staff, or a second tab): nothing to add.
                     survey_link_spend(link=link)
                     return redirect("surveys:survey_done")
-                form.apply_errors(exc)
+                add_errors(form, exc)
             else:
                 return redirect(f"{reverse('surveys:survey_done')}?lang={link.language}")
         return render(
@@ -279,21 +283,9 @@ def survey_done(request):
 # --- kiosk --------------------------------------------------------------------------
 
 
-def _kiosk(request, cohort):
-    state = request.session.get(KIOSK_KEY)
-    if not state or state.get("cohort") != cohort.pk:
-        return None
-    return state
-
-
-def _save_kiosk(request, state):
-    request.session[KIOSK_KEY] = state
-    request.session.modified = True
-
-
 @login_required
 def kiosk_start(request, cohort_pk):
-    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    cohort, _role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
     form = KioskStartForm(
         request.POST or None,
         codes=_program_codes(cohort),
@@ -304,24 +296,14 @@ def kiosk_start(request, cohort_pk):
         if instrument_for_entry(cohort=cohort, code=code) is None:
             form.add_error("instrument_code", _("This instrument has no items."))
         else:
-            _save_kiosk(
-                request,
-                {
-                    "cohort": cohort.pk,
-                    "code": code,
-                    "timepoint": form.cleaned_data["timepoint"],
-                    "language": form.cleaned_data["language"],
-                    "pin": make_password(form.cleaned_data["pin"]),
-                    "current": None,
-                    "locked": False,
-                    "failures": 0,
-                },
-            )
-            log_action(
-                actor=request.user,
-                action=AuditEntry.Action.OTHER,
-                obj=cohort,
-                detail={"kiosk": "start", "instrument": code},
+            kiosk_open(
+                request.session,
+                cohort=cohort,
+                code=code,
+                timepoint=form.cleaned_data["timepoint"],
+                language=form.cleaned_data["language"],
+                pin=form.cleaned_data["pin"],
+                by=request.user,
                 request=request,
             )
             return redirect("surveys:kiosk_next", cohort_pk=cohort.pk)
@@ -331,38 +313,34 @@ def kiosk_start(request, cohort_pk):
 @login_required
 def kiosk_next(request, cohort_pk):
     """The staff-only screen: unlock with the PIN, then choose who answers next."""
-    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
-    state = _kiosk(request, cohort)
+    cohort, _role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    state = kiosk_state(request.session, cohort=cohort)
     if state is None:
         return redirect("surveys:kiosk_start", cohort_pk=cohort.pk)
     if state["locked"]:
         form = KioskPinForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            if check_password(form.cleaned_data["pin"], state["pin"]):
-                state.update(locked=False, current=None, failures=0)
-                _save_kiosk(request, state)
+            outcome = kiosk_unlock(
+                request.session,
+                cohort=cohort,
+                pin=form.cleaned_data["pin"],
+                by=request.user,
+                request=request,
+            )
+            if outcome is Unlock.UNLOCKED:
                 return redirect("surveys:kiosk_next", cohort_pk=cohort.pk)
-            state["failures"] += 1
-            if state["failures"] >= KIOSK_MAX_PIN_FAILURES:
-                log_action(
-                    actor=request.user,
-                    action=AuditEntry.Action.DENIED,
-                    obj=cohort,
-                    detail={"kiosk": "pin_failures"},
-                    request=request,
-                )
+            if outcome is Unlock.LOCKED_OUT:
                 logout(request)
                 return redirect("account_login")
-            _save_kiosk(request, state)
             form.add_error("pin", _("That PIN is not right."))
         return render(request, "surveys/kiosk_handback.html", {"cohort": cohort, "form": form})
     instrument = instrument_for_entry(cohort=cohort, code=state["code"])
     if instrument is None:
-        request.session.pop(KIOSK_KEY, None)
+        kiosk_close(request.session)
         return redirect("surveys:kiosk_start", cohort_pk=cohort.pk)
     if request.method == "POST":
         if "end" in request.POST:
-            request.session.pop(KIOSK_KEY, None)
+            kiosk_close(request.session)
             messages.info(request, _("Kiosk closed."))
             return redirect("surveys:survey_todo", cohort_pk=cohort.pk)
         enrollment = Enrollment.objects.filter(
@@ -380,8 +358,7 @@ def kiosk_next(request, cohort_pk):
                     for message in errs:
                         messages.error(request, message)
             else:
-                state.update(current=enrollment.pk, locked=True)
-                _save_kiosk(request, state)
+                kiosk_hand_over(request.session, enrollment_id=enrollment.pk)
                 return redirect("surveys:kiosk_answer", cohort_pk=cohort.pk)
     done = set(
         Administration.objects.filter(
@@ -412,8 +389,8 @@ def kiosk_next(request, cohort_pk):
 @never_cache
 def kiosk_answer(request, cohort_pk):
     """The participant's screen: the questions only."""
-    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
-    state = _kiosk(request, cohort)
+    cohort, _role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    state = kiosk_state(request.session, cohort=cohort)
     if state is None:
         return redirect("surveys:kiosk_start", cohort_pk=cohort.pk)
     if not state.get("current"):
@@ -439,14 +416,12 @@ def kiosk_answer(request, cohort_pk):
                 )
             except ValidationError as exc:
                 if "timepoint" not in exc.message_dict:
-                    form.apply_errors(exc)
+                    add_errors(form, exc)
                 else:
-                    state["current"] = None
-                    _save_kiosk(request, state)
+                    kiosk_answered(request.session)
                     return redirect("surveys:kiosk_handback", cohort_pk=cohort.pk)
             else:
-                state["current"] = None
-                _save_kiosk(request, state)
+                kiosk_answered(request.session)
                 return redirect("surveys:kiosk_handback", cohort_pk=cohort.pk)
         return render(
             request,
@@ -460,8 +435,8 @@ def kiosk_answer(request, cohort_pk):
 @never_cache
 def kiosk_handback(request, cohort_pk):
     """Neutral screen after each person: hand the tablet back; staff unlock with the PIN."""
-    cohort = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
-    state = _kiosk(request, cohort)
+    cohort, _role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    state = kiosk_state(request.session, cohort=cohort)
     language = (state or {}).get("language") or translation.get_language()
     with translation.override(language):
         return render(

@@ -114,4 +114,28 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['organisation', '-created_at'], name='peersupport_organis_19d6e2_idx'), models.Index(fields=['object_type', 'object_id'], name='peersupport_object__e2ec03_idx')],
             },
         ),
+
+        migrations.CreateModel(
+            name='Job',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('token', models.CharField(editable=False, max_length=64, unique=True)),
+                ('kind', models.CharField(choices=[('export', 'Export'), ('import', 'Import')], max_length=10)),
+                ('state', models.CharField(choices=[('uploaded', 'Uploaded'), ('checked', 'Checked'), ('rejected', 'Rejected'), ('confirmed', 'Confirmed'), ('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], max_length=10)),
+                ('progress', models.PositiveSmallIntegerField(default=0)),
+                ('params', models.JSONField(blank=True, default=dict)),
+                ('result', models.JSONField(blank=True, default=dict)),
+                ('error', models.CharField(blank=True, max_length=200)),
+                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='peersupport.organisation')),
+                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': 'background job',
+                'verbose_name_plural': 'background jobs',
+                'ordering': ['-created_at'],
+                'indexes': [models.Index(fields=['kind', 'state'], name='peersupport_kind_383a53_idx')],
+            },
+        ),
     ]

@@ -23,8 +23,7 @@ FORM = {
 
 
 @pytest.fixture(autouse=True)
-def export_root(settings, tmp_path):
-    settings.EXPORT_ROOT = tmp_path / "exports"
+def small_cells_suppressed(settings):
     settings.MIN_CELL = 5
 
 

@@ -19,10 +19,8 @@ from tests.exports.test_export_data import all_secrets, build
 
 
 @pytest.fixture(autouse=True)
-def export_root(settings, tmp_path):
-    settings.EXPORT_ROOT = tmp_path / "exports"
+def small_cells_suppressed(settings):
     settings.MIN_CELL = 5
-    return settings.EXPORT_ROOT
 
 
 @pytest.fixture

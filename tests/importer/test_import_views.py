@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from importer import jobs
 from importer import views as import_views
 from participants.models import Participant
-from peersupport.models import AuditEntry
+from peersupport.models import AuditEntry, Job
 from programs.models import Program
 from sessions.models import Attendance
 from tests.importer.import_bundles import SECRET_NAME, VALID, changed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def import_root(settings, tmp_path):
-    settings.IMPORT_ROOT = str(tmp_path / "imports")
-    return tmp_path / "imports"
 
 
 def zipped(files) -> SimpleUploadedFile:
@@ -55,7 +52,7 @@ def test_upload_shows_the_dry_run_summary_and_saves_nothing(client_for, coordina
     assert SECRET_NAME not in html
 
 
-def test_confirming_applies_the_import_and_audits_it(client_for, coordinator, import_root):
+def test_confirming_applies_the_import_and_audits_it(client_for, coordinator):
     client = client_for(coordinator)
     token = token_of(upload(client, VALID))
 
@@ -65,7 +62,7 @@ def test_confirming_applies_the_import_and_audits_it(client_for, coordinator, im
     assert Attendance.objects.count() == 3
     entry = AuditEntry.objects.get(action="import")
     assert entry.actor == coordinator and entry.detail["source"] == "upload"
-    assert not (import_root / f"{token}.zip").exists(), "the upload is removed once imported"
+    assert not default_storage.exists(jobs.zip_name(jobs.get_job(token))), "removed once imported"
 
 
 def test_confirming_twice_imports_once(client_for, coordinator):
@@ -119,8 +116,8 @@ def test_a_large_bundle_runs_as_a_background_job(client_for, coordinator, monkey
     client.post(reverse("importer:confirm", args=[token]))
 
     # without a broker, Celery runs the job in-process (task_always_eager)
-    assert jobs.read_status(token)["state"] == "done"
-    assert jobs.read_status(token)["progress"] == 100
+    job = jobs.get_job(token)
+    assert (job.state, job.progress) == ("done", 100)
     assert Attendance.objects.count() == 3
 
 
@@ -141,7 +138,7 @@ def test_when_the_broker_is_down_the_import_runs_in_the_foreground(
 def test_progress_is_shown_while_an_import_runs(client_for, coordinator):
     client = client_for(coordinator)
     token = token_of(upload(client, VALID))
-    jobs.write_status(token, state="running", progress=40)
+    Job.objects.filter(token=token).update(state="running", progress=40, updated_at=timezone.now())
 
     html = client.get(reverse("importer:status", args=[token])).content.decode()
 
@@ -184,3 +181,24 @@ def test_the_upload_imports_into_the_coordinators_own_organisation(client, outsi
     token = token_of(upload(client, changed(programs_csv=programs)))
     client.post(reverse("importer:confirm", args=[token]))
     assert Program.objects.get().organisation == other_org
+
+
+def test_an_import_no_worker_took_up_is_offered_and_run_here(
+    client_for, coordinator, monkeypatch, settings
+):
+    monkeypatch.setattr(jobs, "FOREGROUND_MAX_BYTES", 0)
+    monkeypatch.setattr(import_views, "enqueue", lambda *a, **k: "task-id")  # never runs
+    settings.JOB_STALE_MINUTES = 10
+    client = client_for(coordinator)
+    token = token_of(upload(client, VALID))
+    client.post(reverse("importer:confirm", args=[token]))
+    assert jobs.get_job(token).state == "queued"
+    assert b"Import it here now" not in client.get(reverse("importer:status", args=[token])).content
+
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Job.objects.filter(token=token).update(updated_at=an_hour_ago)
+    assert b"Import it here now" in client.get(reverse("importer:status", args=[token])).content
+    client.post(reverse("importer:confirm", args=[token]))
+
+    assert jobs.get_job(token).state == "done"
+    assert Attendance.objects.count() == 3

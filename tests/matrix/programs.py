@@ -2,7 +2,7 @@ from datetime import date
 
 from programs.models import SupervisionEntry, VolunteerTraining
 from tests.factories import ClosureDateFactory, ProgramFactory, VolunteerFactory
-from tests.matrix.base import Entry, coordinator_only
+from tests.matrix.base import Entry, coordinator_only, reports
 
 
 def build(world):
@@ -28,6 +28,8 @@ ENTRIES = [
     Entry("programs:program_list", OWN_ORG),
     Entry("programs:program_create", OWN_ORG),
     Entry("programs:program_from_template", OWN_ORG),
+    # The program page, on the program with a cohort (tests/matrix/sessions.py): its panels.
+    Entry("programs:program_detail", reports(), kwargs=lambda w: {"pk": w.session_program.pk}),
     Entry("programs:program_edit", coordinator_only(), kwargs=lambda w: {"pk": w.program.pk}),
     Entry("programs:closure_list", OWN_ORG),
     # Delete pages ask first (GET); the POST that deletes is tested in tests/programs.

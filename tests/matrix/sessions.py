@@ -57,11 +57,6 @@ ENTRIES = [
         staff_only(),
         kwargs=lambda w: {"pk": w.session_held.pk},
     ),
-    Entry(
-        "groupsessions:program_detail",
-        reports(),
-        kwargs=lambda w: {"pk": w.session_program.pk},
-    ),
 ]
 
 

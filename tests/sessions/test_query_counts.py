@@ -107,9 +107,10 @@ def test_the_program_page_query_count_does_not_grow(
     world, client_for, coordinator, program, django_assert_max_num_queries
 ):
     client = client_for(coordinator)
-    # 1-3 session, user, memberships; 4 the program; 5 its cohorts with fill;
-    # 6-7 referral counts (last date, then counts by type and year); 8 modules;
-    # 9 topics; 10-12 savepoint, session refresh, release.
+    # 1-3 session, user, memberships; 4 the program; 5 its modules; the panels
+    # (programs.pages): 6 its cohorts with fill (sessions), 7-8 referral counts (last
+    # date, then counts by type and year; participants); 9 its topics (in the page
+    # template); 10-12 savepoint, session refresh, release.
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("groupsessions:program_detail", args=[program.pk]))
+        response = client.get(reverse("programs:program_detail", args=[program.pk]))
     assert len(response.context["cohorts"]) == world

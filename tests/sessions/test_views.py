@@ -1,4 +1,4 @@
-"""Cohort, session, program and dashboard pages: forms, errors, access."""
+"""Cohort, session and dashboard pages: forms, errors, access."""
 
 from datetime import date, timedelta
 
@@ -14,9 +14,7 @@ from tests.factories import (
     CohortFactory,
     EnrollmentFactory,
     MembershipFactory,
-    PartnerFactory,
     ProgramFactory,
-    ReferralFactory,
     SessionFactory,
     VolunteerFactory,
 )
@@ -228,22 +226,6 @@ def test_the_cohort_list_searches_and_filters(client_for, coordinator, program, 
     CohortFactory(program=other_program, code="elsewhere")
     codes = [c.code for c in client.get(url, {"program": other_program.pk}).context["page"]]
     assert codes == ["elsewhere"]
-
-
-def test_evaluators_see_referral_counts_with_small_cells_suppressed(
-    client_for, evaluator, coordinator, program, org
-):
-    partner = PartnerFactory(organisation=org, type="housing")
-    for _ in range(2):
-        ReferralFactory(
-            partner=partner,
-            participant__organisation=org,
-            program=program,
-            date=date(2025, 6, 1),
-        )
-    url = reverse("groupsessions:program_detail", args=[program.pk])
-    assert client_for(evaluator).get(url).context["referrals"][0]["count"] == "< 5"
-    assert client_for(coordinator).get(url).context["referrals"][0]["count"] == 2
 
 
 def test_the_dashboard_lists_outreach_by_code_and_sessions_missing_attendance(
