@@ -20,7 +20,7 @@ from peersupport.audit import log_action
 from peersupport.tasking import enqueue
 from programs.models import Program
 
-from . import figures
+from . import figures, periods
 from .models import EvaluationRun
 
 logger = logging.getLogger(__name__)
@@ -40,14 +40,14 @@ class RunRequest:
     queued: bool
 
 
-def period_of(run: EvaluationRun) -> figures.Period | None:
+def period_of(run: EvaluationRun) -> periods.Period | None:
     """The period a year or range run covers (None for all years)."""
     if run.period == EvaluationRun.Period.YEAR:
         assert run.year is not None  # a year run always has its year
-        return figures.year_period(run.program, run.year)
+        return periods.year_period(run.program, run.year)
     if run.period == EvaluationRun.Period.RANGE:
         assert run.date_from is not None and run.date_to is not None
-        return figures.range_period(run.date_from, run.date_to)
+        return periods.range_period(run.date_from, run.date_to)
     return None
 
 
@@ -67,18 +67,18 @@ def make_request_key(
 
 def validate(
     *, program: Program, period: str, year=None, date_from=None, date_to=None
-) -> figures.Period | None:
-    """Raise ``figures.ReportError`` for a request that cannot be computed."""
+) -> periods.Period | None:
+    """Raise ``periods.ReportError`` for a request that cannot be computed."""
     if period == EvaluationRun.Period.YEAR:
         if year is None:
-            raise figures.ReportError("Choose a program year.")
-        return figures.year_period(program, year)
+            raise periods.ReportError("Choose a program year.")
+        return periods.year_period(program, year)
     if period == EvaluationRun.Period.RANGE:
         if date_from is None or date_to is None:
-            raise figures.ReportError("Give both the first and the last cohort start date.")
-        return figures.range_period(date_from, date_to)
+            raise periods.ReportError("Give both the first and the last cohort start date.")
+        return periods.range_period(date_from, date_to)
     if period != EvaluationRun.Period.ALL:
-        raise figures.ReportError(f"Unknown period {period!r}.")
+        raise periods.ReportError(f"Unknown period {period!r}.")
     return None
 
 
@@ -181,7 +181,7 @@ def compute(run: EvaluationRun, *, progress=None) -> tuple[dict, dict]:
     period = period_of(run)
     if period is None:
         result = figures.report_all_years(program, min_cell=min_cell)
-        whole = figures.Period(
+        whole = periods.Period(
             "all", date.fromisoformat(result["total"]["period_start"]),
             date.fromisoformat(result["total"]["period_end"]),
         )  # fmt: skip

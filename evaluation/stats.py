@@ -1,6 +1,6 @@
 """Statistics for evaluation figures (shared/spec/evaluation.md), as pure functions.
 
-No ORM here: ``evaluation.figures`` fetches the numbers, these functions turn them into
+No ORM here: ``evaluation.engine`` fetches the numbers, these functions turn them into
 statistics, and they are tested without a database. Anything undefined (a zero
 denominator, a test on fewer than two pairs, a standard deviation of zero) is ``None``,
 never an error and never ``nan``: the figures are written to JSON.

@@ -29,7 +29,7 @@ from programs.access import get_program_for_user
 from programs.models import Program
 from surveys.models import Instrument
 
-from . import charts, figures, runs
+from . import charts, periods, runs
 from .models import EvaluationRun
 
 #: A queued run not started after this long probably has no worker: offer "compute now".
@@ -113,7 +113,7 @@ def home(request):
 def report(request, program_id: int):
     program, _role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
     form = PeriodForm(request.GET or {"period": EvaluationRun.Period.ALL})
-    context = {"program": program, "form": form, "years": figures.program_years(program)}
+    context = {"program": program, "form": form, "years": periods.program_years(program)}
     if form.is_valid():
         key = runs.make_request_key(program=program, **form.request_kwargs())
         active = runs.active_run(key)
@@ -141,13 +141,13 @@ def run_request(request, program_id: int):
     program, _role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
     form = PeriodForm(request.POST)
     if not form.is_valid():
-        context = {"program": program, "form": form, "years": figures.program_years(program)}
+        context = {"program": program, "form": form, "years": periods.program_years(program)}
         return render(request, "evaluation/reports/report.html", context, status=400)
     try:
         asked = runs.request_run(program=program, by=request.user, **form.request_kwargs())
-    except figures.ReportError:
+    except periods.ReportError:
         form.add_error(None, _("These figures cannot be computed for that period."))
-        context = {"program": program, "form": form, "years": figures.program_years(program)}
+        context = {"program": program, "form": form, "years": periods.program_years(program)}
         return render(request, "evaluation/reports/report.html", context, status=400)
     if not asked.queued:
         messages.warning(

@@ -45,13 +45,6 @@ class Variable:
     version: str = ""
     note: str = ""
 
-    def label_of(self, code):
-        """The label of a coded value (the code itself when it has no label)."""
-        for value, label in self.values:
-            if value == code:
-                return str(label)
-        return code
-
 
 def safe_name(name: str) -> str:
     """A variable name SPSS and Stata accept: letters, digits and ``_``, 32 characters,

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy
 from participants.models import Enrollment, Participant
 from peersupport.querying import count_subquery
 from sessions.models import Attendance, Session
-from surveys.models import Administration, Instrument, ProgramInstrument
+from surveys.instruments import program_instrument_links
+from surveys.models import Administration, Instrument
 
 from . import privacy
 from .base import (
@@ -58,9 +59,7 @@ YES_NO_FLAG = ((0, gettext_lazy("No")), (1, gettext_lazy("Yes")))
 def instrument_catalogue(program, options) -> list[tuple[str, str, int]]:
     """``(code, name, current version)`` of the instruments the program uses or that its
     consented enrollments answered in the period, by code."""
-    codes = set(
-        ProgramInstrument.objects.filter(program=program).values_list("instrument_code", flat=True)
-    )
+    codes = set(program_instrument_links(program=program).values_list("instrument_code", flat=True))
     codes |= set(
         Administration.objects.filter(enrollment_filter(program, options, "enrollment__"))
         .order_by()

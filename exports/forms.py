@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from evaluation import figures
+from evaluation import periods
 from peersupport.permissions import COORDINATOR
 
 from . import privacy
@@ -85,7 +85,7 @@ class ExportForm(forms.Form):
         data = self.cleaned_data
         start = end = None
         if data["period"] == "year":
-            period = figures.year_period(self.program, data["year"])
+            period = periods.year_period(self.program, data["year"])
             start, end = period.start, period.end
         return ExportOptions(
             labels=data["values"] == "labels",

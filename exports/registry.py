@@ -4,8 +4,10 @@
 export of an evaluation run lives in ``exports.report`` and ``.pdf``.
 """
 
+from .attendance_counts import AttendanceCountsExporter
 from .dataset import DatasetExporter
-from .other import AttendanceCountsExporter, FeedbackSummaryExporter, ItemResponsesExporter
+from .feedback_summary import FeedbackSummaryExporter
+from .item_responses import ItemResponsesExporter
 
 EXPORTERS = {
     cls.identifier: cls

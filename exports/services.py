@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 
-from django.conf import settings
-
 from peersupport import jobs, storage
 from peersupport.audit import log_action
 from peersupport.models import Job
@@ -184,7 +182,3 @@ def run_job(token: str) -> Job | None:
         return jobs.job_set(job, state=Job.State.FAILED, error=type(exc).__name__)
     Job.objects.filter(pk=job.pk).update(params=_forget_key(job))
     return jobs.job_set(job, state=Job.State.DONE, progress=100, result={"filename": name})
-
-
-def foreground_limit() -> int:
-    return getattr(settings, "EXPORT_FOREGROUND_MAX_ROWS", 200_000)

@@ -41,15 +41,6 @@ def cohort_fill(*, cohorts: QuerySet[Cohort]) -> QuerySet[Cohort]:
     ).annotate(places_free=F("capacity") - F("places_taken"))
 
 
-def _anniversary(start: date, years: int) -> date:
-    """``start`` moved on by ``years``; 29 February falls on 1 March in other years,
-    as ``Program.year_of`` counts it."""
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:
-        return date(start.year + years, 3, 1)
-
-
 def referral_counts(*, program: Program) -> list[dict]:
     """Referrals made under ``program``, counted by partner type and program year.
 
@@ -64,10 +55,7 @@ def referral_counts(*, program: Program) -> list[dict]:
         return []
     n_years = program.year_of(last)
     year = Case(
-        *(
-            When(date__lt=_anniversary(program.start_date, k), then=Value(k))
-            for k in range(1, n_years + 1)
-        ),
+        *(When(date__lte=program.year_bounds(k)[1], then=Value(k)) for k in range(1, n_years + 1)),
         default=Value(n_years),
         output_field=IntegerField(),
     )

@@ -22,6 +22,7 @@ from peersupport.models import Organisation, User
 from programs.models import Cohort
 
 from .models import Consent, Enrollment, Participant, Partner, Referral
+from .signals import participant_records_asked
 
 #: Stages that take one of a cohort's places (``Cohort.capacity``).
 PLACE_STATUSES = (Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED)
@@ -101,12 +102,10 @@ def participant_update(
 
 
 def participant_has_records(participant: Participant) -> bool:
-    """True when the participant has attendance or survey data (kept for the figures)."""
-    enrollments = Enrollment.objects.filter(participant=participant)
-    return (
-        enrollments.filter(attendance__isnull=False).exists()
-        or enrollments.filter(administrations__isnull=False).exists()
-    )
+    """True when the participant has attendance or survey data (kept for the figures);
+    the apps that hold them answer ``signals.participant_records_asked``."""
+    answers = participant_records_asked.send(Participant, participant=participant)
+    return any(has_records for _receiver, has_records in answers)
 
 
 @transaction.atomic

@@ -118,15 +118,3 @@ def get_for_user(
         )
         raise PermissionDenied
     return Access(obj, membership.role)
-
-
-def get_organisation_for_user(
-    request, slug: str, roles: Iterable[str] = ALL_ROLES
-) -> Access[Organisation]:
-    return get_for_user(
-        request,
-        Organisation.objects.all(),
-        roles=roles,
-        organisation_of=lambda org: org,
-        slug=slug,
-    )

@@ -1,6 +1,6 @@
 """Programs, their modules and curriculum, cohorts, closure dates, and peer volunteers."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -56,12 +56,32 @@ class Program(models.Model):
     def total_weeks(self) -> int:
         return sum(m.weeks for m in self.modules.all())
 
+    def year_bounds(self, n: int) -> tuple[date, date]:
+        """First and last day of program year ``n`` (Year 1 is the first).
+
+        Year ``n`` starts on the ``n - 1``-th anniversary of ``start_date`` and ends the day
+        before the next one; an anniversary of 29 February falls on 1 March in years
+        without a 29 February. ``year_of`` counts by the same rule.
+        """
+        return self._anniversary(n - 1), self._anniversary(n) - timedelta(days=1)
+
     def year_of(self, day: date) -> int:
-        """The program year (1-based) that contains ``day``; 0 or less before the start."""
+        """The program year (1-based) that contains ``day``; 0 or less before the start.
+
+        ``day`` is in ``year_bounds(year_of(day))``: a day before 29 February belongs to
+        the earlier year, so 28 February ends a year that started on 29 February.
+        """
         years = day.year - self.start_date.year
         if (day.month, day.day) < (self.start_date.month, self.start_date.day):
             years -= 1
         return years + 1
+
+    def _anniversary(self, years: int) -> date:
+        start = self.start_date
+        try:
+            return start.replace(year=start.year + years)
+        except ValueError:  # 29 February in a year without one
+            return date(start.year + years, 3, 1)
 
 
 class Module(models.Model):

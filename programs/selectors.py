@@ -1,8 +1,7 @@
 """Reads shared by pages, dashboards and reports: program lists, volunteer hours, supervision.
 
-``programs`` sits below ``sessions`` and never imports it. Sessions a volunteer ran are
-reached through the reverse relation ``volunteer.sessions`` (``Session.facilitators``),
-which works without an import.
+``programs`` sits below ``sessions`` and never reads its tables: the sessions a volunteer
+ran come from the sessions app, which answers ``signals.volunteer_sessions_held``.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -19,9 +19,8 @@ from peersupport.models import Membership, Organisation, Role
 from peersupport.querying import count_subquery
 
 from .models import Cohort, Module, Program, Volunteer
+from .signals import volunteer_sessions_held
 
-#: Matches ``sessions.models.Session.Status.HELD`` (a string, to keep imports one-way).
-SESSION_HELD = "held"
 HOUR = Decimal(60)
 
 
@@ -116,25 +115,11 @@ class YearHours:
         return self.facilitation + self.training + self.supervision
 
 
-def year_bounds(program: Program, year: int) -> tuple[date, date]:
-    """First and last day of program year ``year`` (shared/spec/evaluation.md)."""
-    start = _add_years(program.start_date, year - 1)
-    end = _add_years(program.start_date, year) - timedelta(days=1)
-    return start, end
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year without one
-        return day.replace(year=day.year + years, day=28)
-
-
 def volunteer_hours_by_year(*, volunteer: Volunteer, program: Program) -> list[YearHours]:
     """Hours per program year of ``program``, Year 1 first, years with no hours left out.
 
     - facilitation: ``duration_minutes`` of the program's *held* sessions the volunteer
-      ran (``Session.facilitators``), in the year of the session's date;
+      ran (answered by the sessions app), in the year of the session's date;
     - training and supervision: the volunteer's records dated inside the program's years
       (they belong to the volunteer, not to one program, so every program the volunteer
       serves shows them).
@@ -150,21 +135,18 @@ def volunteer_hours_by_year(*, volunteer: Volunteer, program: Program) -> list[Y
     def row(day: date) -> YearHours:
         year = program.year_of(day)
         if year not in years:
-            years[year] = YearHours(year, *year_bounds(program, year))
+            years[year] = YearHours(year, *program.year_bounds(year))
         return years[year]
 
     minutes: dict[int, int] = defaultdict(int)
-    sessions = (
-        volunteer.sessions.filter(status=SESSION_HELD, cohort__program=program)
-        .values("date")
-        .annotate(minutes=Coalesce(Sum("duration_minutes"), 0), n=Count("pk"))
-        .order_by()
-    )
-    for item in sessions:
-        if in_program(item["date"]):
-            r = row(item["date"])
-            minutes[r.year] += item["minutes"]
-            r.sessions += item["n"]
+    answers = volunteer_sessions_held.send(Volunteer, volunteer=volunteer, program=program)
+    for _receiver, response in answers:
+        days = cast(list[tuple[date, int, int]], response)
+        for day, day_minutes, sessions in days:
+            if in_program(day):
+                r = row(day)
+                minutes[r.year] += day_minutes
+                r.sessions += sessions
     for year, total in minutes.items():
         years[year].facilitation = (Decimal(total) / HOUR).quantize(Decimal("0.01"))
 

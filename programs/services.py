@@ -27,7 +27,7 @@ from .models import (
     Module,
     Program,
 )
-from .signals import closure_added
+from .signals import closure_added, module_in_use
 from .templates_catalog import TEMPLATES
 
 PROGRAM_FIELDS = (
@@ -148,7 +148,9 @@ def _sync_children(
     for old_pk, obj in existing.items():
         if old_pk in kept:
             continue
-        if isinstance(obj, Module) and obj.sessions.exists():
+        if isinstance(obj, Module) and any(
+            in_use for _r, in_use in module_in_use.send(Module, module=obj)
+        ):
             raise ValidationError(
                 {
                     "modules": [

@@ -13,7 +13,7 @@ class GroupSessionsConfig(AppConfig):
         from peersupport.actions import register
         from programs.pages import register_program_panel
 
-        from . import receivers  # noqa: F401  (moves sessions off new closure dates)
+        from . import receivers  # noqa: F401  (answers the programs and participants signals)
         from .panels import cohorts_panel
 
         register_program_panel(cohorts_panel, order=10)

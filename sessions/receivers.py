@@ -1,12 +1,14 @@
-"""What the sessions app does when something it builds on changes (connected in apps.py)."""
+"""What the sessions app does and answers for the apps it builds on (connected in apps.py)."""
 
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from programs.signals import closure_added
+from participants.signals import participant_records_asked
+from programs.signals import closure_added, module_in_use, volunteer_sessions_held
 
-from . import services
+from . import selectors, services
+from .models import Attendance, Session
 
 
 @receiver(closure_added)
@@ -34,3 +36,19 @@ def move_sessions_off_a_new_closure(sender, *, closure, by, request=None, **kwar
             % {"codes": ", ".join(moves.stuck)}
         )
     return " ".join(notes) or None
+
+
+@receiver(module_in_use)
+def module_has_sessions(sender, *, module, **kwargs) -> bool:
+    """Sessions point at their module: a module with sessions stays."""
+    return Session.objects.filter(module=module).exists()
+
+
+@receiver(volunteer_sessions_held)
+def sessions_a_volunteer_ran(sender, *, volunteer, program, **kwargs):
+    return selectors.held_sessions_by_day(volunteer=volunteer, program=program)
+
+
+@receiver(participant_records_asked)
+def participant_has_attendance(sender, *, participant, **kwargs) -> bool:
+    return Attendance.objects.filter(enrollment__participant=participant).exists()

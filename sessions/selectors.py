@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import (
+    Count,
     DateField,
     Exists,
     F,
@@ -16,6 +17,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     Window,
 )
@@ -25,7 +27,7 @@ from participants.models import Enrollment
 from participants.selectors import cohort_fill
 from peersupport.querying import count_subquery
 from programs import selectors as program_selectors
-from programs.models import Cohort, Program
+from programs.models import Cohort, Program, Volunteer
 
 from .models import Attendance, Session
 
@@ -205,3 +207,15 @@ def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[t
 def volunteers_due_for_supervision(*, organisation, today: date) -> list:
     """Active volunteers due for supervision (``programs.selectors``)."""
     return program_selectors.volunteers_due_for_supervision(organisation=organisation, today=today)
+
+
+def held_sessions_by_day(*, volunteer: Volunteer, program: Program) -> list[tuple[date, int, int]]:
+    """The held sessions of ``program`` that ``volunteer`` ran (``Session.facilitators``),
+    per day: ``(date, minutes, sessions)`` (1 query)."""
+    return list(
+        volunteer.sessions.filter(status=Session.Status.HELD, cohort__program=program)
+        .values("date")
+        .annotate(minutes=Coalesce(Sum("duration_minutes"), 0), session_count=Count("pk"))
+        .order_by()
+        .values_list("date", "minutes", "session_count")
+    )

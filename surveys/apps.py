@@ -27,3 +27,5 @@ class SurveysConfig(AppConfig):
                 "kiosk.pin_failed": _("Survey kiosk locked after wrong PINs"),
             }
         )
+
+        from . import receivers  # noqa: F401  (answers the participants signals)

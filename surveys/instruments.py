@@ -102,9 +102,18 @@ def instrument_versions(*, instrument: Instrument) -> QuerySet[Instrument]:
     ).order_by("-version")
 
 
+def program_instrument_links(*, program: Program) -> QuerySet[ProgramInstrument]:
+    """The instruments ``program`` uses, with its target for each, by code.
+
+    The one reader of that fact: the program's instruments page (``program_instruments``)
+    and the evaluation figures both start from it.
+    """
+    return ProgramInstrument.objects.filter(program=program).order_by("instrument_code")
+
+
 def program_instruments(*, program: Program) -> list[tuple[ProgramInstrument, Instrument | None]]:
     """The program's instruments with the current version of each (None when missing)."""
-    links = list(program.instruments.order_by("instrument_code"))
+    links = list(program_instrument_links(program=program))
     current = {
         i.code: i
         for i in Instrument.objects.filter(

@@ -15,7 +15,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from participants.models import Enrollment, Participant
@@ -41,10 +40,6 @@ SURVEY_STATUSES = Enrollment.ACTIVE_STATUSES
 def used_in_evaluation(participant: Participant) -> bool:
     """Only a participant who said yes to evaluation use contributes to figures (spec)."""
     return participant.evaluation_consent == Participant.Consent.YES
-
-
-def evaluation_consented_q(prefix: str = "enrollment__participant__") -> Q:
-    return Q(**{f"{prefix}evaluation_consent": Participant.Consent.YES})
 
 
 # --- scoring ------------------------------------------------------------------------

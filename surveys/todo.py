@@ -48,17 +48,6 @@ class CohortTodo:
     post_due: bool
     rows: list[TodoRow]
 
-    @property
-    def outstanding(self) -> int:
-        n = 0
-        for row in self.rows:
-            for code in self.codes:
-                if self.pre_due and row.done.get((code, "pre")) is None:
-                    n += 1
-                if self.post_due and row.done.get((code, "post")) is None:
-                    n += 1
-        return n
-
 
 def cohort_survey_todo(*, cohort: Cohort, on: date) -> CohortTodo:
     """Who still needs a pre (due from a week before the first session) or a post (due from

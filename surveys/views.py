@@ -33,6 +33,7 @@ from .forms import (
     StaffEntryForm,
     SurveyLinkForm,
 )
+from .instruments import program_instrument_links
 from .kiosk import (
     Unlock,
     kiosk_answered,
@@ -190,9 +191,7 @@ def administration_edit(request, pk):
 
 def _program_codes(cohort) -> list[str]:
     return list(
-        cohort.program.instruments.order_by("instrument_code").values_list(
-            "instrument_code", flat=True
-        )
+        program_instrument_links(program=cohort.program).values_list("instrument_code", flat=True)
     )
 
 

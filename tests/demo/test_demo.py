@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from demo.data import CURRENT_CODE, DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, PROGRAM_CODE, load_demo
-from evaluation import figures
+from evaluation import figures, periods
 from participants.models import Enrollment, Participant
 from peersupport.models import Membership, User
 from programs.models import Cohort, Program, Volunteer
@@ -203,6 +203,6 @@ def test_the_all_years_total_equals_one_report_over_the_whole_period(demo):
     over every year's cohorts computes, statistics included."""
     report = figures.report_all_years(demo, today=TODAY)
     years = [y["year"] for y in report["years"]]
-    whole = figures.report(demo, figures.all_years_period(demo, years))
+    whole = figures.report(demo, periods.all_years_period(demo, years))
     assert report["total"] == {**whole, "year": None}
     assert report["total"]["instruments"]["GSE"]["matched_n"] > 100

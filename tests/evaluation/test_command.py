@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
-from evaluation import figures
+from evaluation import figures, periods
 from tests.evaluation.figures_data import build
 from tests.factories import OrganisationFactory, ProgramFactory
 
@@ -31,7 +31,7 @@ def run(*args) -> str:
 
 def test_year_prints_exactly_the_spec_object(world):
     printed = json.loads(run("--program", "EVAL", "--year", "1"))
-    assert printed == figures.report(world.program, figures.year_period(world.program, 1))
+    assert printed == figures.report(world.program, periods.year_period(world.program, 1))
     assert list(printed) == [
         "program", "year", "period_start", "period_end", "participants", "enrollments",
         "sessions_offered_mean", "sessions_attended_mean", "attendance_rate",

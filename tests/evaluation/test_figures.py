@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from scipy import stats as scipy_stats
 
-from evaluation import figures
+from evaluation import figures, periods
 from tests.evaluation.figures_data import build
-from tests.factories import ProgramFactory
+from tests.factories import CohortFactory, EnrollmentFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def world(org, settings):
 
 
 def year(world, n):
-    return figures.report(world.program, figures.year_period(world.program, n))
+    return figures.report(world.program, periods.year_period(world.program, n))
 
 
 def test_year_one_participation_counts_each_person_once_and_each_enrollment(world):
@@ -92,7 +92,7 @@ def test_the_same_year_with_min_cell_five_suppresses_the_four_matched_pairs(worl
 
 
 def test_external_audiences_get_small_counts_suppressed_too(world):
-    y2 = figures.report(world.program, figures.year_period(world.program, 2), external=True)
+    y2 = figures.report(world.program, periods.year_period(world.program, 2), external=True)
     assert y2["participants"] is None and "participants" in y2["suppressed"]
     assert y2["instruments"]["GSE"]["pre_n"] == 0  # a zero count is not suppressed
 
@@ -120,7 +120,7 @@ def test_all_years_runs_to_the_year_containing_today(world):
 
 
 def test_another_programs_records_do_not_leak_in(world):
-    other = figures.report(world.other, figures.year_period(world.other, 1))
+    other = figures.report(world.other, periods.year_period(world.other, 1))
     assert (other["participants"], other["enrollments"]) == (1, 1)
     assert other["instruments"]["GSE"]["pre_n"] == 1
     # EVAL's Year 1 figures above are exactly the hand-computed ones, without OTHER's.
@@ -128,7 +128,7 @@ def test_another_programs_records_do_not_leak_in(world):
 
 
 def test_custom_range_of_cohort_start_dates(world):
-    period = figures.range_period(date(2021, 3, 1), date(2021, 12, 31))  # C2 and C3
+    period = periods.range_period(date(2021, 3, 1), date(2021, 12, 31))  # C2 and C3
     report = figures.report(world.program, period)
     assert report["year"] is None
     assert (report["period_start"], report["period_end"]) == ("2021-03-01", "2021-12-31")
@@ -137,22 +137,22 @@ def test_custom_range_of_cohort_start_dates(world):
 
 
 def test_year_before_the_program_started_is_an_error(world):
-    with pytest.raises(figures.ReportError, match="before the program started"):
-        figures.year_period(world.program, 0)
-    with pytest.raises(figures.ReportError):
-        figures.range_period(date(2021, 1, 2), date(2021, 1, 1))
+    with pytest.raises(periods.ReportError, match="before the program started"):
+        periods.year_period(world.program, 0)
+    with pytest.raises(periods.ReportError):
+        periods.range_period(date(2021, 1, 2), date(2021, 1, 1))
 
 
 def test_a_program_with_no_data_has_every_figure_empty(org):
     program = ProgramFactory(organisation=org, code="EMPTY", start_date=date(2023, 1, 1))
-    report = figures.report(program, figures.year_period(program, 1))
+    report = figures.report(program, periods.year_period(program, 1))
     assert report["participants"] == 0 and report["enrollments"] == 0
     assert report["sessions_offered_mean"] is None and report["attendance_rate"] is None
     assert report["instruments"] == {} and report["suppressed"] == []
 
 
 def test_breakdown_by_cohort(world):
-    rows = figures.breakdown(world.program, figures.year_period(world.program, 1), "cohort")
+    rows = figures.breakdown(world.program, periods.year_period(world.program, 1), "cohort")
     by = {r["group"]: r for r in rows}
     assert set(by) == {"C1", "C2"}
     assert by["C1"]["enrollments"] == 3
@@ -161,7 +161,7 @@ def test_breakdown_by_cohort(world):
 
 
 def test_breakdown_by_module_uses_each_sessions_module(world):
-    rows = figures.module_breakdown(world.program, figures.year_period(world.program, 1))
+    rows = figures.module_breakdown(world.program, periods.year_period(world.program, 1))
     by = {r["module"]: r for r in rows}
     # Self-esteem (s1, s2): offered e1 2, e2 1, e3 2; attended e1 2, e2 1, e3 1
     assert (by["Self-esteem"]["sessions_offered"], by["Self-esteem"]["sessions_attended"]) == (
@@ -175,7 +175,7 @@ def test_breakdown_by_module_uses_each_sessions_module(world):
 
 def test_breakdown_by_demographic_group_suppresses_small_groups(world):
     rows = figures.breakdown(
-        world.program, figures.year_period(world.program, 1), "gender_identity"
+        world.program, periods.year_period(world.program, 1), "gender_identity"
     )
     by = {r["group"]: r for r in rows}
     assert by["woman"]["enrollments"] == 4 and by["woman"]["participants"] == 3
@@ -199,13 +199,34 @@ def test_programs_counted_together_get_the_figures_of_their_own_reports(world):
     programs = [world.program, world.other]
     together = figures.report_all_years_many(programs, today=today)
     for program in programs:
-        years = figures.program_years(program, today=today)
+        years = periods.program_years(program, today=today)
         for got, year in zip(together[program.pk]["years"], years, strict=True):
-            alone = figures.report(program, figures.year_period(program, year))
+            alone = figures.report(program, periods.year_period(program, year))
             assert {**got, "instruments": None} == {**alone, "instruments": None}
             for code, obj in alone["instruments"].items():
                 assert got["instruments"][code] == obj
-        whole = figures.report(program, figures.all_years_period(program, years))
+        whole = figures.report(program, periods.all_years_period(program, years))
         assert together[program.pk]["total"] == {**whole, "year": None}
     assert together[world.program.pk]["total"]["enrollments"] == 8
     assert figures.report_all_years_many([]) == {}
+
+
+def test_a_program_starting_on_29_february_counts_28_february_in_year_one(org):
+    program = ProgramFactory(organisation=org, code="LEAP", start_date=date(2020, 2, 29))
+    EnrollmentFactory(cohort=CohortFactory(program=program, start_date=date(2021, 2, 28)))
+    EnrollmentFactory(cohort=CohortFactory(program=program, start_date=date(2021, 3, 1)))
+    EnrollmentFactory(cohort=CohortFactory(program=program, start_date=date(2021, 3, 2)))
+
+    y1 = figures.report(program, periods.year_period(program, 1))
+    assert (y1["period_start"], y1["period_end"], y1["enrollments"]) == (
+        "2020-02-29",
+        "2021-02-28",
+        1,
+    )
+    y2 = figures.report(program, periods.year_period(program, 2))
+    assert (y2["period_start"], y2["enrollments"]) == ("2021-03-01", 2)
+    together = figures.report_all_years(program, today=date(2021, 6, 1))
+    assert [(y["period_end"], y["enrollments"]) for y in together["years"]] == [
+        ("2021-02-28", 1),
+        ("2022-02-28", 2),
+    ]

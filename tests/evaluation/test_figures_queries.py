@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from evaluation import figures, runs
+from evaluation import figures, periods, runs
 from evaluation.models import EvaluationRun
 from tests.evaluation.figures_data import administer
 from tests.factories import (
@@ -72,7 +72,7 @@ def test_queries_of_one_year_do_not_grow_with_the_data(org, django_assert_max_nu
     instrument = make_instrument(organisation=org, code="GSE", target_score=10)
     ProgramInstrumentFactory(program=program, instrument_code="GSE")
     module = ModuleFactory(program=program)
-    period = figures.year_period(program, 1)
+    period = periods.year_period(program, 1)
     for cohorts in (1, 3):
         grow(program, instrument, module, cohorts=cohorts, people=3)
         # ProgramInstrument targets; instruments (with codes answered in scope);

@@ -212,7 +212,7 @@ def test_attendance_counts_suppress_small_counts_for_outside_audiences(w):
 @pytest.mark.django_db
 def test_attendance_counts_read_a_few_cohorts_at_a_time_in_the_same_order(w, monkeypatch):
     _e, whole = rows_of(w, "attendance", external=False)
-    monkeypatch.setattr("exports.other.COHORTS_PER_QUERY", 1)
+    monkeypatch.setattr("exports.attendance_counts.COHORTS_PER_QUERY", 1)
     _e, one_cohort_per_query = rows_of(w, "attendance", external=False)
     assert one_cohort_per_query == whole
     assert [r[0] for r in whole] == ["c1", "c1", "c1", "c1", "c2"]

@@ -64,6 +64,22 @@ def test_volunteer_hours_add_facilitation_training_and_supervision_per_program_y
 
 
 @pytest.mark.django_db
+def test_volunteer_hours_of_a_program_starting_on_29_february_end_year_one_on_28_february(org):
+    program = ProgramFactory(organisation=org, start_date=date(2020, 2, 29))
+    cohort = CohortFactory(program=program, start_date=date(2020, 3, 2))
+    volunteer = VolunteerFactory(organisation=org)
+    _session(cohort, date(2021, 2, 28), 60, [volunteer])
+    _session(cohort, date(2021, 3, 1), 120, [volunteer])
+
+    rows = volunteer_hours_by_year(volunteer=volunteer, program=program)
+
+    assert [(r.year, r.start, r.end, r.facilitation) for r in rows] == [
+        (1, date(2020, 2, 29), date(2021, 2, 28), Decimal("1.00")),
+        (2, date(2021, 3, 1), date(2022, 2, 28), Decimal("2.00")),
+    ]
+
+
+@pytest.mark.django_db
 def test_volunteer_hours_query_count_does_not_grow_with_sessions(org, django_assert_num_queries):
     program = ProgramFactory(organisation=org, start_date=date(2020, 4, 1))
     cohort = CohortFactory(program=program)

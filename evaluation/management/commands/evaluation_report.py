@@ -20,7 +20,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation import figures
+from evaluation import figures, periods
 from peersupport.audit import log_action
 from programs.models import Program
 
@@ -117,18 +117,18 @@ class Command(BaseCommand):
                 result = figures.report_all_years(program, external=external)
                 objects = [*result["years"], result["total"]]
             elif options["year"] is not None:
-                period = figures.year_period(program, options["year"])
+                period = periods.year_period(program, options["year"])
                 result = figures.report(program, period, external=external)
                 objects = [result]
             else:
                 if not options["date_to"]:
                     raise CommandError("--from needs --to (the last cohort start date).")
-                period = figures.range_period(
+                period = periods.range_period(
                     _date(options["date_from"]), _date(options["date_to"])
                 )
                 result = figures.report(program, period, external=external)
                 objects = [result]
-        except figures.ReportError as exc:
+        except periods.ReportError as exc:
             raise CommandError(str(exc)) from exc
         self._audit(program, options)
         self._write(options["format"], result, objects)
