@@ -219,19 +219,34 @@ def _open_zip(path: Path, label: str) -> Bundle:
 def _open_folder(path: Path, label: str) -> Bundle:
     problems: list[Problem] = []
     csv_paths = []
+
+    def refuse_link(entry: Path) -> bool:
+        """A symbolic link could point anywhere on the server: refused, never followed."""
+        if entry.is_symlink():
+            problems.append(
+                Problem(
+                    label,
+                    None,
+                    _("%(name)s is a symbolic link; a bundle holds plain files only.")
+                    % {"name": repr(str(entry.relative_to(path))[:100])},
+                )
+            )
+            return True
+        return False
+
     for child in sorted(path.iterdir()):
-        if child.name.startswith("."):
+        if child.name.startswith(".") or refuse_link(child):
             continue
         if child.is_file() and child.suffix.lower() == ".csv":
             csv_paths.append(child.name)
-        elif child.is_dir() and not child.is_symlink():
-            csv_paths.extend(
-                f"{child.name}/{grand.name}"
-                for grand in sorted(child.iterdir())
-                if grand.is_file()
-                and grand.suffix.lower() == ".csv"
-                and not grand.name.startswith(".")
-            )
+        elif child.is_dir():
+            for grand in sorted(child.iterdir()):
+                if grand.name.startswith(".") or refuse_link(grand):
+                    continue
+                if grand.is_file() and grand.suffix.lower() == ".csv":
+                    csv_paths.append(f"{child.name}/{grand.name}")
+    if problems:
+        raise BundleError(problems)
     folder = _pick_folder(label, csv_paths, problems)
     if folder is None:
         raise BundleError(problems)

@@ -153,7 +153,10 @@ class Checker:
             n += 1
             if self.progress and n % PROGRESS_EVERY == 0:
                 self.progress("check", name, n, None)
-            rc = RowCheck(self.report, name, row, row[who_column] if who_column else "")
+            # Messages name the participant by her code, never by what stands in the code
+            # column when that is not a code (it may be her name).
+            who = row[who_column] if who_column else ""
+            rc = RowCheck(self.report, name, row, who if v.looks_like_code(who) else "")
             values = parser(rc)
             yield rc, values
         self.report.counts(name).rows = n
@@ -355,9 +358,12 @@ class Checker:
 
     def participants(self, f: CsvFile) -> None:
         seen: dict = {}
+        #: The organisation's codes by their upper-case spelling: ``d-1`` beside ``D-1``
+        #: would be two people to the database and one to anybody reading a list.
+        existing = {known.upper(): known for known in self.known.participants}
         for rc, values in self._rows(f, parse.parse_participant, "participant_code"):
             if values is None:
-                key = self._key(rc, (v.code, "participant_code", {"max_length": 32}))
+                key = self._key(rc, (v.participant_code, "participant_code", {}))
                 if key:
                     self.known.participants.setdefault(key[0], False)
                 continue
@@ -365,7 +371,17 @@ class Checker:
             if self.known.participants.get(code):
                 rc.fail(_("this participant's record was erased; an import cannot restore it."))
                 continue
-            if self._duplicate(rc, seen, code, _("participant code")):
+            spelt = existing.get(code.upper())
+            if spelt is not None and spelt != code:
+                rc.fail(
+                    _(
+                        "participant code %(c)s differs from the existing code %(o)s only in "
+                        "upper or lower case; use the same spelling."
+                    )
+                    % {"c": repr(code), "o": repr(spelt)}
+                )
+                continue
+            if self._duplicate(rc, seen, code.upper(), _("participant code")):
                 continue
             self.known.participants[code] = False
 

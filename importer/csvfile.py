@@ -8,6 +8,8 @@ once to check it and once more to save it.
 from __future__ import annotations
 
 import csv
+import zipfile
+import zlib
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
@@ -15,18 +17,56 @@ from django.utils.translation import gettext as _
 from .report import ImportReport
 from .spec import FileSpec
 
-csv.field_size_limit(1024 * 1024)
+#: The longest line read; a longer one is refused before it is read whole.
+MAX_LINE_BYTES = 1024 * 1024
+#: A header naming more columns than any file of the format has is refused.
+MAX_COLUMNS = 100
+csv.field_size_limit(MAX_LINE_BYTES)
 
 
 _END = object()
 _STOP = object()
 
 
+class Unreadable(Exception):
+    """A line that cannot become CSV text; ``message`` says why, for ``line``."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        self.message = message
+        super().__init__(message)
+
+
+#: What a damaged zip entry raises while it is read (bad CRC, corrupt deflate data).
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError)
+
+
 def _decoded_lines(raw, bad_line: list[int]) -> Iterator[str]:
-    """Lines of ``raw`` as text; a line that is not UTF-8 stops with its line number."""
-    for number, chunk in enumerate(raw, start=1):
+    """Lines of ``raw`` as text, each read at most ``MAX_LINE_BYTES`` at a time: a line
+    that is longer, holds a NUL byte or is not UTF-8 stops with its line number."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            chunk = raw.readline(MAX_LINE_BYTES + 1)
+        except DAMAGED:
+            raise Unreadable(
+                number, _("the .zip file is damaged and cannot be read; nothing was saved.")
+            ) from None
+        if not chunk:
+            return
+        if len(chunk) > MAX_LINE_BYTES:
+            raise Unreadable(
+                number,
+                _("the line is longer than %(mb)s MB; refused.")
+                % {"mb": MAX_LINE_BYTES // 1024**2},
+            )
         if number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
             chunk = chunk[3:]
+        if b"\x00" in chunk:
+            raise Unreadable(
+                number, _("the line holds a NUL byte (a control character); remove it.")
+            )
         try:
             yield chunk.decode("utf-8")
         except UnicodeDecodeError:
@@ -67,7 +107,14 @@ class CsvFile:
     def rows(self, *, check: bool) -> Iterator[Row]:
         """Each data row; with ``check`` the header and encoding problems are reported."""
         name = self.spec.name
-        raw = self.bundle.open(name)
+        try:
+            raw = self.bundle.open(name)
+        except DAMAGED:
+            if check:
+                self._problem(
+                    None, _("the .zip file is damaged and cannot be read; nothing was saved.")
+                )
+            return
         bad_line: list[int] = []
         reader = csv.reader(_decoded_lines(raw, bad_line))
         line = 0
@@ -122,8 +169,20 @@ class CsvFile:
             if check:
                 self._problem(start, _("cannot be read as CSV (%(e)s).") % {"e": exc})
             return _STOP
+        except Unreadable as exc:
+            if check:
+                self._problem(exc.line, exc.message)
+            return _STOP
 
     def _header(self, header: list[str], *, check: bool) -> dict[str, int] | None:
+        if len(header) > MAX_COLUMNS:
+            if check:
+                self._problem(
+                    1,
+                    _("the header names %(n)s columns; this file has at most %(max)s.")
+                    % {"n": len(header), "max": len(self.spec.columns)},
+                )
+            return None
         names = [h.strip().lower() for h in header]
         ok = True
         seen: set[str] = set()

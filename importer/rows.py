@@ -16,7 +16,17 @@ from .spec import (
     SESSION_STATUSES,
     TIMEPOINTS,
 )
-from .values import RowCheck, choice, code, decimal, flag, integer, iso_date, text
+from .values import (
+    RowCheck,
+    choice,
+    code,
+    decimal,
+    flag,
+    integer,
+    iso_date,
+    participant_code,
+    text,
+)
 
 SMALL = 32767  # PositiveSmallIntegerField / SmallIntegerField upper bound
 
@@ -100,7 +110,7 @@ def parse_session(rc: RowCheck):
 def parse_participant(rc: RowCheck):
     this_year = date.today().year
     values = (
-        rc(code, "participant_code", max_length=32),
+        rc(participant_code, "participant_code"),
         rc(choice, "consent_evaluation", choices=CONSENT),
         rc.row["preferred_name"],
         rc(integer, "birth_year", low=1900, high=this_year, required=False, echo=False),

@@ -17,16 +17,27 @@ logger = logging.getLogger(__name__)
 
 
 def dry_run_upload(*, job: Job, organisation: Organisation, request=None) -> Job:
-    """Check an uploaded bundle and count what it would do; the job, with the report."""
-    with storage.local_copy(jobs.zip_name(job)) as path:
-        report = import_bundle(
-            path=path,
-            organisation=organisation,
-            dry_run=True,
-            label="bundle.zip",
-            request=request,
-            source="upload",
-        )
+    """Check an uploaded bundle and count what it would do; the job, with the report. Runs
+    once (a worker or the foreground claims it); a bundle that cannot be imported is
+    deleted at once."""
+    if not job_claim(job, from_states=[Job.State.UPLOADED], to_state=Job.State.CHECKING):
+        return job
+    try:
+        with storage.local_copy(jobs.zip_name(job)) as path:
+            report = import_bundle(
+                path=path,
+                organisation=organisation,
+                dry_run=True,
+                progress=jobs.ProgressWriter(job, files=[]),
+                label="bundle.zip",
+                request=request,
+                source="upload",
+            )
+    except Exception as exc:  # a failure must reach the page, not vanish in a worker log
+        logger.exception("Check of upload %s failed", job.token[:6])
+        jobs.discard_zip(job)
+        job_set(job, state=Job.State.FAILED, error=type(exc).__name__)
+        raise
     if not report.ok:
         jobs.discard_zip(job)
     return job_set(
@@ -35,6 +46,15 @@ def dry_run_upload(*, job: Job, organisation: Organisation, request=None) -> Job
         progress=100,
         result={"report": report.as_dict(), "files": [c.file for c in report.files.values()]},
     )
+
+
+def check_stored_upload(*, token: str) -> str:
+    """The worker's side of ``dry_run_upload``; the job's state afterwards."""
+    job = jobs.get_job(token)
+    if job is None:
+        return "missing"
+    organisation = Organisation.objects.get(pk=job.organisation_id)
+    return dry_run_upload(job=job, organisation=organisation).state
 
 
 def run_stored_import(*, token: str, actor_id: int | None = None, request=None) -> str:

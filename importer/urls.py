@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.import_upload, name="upload"),
     path("<str:token>/", views.import_status, name="status"),
     path("<str:token>/confirm/", views.import_confirm, name="confirm"),
+    path("<str:token>/check-here/", views.import_check_here, name="check_here"),
 ]

@@ -54,6 +54,29 @@ def code(value: str, column: str, *, max_length: int, slug=False) -> str:
     return value
 
 
+#: A participant code: letters, digits, - and _, with at least one digit (P-001, BIY17),
+#: so that a name typed into the code column is refused.
+_PARTICIPANT_CODE = re.compile(r"^(?=.*[0-9])[-a-zA-Z0-9_]+$")
+
+
+def looks_like_code(value: str) -> bool:
+    return len(value) <= 32 and bool(_PARTICIPANT_CODE.match(value))
+
+
+def participant_code(value: str, column: str) -> str:
+    text(value, column, max_length=32)
+    if not looks_like_code(value):
+        raise Bad(
+            _(
+                "%(c)s must look like a participant code (letters, digits, - and _, with at "
+                "least one digit, such as P-001); the value is not repeated here in case it "
+                "is a name."
+            )
+            % {"c": column}
+        )
+    return value
+
+
 def iso_date(value: str, column: str, *, required=True) -> date | None:
     if not value:
         if required:

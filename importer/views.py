@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from peersupport.jobs import is_stale, job_set
-from peersupport.models import Job
+from peersupport.models import Job, Organisation
 from peersupport.permissions import COORDINATOR, current_membership, require_role
 from peersupport.tasking import enqueue
 
 from . import jobs, services
-from .tasks import import_uploaded_bundle
+from .tasks import check_uploaded_bundle, import_uploaded_bundle
 
 
 class BundleUploadForm(forms.Form):
@@ -43,6 +43,19 @@ def _job_for(request, token: str) -> Job:
     return job
 
 
+def _check(request, job: Job, *, organisation) -> None:
+    """The dry run: here for a small bundle, by a worker for a large one (a web request is
+    not held while hundreds of megabytes are read), here after all if no worker answers."""
+    if job.params.get("size", 0) > jobs.FOREGROUND_MAX_BYTES:
+        if enqueue(check_uploaded_bundle, job.token, actor=request.user, organisation=organisation):
+            return
+        messages.warning(
+            request,
+            _("The background worker could not be reached, so the bundle was checked here."),
+        )
+    services.dry_run_upload(job=job, organisation=organisation, request=request)
+
+
 @login_required
 def import_upload(request):
     membership = current_membership(request, roles=[COORDINATOR])
@@ -60,7 +73,7 @@ def import_upload(request):
                 _("The file is larger than %(mb)s MB.") % {"mb": jobs.MAX_UPLOAD_BYTES // 1024**2},
             )
         else:
-            services.dry_run_upload(job=job, organisation=membership.organisation, request=request)
+            _check(request, job, organisation=membership.organisation)
             return redirect("importer:status", token=job.token)
     return render(request, "importer/upload.html", {"form": form})
 
@@ -84,9 +97,20 @@ def import_status(request, token):
 
 @login_required
 @require_POST
+def import_check_here(request, token):
+    """A check no worker took up (the broker was down, the worker died): run it here."""
+    job = _job_for(request, token)
+    if job.state in (Job.State.UPLOADED, Job.State.CHECKING) and is_stale(job):
+        organisation = Organisation.objects.get(pk=job.organisation_id)
+        services.dry_run_upload(job=job, organisation=organisation, request=request)
+    return redirect("importer:status", token=token)
+
+
+@login_required
+@require_POST
 def import_confirm(request, token):
     job = _job_for(request, token)
-    stale = is_stale(job)
+    stale = is_stale(job) and job.state not in (Job.State.UPLOADED, Job.State.CHECKING)
     if job.state != Job.State.CHECKED and not stale:
         messages.info(request, _("This upload has already been imported or cannot be imported."))
         return redirect("importer:status", token=token)

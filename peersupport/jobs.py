@@ -65,7 +65,7 @@ def job_progress(job: Job, percent: int, **result) -> None:
     if result:
         job.result = {**job.result, **result}
         changes["result"] = job.result
-    Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(**changes)
+    Job.objects.filter(pk=job.pk, state__in=Job.WORKING).update(**changes)
     job.progress, job.updated_at = percent, now
 
 
@@ -73,26 +73,29 @@ def is_stale(job: Job, *, now=None) -> bool:
     return job.state in Job.WAITING and job.updated_at < (now or timezone.now()) - stale_after()
 
 
-def job_claim(job: Job, *, from_states: Iterable[str]) -> bool:
-    """Move the job to *running* if it is in one of ``from_states`` (or running but stale);
-    False when someone else has it or it is finished, so running a job twice is a no-op."""
+def job_claim(
+    job: Job, *, from_states: Iterable[str], to_state: str = Job.State.RUNNING
+) -> bool:
+    """Move the job to ``to_state`` (a working state) if it is in one of ``from_states``,
+    or already in ``to_state`` but stale (its worker died); False when someone else has it
+    or it is finished, so running a job twice is a no-op."""
     now = timezone.now()
     claimable = Q(state__in=list(from_states)) | Q(
-        state=Job.State.RUNNING, updated_at__lt=now - stale_after()
+        state=to_state, updated_at__lt=now - stale_after()
     )
     claimed = (
         Job.objects.filter(claimable, pk=job.pk).update(
-            state=Job.State.RUNNING, progress=0, error="", updated_at=now
+            state=to_state, progress=0, error="", updated_at=now
         )
         == 1
     )
     if claimed:
-        job.state, job.progress, job.error, job.updated_at = Job.State.RUNNING, 0, "", now
+        job.state, job.progress, job.error, job.updated_at = to_state, 0, "", now
     return claimed
 
 
 def jobs_older_than(*, kind: str, age: timedelta, now=None):
     """Jobs created before ``now - age``, except one running right now."""
     cutoff = (now or timezone.now()) - age
-    running = Q(state=Job.State.RUNNING, updated_at__gte=(now or timezone.now()) - stale_after())
+    running = Q(state__in=Job.WORKING, updated_at__gte=(now or timezone.now()) - stale_after())
     return Job.objects.filter(kind=kind, created_at__lt=cutoff).exclude(running)

@@ -236,6 +236,7 @@ class Job(models.Model):
 
     class State(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked")
         REJECTED = "rejected", _("Rejected")
         CONFIRMED = "confirmed", _("Confirmed")
@@ -245,7 +246,9 @@ class Job(models.Model):
         FAILED = "failed", _("Failed")
 
     #: States in which a worker (or the foreground) still has something to do.
-    WAITING = (State.QUEUED, State.CONFIRMED, State.RUNNING)
+    WAITING = (State.UPLOADED, State.CHECKING, State.QUEUED, State.CONFIRMED, State.RUNNING)
+    #: States in which a worker (or the foreground) is at work on the job.
+    WORKING = (State.CHECKING, State.RUNNING)
 
     token = models.CharField(max_length=64, unique=True, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('token', models.CharField(editable=False, max_length=64, unique=True)),
                 ('kind', models.CharField(choices=[('export', 'Export'), ('import', 'Import')], max_length=10)),
-                ('state', models.CharField(choices=[('uploaded', 'Uploaded'), ('checked', 'Checked'), ('rejected', 'Rejected'), ('confirmed', 'Confirmed'), ('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], max_length=10)),
+                ('state', models.CharField(choices=[('uploaded', 'Uploaded'), ('checking', 'Checking'), ('checked', 'Checked'), ('rejected', 'Rejected'), ('confirmed', 'Confirmed'), ('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], max_length=10)),
                 ('progress', models.PositiveSmallIntegerField(default=0)),
                 ('params', models.JSONField(blank=True, default=dict)),
                 ('result', models.JSONField(blank=True, default=dict)),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from importer import jobs
+from importer.tasks import check_uploaded_bundle
 from importer import views as import_views
 from participants.models import Participant
 from peersupport.models import AuditEntry, Job
@@ -191,6 +192,7 @@ def test_an_import_no_worker_took_up_is_offered_and_run_here(
     settings.JOB_STALE_MINUTES = 10
     client = client_for(coordinator)
     token = token_of(upload(client, VALID))
+    check_uploaded_bundle(token)  # a worker checked it, then no worker took the import
     client.post(reverse("importer:confirm", args=[token]))
     assert jobs.get_job(token).state == "queued"
     assert b"Import it here now" not in client.get(reverse("importer:status", args=[token])).content

@@ -29,6 +29,13 @@ ENTRIES = [
         coordinator_only(),
         kwargs=lambda w: {"token": w.import_token},
     ),
+    # Only for a check no worker took up (this one is checked): back to its page.
+    Entry(
+        "importer:check_here",
+        coordinator_only(302),
+        method="post",
+        kwargs=lambda w: {"token": w.import_token},
+    ),
     # The coordinator confirms (and the import runs) first; the others are refused.
     Entry(
         "importer:confirm",
