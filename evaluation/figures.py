@@ -1,4 +1,4 @@
-"""Evaluation figures, computed exactly as shared/spec/evaluation.md defines them.
+"""Evaluation figures, computed exactly as docs/figures.md defines them.
 
 The public reports: one period (``report``), every program year and the total
 (``report_all_years``, ``report_all_years_many``), breakdowns by cohort, group and

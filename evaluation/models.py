@@ -40,7 +40,7 @@ class EvaluationRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    #: Exactly the JSON of shared/spec/evaluation.md (what the command prints).
+    #: Exactly the JSON of docs/figures.md (what the command prints).
     result = models.JSONField(null=True, blank=True)
     #: What the pages draw beyond the spec: breakdowns by cohort, module and group, and
     #: confidence intervals (docs/definitions.md).

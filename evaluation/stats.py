@@ -1,4 +1,4 @@
-"""Statistics for evaluation figures (shared/spec/evaluation.md), as pure functions.
+"""Statistics for evaluation figures (docs/figures.md), as pure functions.
 
 No ORM here: ``evaluation.engine`` fetches the numbers, these functions turn them into
 statistics, and they are tested without a database. Anything undefined (a zero

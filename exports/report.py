@@ -1,6 +1,6 @@
 """The figures of an evaluation run as CSV (long format), XLSX and PDF.
 
-The run's stored result (shared/spec/evaluation.md) is the only source: nothing is
+The run's stored result (docs/figures.md) is the only source: nothing is
 recomputed. A suppressed figure is written empty with its ``suppressed`` flag 1. For
 audiences outside the organisation, counts from 1 to ``min_cell - 1`` are suppressed
 too (the stored result keeps them for the organisation's own pages).
@@ -147,7 +147,7 @@ def notes(run: EvaluationRun, *, external: bool) -> list[str]:
     out = [
         _("Program: %(name)s (%(code)s)") % {"name": run.program.name, "code": run.program.code},
         _("Computed: %(when)s") % {"when": _when(run)},
-        _("Definitions: shared/spec/evaluation.md and docs/definitions.md of peersupport."),
+        _("Definitions: docs/figures.md and docs/definitions.md of peersupport."),
         _(
             "Participants: distinct people with at least one enrollment (enrolled, completed "
             "or withdrawn) in a cohort that started in the period."

@@ -1,4 +1,4 @@
-"""The files of a bundle and their columns (shared/spec/import-bundle.md)."""
+"""The files of a bundle and their columns (docs/import-format.md)."""
 
 from __future__ import annotations
 

@@ -87,7 +87,7 @@ class Attendance(models.Model):
         ABSENT = "absent", _("Absent")
         EXCUSED = "excused", _("Excused")
 
-    #: Statuses that count as attended (shared/spec/evaluation.md).
+    #: Statuses that count as attended (docs/figures.md).
     ATTENDED = (Status.PRESENT, Status.LATE)
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")

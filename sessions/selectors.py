@@ -108,7 +108,7 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
     """Enrollments whose most recent ``threshold`` or more offered sessions in a row were
     not attended: the participants a coordinator should reach out to.
 
-    - Offered (``shared/spec/evaluation.md``): held sessions of the enrollment's cohort
+    - Offered (``docs/figures.md``): held sessions of the enrollment's cohort
       dated on or after ``enrolled_on``. Only sessions whose attendance was taken (at
       least one row) count; a session held with no attendance at all is on the
       "missing attendance" list instead, and would otherwise put the whole group here.

@@ -1,4 +1,4 @@
-"""Scoring one survey administration, exactly as shared/spec/evaluation.md defines it.
+"""Scoring one survey administration, exactly as docs/figures.md defines it.
 
 Pure Python, no ORM: the same function scores staff entry, self-completion, imports and
 the demo data, and is tested without a database.

@@ -1,4 +1,4 @@
-"""Print a program's evaluation figures as the JSON of shared/spec/evaluation.md (or CSV).
+"""Print a program's evaluation figures as the JSON of docs/figures.md (or CSV).
 
     python manage.py evaluation_report --program BIY --year 5
     python manage.py evaluation_report --program BIY --all-years --format csv
@@ -79,7 +79,7 @@ def csv_rows(objects: list[dict]):
 
 
 class Command(BaseCommand):
-    help = "Print a program's evaluation figures (shared/spec/evaluation.md)."
+    help = "Print a program's evaluation figures (docs/figures.md)."
 
     def add_arguments(self, parser):
         programs = parser.add_mutually_exclusive_group(required=True)

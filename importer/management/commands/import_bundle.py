@@ -11,7 +11,7 @@ from peersupport.models import Organisation
 
 class Command(BaseCommand):
     help = (
-        "Load an import bundle (a folder or .zip of CSV files, shared/spec/import-bundle.md). "
+        "Load an import bundle (a folder or .zip of CSV files, docs/import-format.md). "
         "All or nothing: any problem is listed as file:line: message and nothing is saved."
     )
 
