@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "peersupport.middleware.UserLanguageMiddleware",
     "peersupport.middleware.MembershipMiddleware",
     "peersupport.middleware.RequireMFAMiddleware",
+    "surveys.middleware.KioskLockMiddleware",
 ]
 
 ROOT_URLCONF = "peersupport.urls"
