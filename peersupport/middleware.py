@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
-from .permissions import REPORT_ROLES, memberships_of
+from .permissions import memberships_of
 
 SESSION_KEY = "organisation_id"
 
@@ -31,7 +31,8 @@ class MembershipMiddleware:
 
 
 class RequireMFAMiddleware:
-    """Coordinators and evaluators of an organisation that requires MFA must set it up first."""
+    """Every member of an organisation that requires MFA sets it up first: coordinators and
+    facilitators read names and contact details, evaluators the figures."""
 
     ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/invite/")
 
@@ -40,10 +41,7 @@ class RequireMFAMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated and not request.path.startswith(self.ALLOWED_PREFIXES):
-            needs_mfa = any(
-                m.organisation.require_mfa and m.role in REPORT_ROLES
-                for m in request.memberships.values()
-            )
+            needs_mfa = any(m.organisation.require_mfa for m in request.memberships.values())
             if needs_mfa and not _has_mfa(request.user):
                 return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
