@@ -40,9 +40,7 @@ def test_every_page_sends_a_content_security_policy_without_inline_code(client_f
     assert directives["frame-ancestors"] == "'none'"
 
 
-def test_a_session_ends_after_its_absolute_lifetime_however_active(
-    client, coordinator, settings
-):
+def test_a_session_ends_after_its_absolute_lifetime_however_active(client, coordinator, settings):
     settings.SESSION_ABSOLUTE_HOURS = 12
     profile = reverse("profile")
     with time_machine.travel(datetime(2025, 3, 3, 8, 0, tzinfo=UTC), tick=False) as traveller:
