@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from evaluation.models import EvaluationRun
 from peersupport import jobs, storage
+from peersupport.http import as_attachment
 from peersupport.models import Job
 from peersupport.permissions import (
     COORDINATOR,
@@ -36,12 +37,6 @@ from .tasks import build_export
 from .writers import CONTENT_TYPES
 
 REPORT_FORMATS = ("csv", "xlsx", "pdf")
-
-
-def _attachment(response, filename: str):
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _page(request, *, organisation, role, bound=None, status=200, extra=None):
@@ -104,11 +99,11 @@ def export_download(request, program_id: int):
         response = StreamingHttpResponse(
             services.csv_stream(exporter, part), content_type=CONTENT_TYPES["csv"]
         )
-        return _attachment(response, filename)
+        return as_attachment(response, filename)
     if request.POST.get("foreground"):
         what["built"] = "foreground"
         services.audit_export(actor=request.user, program=program, what=what, request=request)
-        return _attachment(_built_here(exporter, fmt, part), filename)
+        return as_attachment(_built_here(exporter, fmt, part), filename)
     job = services.start_job(
         program=program, kind=kind, fmt=fmt, part=part, options=options,
         user=request.user, what=what,
@@ -202,7 +197,7 @@ def export_file(request, signed: str):
     response = FileResponse(
         storage.open_file(name), content_type=CONTENT_TYPES[job.params["format"]]
     )
-    return _attachment(response, job.result.get("filename") or name.rsplit("/", 1)[-1])
+    return as_attachment(response, job.result.get("filename") or name.rsplit("/", 1)[-1])
 
 
 @login_required
@@ -230,14 +225,14 @@ def report_export(request, run_id: int, fmt: str):
         from .writers import csv_chunks
 
         body = csv_chunks(report.variables(), report.rows(run, external=external))
-        return _attachment(StreamingHttpResponse(body, content_type=CONTENT_TYPES["csv"]), name)
+        return as_attachment(StreamingHttpResponse(body, content_type=CONTENT_TYPES["csv"]), name)
     if fmt == "xlsx":
         buffer = io.BytesIO()
         report.write_xlsx(run, buffer, external=external)
-        return _attachment(
+        return as_attachment(
             HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["xlsx"]), name
         )
     from .pdf import render_pdf
 
     pdf = render_pdf(run, external=external)
-    return _attachment(HttpResponse(pdf, content_type=CONTENT_TYPES["pdf"]), name)
+    return as_attachment(HttpResponse(pdf, content_type=CONTENT_TYPES["pdf"]), name)

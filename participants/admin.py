@@ -7,36 +7,13 @@ in a form: everyone else works with the pseudonymous code.
 from django.contrib import admin
 
 from peersupport.admin import OrganisationScopedAdmin
-from peersupport.models import Membership, Role
 
 from .models import Consent, Enrollment, Participant, Partner, Referral
 
 
-def _coordinated_org_ids(request):
-    return Membership.objects.filter(
-        user=request.user, role=Role.COORDINATOR, is_active=True
-    ).values("organisation_id")
-
-
-class ScopedChoicesAdmin(OrganisationScopedAdmin):
-    """Offers only the staff user's organisations' records in foreign-key choices."""
-
-    #: Foreign key name → ORM path from the related model to its organisation.
-    choice_scopes: dict[str, str] = {}
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        path = self.choice_scopes.get(db_field.name)
-        if path and not request.user.is_superuser:
-            kwargs["queryset"] = db_field.related_model.objects.filter(
-                **{f"{path}__in": _coordinated_org_ids(request)}
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
 @admin.register(Participant)
-class ParticipantAdmin(ScopedChoicesAdmin):
+class ParticipantAdmin(OrganisationScopedAdmin):
     organisation_path = "organisation"
-    choice_scopes = {"organisation": "pk"}
     list_display = ["code", "organisation", "birth_year", "evaluation_consent", "erased_at"]
     list_filter = ["evaluation_consent"]
     search_fields = ["code"]
@@ -49,9 +26,8 @@ class ParticipantAdmin(ScopedChoicesAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(ScopedChoicesAdmin):
+class ConsentAdmin(OrganisationScopedAdmin):
     organisation_path = "participant__organisation"
-    choice_scopes = {"participant": "organisation"}
     list_display = ["participant", "kind", "given", "date", "text_version", "withdrawn_on"]
     list_filter = ["kind", "given"]
     search_fields = ["participant__code"]
@@ -60,9 +36,8 @@ class ConsentAdmin(ScopedChoicesAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ScopedChoicesAdmin):
+class EnrollmentAdmin(OrganisationScopedAdmin):
     organisation_path = "cohort__organisation"
-    choice_scopes = {"participant": "organisation", "cohort": "organisation"}
     list_display = ["participant", "cohort", "status", "enrolled_on", "exit_date"]
     list_filter = ["status"]
     search_fields = ["participant__code", "cohort__code"]
@@ -71,22 +46,16 @@ class EnrollmentAdmin(ScopedChoicesAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(ScopedChoicesAdmin):
+class PartnerAdmin(OrganisationScopedAdmin):
     organisation_path = "organisation"
-    choice_scopes = {"organisation": "pk"}
     list_display = ["name", "type", "contact_person", "organisation"]
     list_filter = ["type"]
     search_fields = ["name"]
 
 
 @admin.register(Referral)
-class ReferralAdmin(ScopedChoicesAdmin):
+class ReferralAdmin(OrganisationScopedAdmin):
     organisation_path = "participant__organisation"
-    choice_scopes = {
-        "participant": "organisation",
-        "partner": "organisation",
-        "program": "organisation",
-    }
     list_display = ["participant", "partner", "program", "date", "status"]
     list_filter = ["status", "partner__type"]
     search_fields = ["participant__code", "partner__name"]

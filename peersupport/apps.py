@@ -7,4 +7,9 @@ class PeersupportConfig(AppConfig):
     verbose_name = _("Organisations and access")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from . import signals  # noqa: F401  (connects the sign-in audit handlers)
+        from .middleware import mark_signed_in
+
+        user_logged_in.connect(mark_signed_in, dispatch_uid="peersupport.mark_signed_in")

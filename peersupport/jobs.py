@@ -73,9 +73,7 @@ def is_stale(job: Job, *, now=None) -> bool:
     return job.state in Job.WAITING and job.updated_at < (now or timezone.now()) - stale_after()
 
 
-def job_claim(
-    job: Job, *, from_states: Iterable[str], to_state: str = Job.State.RUNNING
-) -> bool:
+def job_claim(job: Job, *, from_states: Iterable[str], to_state: str = Job.State.RUNNING) -> bool:
     """Move the job to ``to_state`` (a working state) if it is in one of ``from_states``,
     or already in ``to_state`` but stale (its worker died); False when someone else has it
     or it is finished, so running a job twice is a no-op."""

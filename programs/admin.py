@@ -5,14 +5,18 @@ keys only offer objects of the organisations the staff user coordinates.
 """
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from peersupport.admin import OrganisationScopedAdmin
+from peersupport.admin import (
+    OrganisationScopedAdmin,
+    ScopedStackedInline,
+    ScopedTabularInline,
+    coordinated_org_ids,
+)
 from peersupport.audit import changes_between, log_action
-from peersupport.models import Membership, Organisation, Role
+from peersupport.models import Membership, Role
 
 from .models import (
     ClosureDate,
@@ -26,27 +30,8 @@ from .models import (
 from .volunteers import stage_problems
 
 
-def _coordinated_org_ids(request):
-    return Membership.objects.filter(
-        user=request.user, role=Role.COORDINATOR, is_active=True
-    ).values("organisation_id")
-
-
 class ScopedAdmin(OrganisationScopedAdmin):
-    """Limits foreign-key choices to the staff user's organisations and audits inlines."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            model = db_field.remote_field.model
-            if model is Organisation:
-                kwargs["queryset"] = Organisation.objects.filter(
-                    pk__in=_coordinated_org_ids(request)
-                )
-            elif model is Program:
-                kwargs["queryset"] = Program.objects.filter(
-                    organisation__in=_coordinated_org_ids(request)
-                )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    """Audits inline rows one by one (choices and rows are scoped by the base class)."""
 
     def save_formset(self, request, form, formset, change):
         # The forms have already changed their instances: the values before come from the
@@ -84,12 +69,12 @@ class ScopedAdmin(OrganisationScopedAdmin):
             )
 
 
-class ModuleInline(admin.TabularInline):
+class ModuleInline(ScopedTabularInline):
     model = Module
     extra = 0
 
 
-class CurriculumTopicInline(admin.TabularInline):
+class CurriculumTopicInline(ScopedTabularInline):
     model = CurriculumTopic
     extra = 0
 
@@ -124,12 +109,12 @@ class ClosureDateAdmin(ScopedAdmin):
     date_hierarchy = "date"
 
 
-class VolunteerTrainingInline(admin.TabularInline):
+class VolunteerTrainingInline(ScopedTabularInline):
     model = VolunteerTraining
     extra = 0
 
 
-class SupervisionEntryInline(admin.StackedInline):
+class SupervisionEntryInline(ScopedStackedInline):
     model = SupervisionEntry
     extra = 0
 
@@ -143,14 +128,16 @@ class VolunteerAdmin(ScopedAdmin):
     inlines = [VolunteerTrainingInline, SupervisionEntryInline]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "user" and not request.user.is_superuser:
+            # Only facilitators of the coordinated organisations can be linked.
             facilitators = Membership.objects.filter(
-                organisation__in=_coordinated_org_ids(request),
+                organisation__in=coordinated_org_ids(request),
                 role=Role.FACILITATOR,
                 is_active=True,
             ).values("user_id")
-            kwargs["queryset"] = get_user_model().objects.filter(pk__in=facilitators)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.queryset = field.queryset.filter(pk__in=facilitators)
+        return field
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -2,20 +2,12 @@
 
 from django.contrib import admin
 
-from peersupport.admin import OrganisationScopedAdmin
-from peersupport.models import Membership, Role
-from programs.models import Cohort, Module, Volunteer
+from peersupport.admin import OrganisationScopedAdmin, ScopedTabularInline
 
 from .models import Attendance, Session
 
 
-def _coordinated_orgs(request):
-    return Membership.objects.filter(
-        user=request.user, role=Role.COORDINATOR, is_active=True
-    ).values("organisation_id")
-
-
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(ScopedTabularInline):
     """Attendance is shown, never edited here: the attendance sheet audits each change."""
 
     model = Attendance
@@ -48,20 +40,3 @@ class SessionAdmin(OrganisationScopedAdmin):
     readonly_fields = ["logged_by", "updated_at"]
     filter_horizontal = ["facilitators"]
     inlines = [AttendanceInline]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Choices are limited to the organisations the user coordinates, like the rows.
-        if not request.user.is_superuser:
-            orgs = _coordinated_orgs(request)
-            if db_field.name == "cohort":
-                kwargs["queryset"] = Cohort.objects.filter(organisation_id__in=orgs)
-            elif db_field.name == "module":
-                kwargs["queryset"] = Module.objects.filter(program__organisation_id__in=orgs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "facilitators" and not request.user.is_superuser:
-            kwargs["queryset"] = Volunteer.objects.filter(
-                organisation_id__in=_coordinated_orgs(request)
-            )
-        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -144,7 +144,7 @@ def test_a_program_year_from_setup_to_funder_report(
     server.check("coordinator sets up the program")
 
     phone = server.watch(new_browser(PHONE))
-    sign_in(phone, facilitator)
+    facilitator_signs_in_with_her_authenticator(phone, sign_in, facilitator)
     facilitator_takes_attendance_at_the_first_session(phone, shot, year)
     server.check("facilitator logs the first session")
 
@@ -326,6 +326,21 @@ def coordinator_assigns_the_facilitator(page, shot, cohort, volunteer):
 
 
 # --- 3. The facilitator takes attendance on her phone ---------------------------------------
+
+
+def facilitator_signs_in_with_her_authenticator(phone, sign_in, facilitator):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from playwright.sync_api import expect
+
+    # She reads names and contact details: her organisation's MFA rule applies to her too.
+    # Her authenticator app was set up on an earlier day.
+    secret = generate_totp_secret()
+    TOTP.activate(facilitator, secret)
+    sign_in(phone, facilitator)
+    expect(phone.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    phone.locator("input[name=code]").fill(authenticator_code(secret))
+    phone.get_by_role("button", name="Sign In").click()
+    phone.wait_for_load_state()
 
 
 def open_sheet_of_session(phone, number):

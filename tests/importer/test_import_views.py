@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from importer import jobs
-from importer.tasks import check_uploaded_bundle
 from importer import views as import_views
+from importer.tasks import check_uploaded_bundle
 from participants.models import Participant
 from peersupport.models import AuditEntry, Job
 from programs.models import Program

@@ -106,11 +106,21 @@ def test_mfa_required_for_coordinators_when_organisation_turns_it_on(client_for,
 
 
 @pytest.mark.django_db
-def test_mfa_not_forced_on_facilitators(client_for, facilitator, org):
+def test_facilitator_without_mfa_is_sent_to_mfa_setup_not_to_the_roster(
+    client_for, facilitator, org
+):
     org.require_mfa = True
     org.save()
-    response = client_for(facilitator).get(reverse("profile"))
-    assert response.status_code == 200
+    client = client_for(facilitator)
+    for url in (reverse("participants:list"), reverse("home"), reverse("profile")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("mfa_activate_totp")
+
+
+@pytest.mark.django_db
+def test_mfa_not_forced_when_the_organisation_does_not_require_it(client_for, facilitator, org):
+    assert client_for(facilitator).get(reverse("profile")).status_code == 200
 
 
 @pytest.mark.django_db

@@ -35,4 +35,4 @@ def test_the_admin_lists_only_sessions_of_coordinated_organisations(
     assert page.status_code == 200
     assert list(page.context["adminform"].form.fields["cohort"].queryset) == [cohort]
     response = client.get(reverse("admin:groupsessions_session_change", args=[theirs.pk]))
-    assert response.status_code == 302  # "does not exist" redirect to the admin index
+    assert response.status_code == 404  # outside the coordinated organisations: not there
