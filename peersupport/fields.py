@@ -125,9 +125,9 @@ class EncryptedTextField(models.TextField):
 
 def encrypted_fields() -> list[models.Field]:
     """Every encrypted field of every installed model (each table's own fields once),
-    found through the app registry, so a new encrypted field is rotated and backed up
-    without being listed anywhere."""
-    found = []
+    found through the app registry, so a new encrypted field is rotated without being
+    listed anywhere."""
+    found: list[models.Field] = []
     for model in apps.get_models():
         meta = model._meta
         if meta.proxy or not meta.managed:
