@@ -14,7 +14,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from evaluation.models import EvaluationRun
 from exports import files as export_files
@@ -239,3 +239,29 @@ def test_a_database_holding_records_is_replaced_only_with_force(archive, org):
 
     assert sorted(Participant.objects.values_list("code", flat=True)) == sorted(NAMES)
     assert Participant.objects.get(code="SH-001").preferred_name == "Rosa"
+
+
+def test_an_archive_with_a_path_outside_its_folder_is_refused(archive):
+    content = members(archive)
+    content["../escaped.txt"] = b"x"
+    rewrite(archive, content)
+
+    with pytest.raises(CommandError, match="unexpected entry: '../escaped.txt'"):
+        run("restore", str(archive), "--force")
+
+
+def test_a_restore_inside_a_transaction_is_refused(archive):
+    with transaction.atomic(), pytest.raises(backups.BackupError, match="inside a transaction"):
+        backups.backup_restore(path=archive, force=True)
+
+
+def test_a_backup_into_a_missing_folder_is_refused(records, tmp_path):
+    with pytest.raises(CommandError, match="is not a directory"):
+        run("backup", str(tmp_path / "missing" / "b.tar.gz"))
+
+
+def test_a_missing_or_failing_database_client_is_reported():
+    with pytest.raises(backups.BackupError, match="not-a-pg-dump is not installed"):
+        backups._run(["not-a-pg-dump"], dict(os.environ))
+    with pytest.raises(backups.BackupError, match="sh failed: connection refused"):
+        backups._run(["sh", "-c", "echo connection refused >&2; exit 1"], dict(os.environ))
