@@ -59,5 +59,8 @@ register(
         "admin.create": _("Record created in the admin"),
         "admin.update": _("Record changed in the admin"),
         "admin.delete": _("Record deleted in the admin"),
+        "encryption.rotate": _("Encrypted values re-encrypted under the current key"),
+        "backup.create": _("Backup made"),
+        "backup.restore": _("Backup restored"),
     }
 )
