@@ -70,6 +70,20 @@ class InstrumentInfo:
     name: str
     target_score: float | None
     target_pct: float | None
+    #: What the score is ("metric score", "raw total", …; "" when not recorded).
+    score_label: str = ""
+    higher_is_better: bool = True
+    #: True when the target score is the published scale's cut-off, not the organisation's.
+    published_cutoff: bool = False
+    #: Published score bands ``[[low, high, label, label_fr], …]``.
+    bands: tuple = ()
+
+    @property
+    def target_set_by(self) -> str | None:
+        """Who chose the target score: "scale" (a published cut-off) or "organisation"."""
+        if self.target_score is None:
+            return None
+        return "scale" if self.published_cutoff else "organisation"
 
 
 def period_instruments(program: Program, period: Period) -> dict[str, InstrumentInfo]:
@@ -91,12 +105,29 @@ def period_instruments(program: Program, period: Period) -> dict[str, Instrument
         Instrument.objects.filter(organisation_id=program.organisation_id)
         .filter(Q(code__in=list(targets)) | Q(code__in=Subquery(answered)))
         .order_by("code", "-is_current", "-version")
-        .values_list("code", "name", "target_score")
+        .values_list(
+            "code",
+            "name",
+            "target_score",
+            "score_label",
+            "higher_is_better",
+            "has_published_cutoff",
+            "bands",
+        )
     )
     found: dict[str, InstrumentInfo] = {}
-    for code, name, target_score in rows:
+    for code, name, target_score, label, higher, cutoff, bands in rows:
         if code not in found:  # the current (or else latest) version comes first
-            found[code] = InstrumentInfo(code, name, target_score, targets.get(code))
+            found[code] = InstrumentInfo(
+                code,
+                name,
+                target_score,
+                targets.get(code),
+                score_label=label,
+                higher_is_better=higher,
+                published_cutoff=cutoff,
+                bands=tuple(tuple(b) for b in bands or ()),
+            )
     for code, target_pct in targets.items():
         found.setdefault(code, InstrumentInfo(code, code, None, target_pct))
     return dict(sorted(found.items()))
@@ -104,6 +135,10 @@ def period_instruments(program: Program, period: Period) -> dict[str, Instrument
 
 def _target_scores(instruments: dict[str, InstrumentInfo]) -> dict[str, float | None]:
     return {code: info.target_score for code, info in instruments.items()}
+
+
+def _lower_is_better(instruments: dict[str, InstrumentInfo]) -> set[str]:
+    return {code for code, info in instruments.items() if not info.higher_is_better}
 
 
 # --- from tallies to figures ----------------------------------------------------------
@@ -124,7 +159,7 @@ def _figures(
         engine.period_scope(program, period),
         bucket,
         list(instruments),
-        engine.meets(_target_scores(instruments)),
+        engine.meets(_target_scores(instruments), lower_is_better=_lower_is_better(instruments)),
     )
     return _assemble(tallies, instruments, min_cell=min_cell, external=external, keys=keys)
 
@@ -198,6 +233,9 @@ def _instrument_figures(
             100 * meet_n / post_n if meet_n is not None and post_n else None
         ),
         "target_pct": info.target_pct,
+        "score_label": info.score_label,
+        "higher_is_better": info.higher_is_better,
+        "target_set_by": info.target_set_by,
     }
     stats.suppress(
         obj, MATCHED_KEYS, n=paired.matched_n, min_cell=min_cell, suppressed=suppressed,
@@ -320,7 +358,11 @@ def report_all_years_many(
     met = reduce(
         or_,
         (
-            engine.meets(_target_scores(instruments), Q(enrollment__cohort__program=program.pk))
+            engine.meets(
+                _target_scores(instruments),
+                Q(enrollment__cohort__program=program.pk),
+                lower_is_better=_lower_is_better(instruments),
+            )
             for program, _, _, instruments in plans
         ),
     )

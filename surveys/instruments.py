@@ -21,7 +21,7 @@ from peersupport.permissions import REPORT_ROLES, Access, get_for_user
 from programs.models import Program
 
 from .models import Administration, Instrument, InstrumentItem, ProgramInstrument
-from .scoring import ItemSpec, check_instrument, score_range
+from .scoring import ConversionTableError, ItemSpec, check_conversion_table, check_instrument
 
 #: Instrument fields a form may set (``code`` only when creating).
 INSTRUMENT_FIELDS = (
@@ -31,6 +31,14 @@ INSTRUMENT_FIELDS = (
     "conversion_table",
     "attribution",
     "display",
+    "library_code",
+    "citation",
+    "licence",
+    "notice",
+    "score_label",
+    "higher_is_better",
+    "has_published_cutoff",
+    "bands",
 )
 
 
@@ -178,20 +186,10 @@ def validate_definition(
             )
         errors.setdefault("max_missing", []).append(msg)
     if conversion_table and "max_missing" not in errors and "__all__" not in errors:
-        low, high = score_range(specs)
-        needed = {str(raw) for raw in range(int(low), int(high) + 1)}
-        keys = {str(k) for k in conversion_table}
-        if needed - keys:
-            missing = sorted(needed - keys, key=int)
-            errors.setdefault("conversion_table", []).append(
-                _("The table needs a score for every raw total %(low)s–%(high)s; missing: %(m)s.")
-                % {"low": int(low), "high": int(high), "m": ", ".join(missing)}
-            )
-        if keys - needed:
-            errors.setdefault("conversion_table", []).append(
-                _("Raw totals outside %(low)s–%(high)s cannot occur: %(x)s.")
-                % {"low": int(low), "high": int(high), "x": ", ".join(sorted(keys - needed))}
-            )
+        try:
+            check_conversion_table(specs, conversion_table)
+        except ConversionTableError as exc:
+            errors.setdefault("conversion_table", []).append(str(exc))
     if errors:
         raise ValidationError(errors)
 
@@ -308,19 +306,42 @@ def instrument_update(
     return instrument
 
 
+TIMEPOINT_FIELDS = {"pre": "at_pre", "post": "at_post", "followup": "at_followup"}
+
+
 @transaction.atomic
 def program_instrument_set(
-    *, program: Program, instrument_code: str, target_pct: float | None, by, request=None
+    *,
+    program: Program,
+    instrument_code: str,
+    target_pct: float | None,
+    timepoints: Sequence[str] | None = None,
+    by,
+    request=None,
 ) -> ProgramInstrument:
-    """Use an instrument in a program (or change its target %)."""
+    """Use an instrument in a program (or change its target % or its timepoints).
+
+    ``timepoints`` (pre, post, follow-up) are those at which the program asks it; None
+    keeps the link's (pre and post for a new link).
+    """
     if not Instrument.objects.filter(
         organisation_id=program.organisation_id, code=instrument_code
     ).exists():
         raise ValidationError({"instrument_code": [_("There is no instrument with this code.")]})
     if target_pct is not None and not 0 <= target_pct <= 100:
         raise ValidationError({"target_pct": [_("Enter a percentage between 0 and 100.")]})
+    asked: dict[str, bool] = {}
+    if timepoints is not None:
+        unknown = set(timepoints) - set(TIMEPOINT_FIELDS)
+        if unknown or not timepoints:
+            raise ValidationError(
+                {"timepoints": [_("Choose at least one of pre, post and follow-up.")]}
+            )
+        asked = {f: tp in timepoints for tp, f in TIMEPOINT_FIELDS.items()}
     link, created = ProgramInstrument.objects.get_or_create(
-        program=program, instrument_code=instrument_code, defaults={"target_pct": target_pct}
+        program=program,
+        instrument_code=instrument_code,
+        defaults={"target_pct": target_pct, **asked},
     )
     if created:
         log_action(
@@ -328,13 +349,15 @@ def program_instrument_set(
             action="program_instrument.add",
             obj=link,
             organisation=program.organisation,
-            changes={"target_pct": [None, target_pct]},
+            changes={"target_pct": [None, target_pct], "timepoints": [None, list(link.timepoints)]},
             request=request,
         )
-    elif link.target_pct != target_pct:
+        return link
+    data = {"target_pct": target_pct, **asked}
+    if any(getattr(link, k) != v for k, v in data.items()):
         model_update(
             instance=link,
-            data={"target_pct": target_pct},
+            data=data,
             by=by,
             action="program_instrument.update",
             organisation=program.organisation,

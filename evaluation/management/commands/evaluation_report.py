@@ -53,6 +53,9 @@ INSTRUMENT_KEYS = (
     "post_meeting_target_n",
     "post_meeting_target_pct",
     "target_pct",
+    "score_label",
+    "higher_is_better",
+    "target_set_by",
 )
 
 
