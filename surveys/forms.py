@@ -207,7 +207,12 @@ class AnswersMixin:
         self.item_names = []
         for item in instrument.items.all():
             name = item_field(item.number)
-            label = f"{item.number}. {item_text(item, language)}".strip()
+            text = item_text(item, language).strip()
+            label = (
+                f"{item.number}. {text}"
+                if text
+                else _("Question %(n)s") % {"n": item.number}  # wording not pasted in yet
+            )
             if choices:
                 labels = labels_for(item, language)
                 field = forms.TypedChoiceField(
