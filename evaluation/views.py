@@ -301,9 +301,7 @@ def target_note(inst: dict, bands=()) -> str:
         parts.append(_("Score: %(label)s.") % {"label": inst["score_label"]})
     target = inst.get("target_score")
     if target is not None:
-        direction = (
-            _("at or above") if inst.get("higher_is_better", True) else _("at or below")
-        )
+        direction = _("at or above") if inst.get("higher_is_better", True) else _("at or below")
         if inst.get("target_set_by") == "scale":
             who = _("the scale's published cut-off")
         elif bands:
@@ -312,7 +310,11 @@ def target_note(inst: dict, bands=()) -> str:
             who = _("set by your organisation; the scale has no published cut-off")
         parts.append(
             _("Target: %(direction)s %(t)s (%(who)s).")
-            % {"direction": direction, "t": _fmt(target, 0 if float(target).is_integer() else 2), "who": who}
+            % {
+                "direction": direction,
+                "t": _fmt(target, 0 if float(target).is_integer() else 2),
+                "who": who,
+            }
         )
     if bands:
         french = translation.get_language() == "fr"

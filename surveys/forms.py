@@ -186,6 +186,13 @@ class ProgramInstrumentForm(forms.Form):
         min_value=0,
         max_value=100,
     )
+    timepoints = forms.MultipleChoiceField(
+        label=_("Asked at"),
+        choices=Administration.Timepoint.choices,
+        initial=["pre", "post"],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one of pre, post and follow-up.")},
+    )
 
     def __init__(self, *args, instruments, **kwargs):
         super().__init__(*args, **kwargs)

@@ -132,6 +132,7 @@ def program_instrument_list(request, program_pk):
                 program=program,
                 instrument_code=form.cleaned_data["instrument_code"],
                 target_pct=form.cleaned_data["target_pct"],
+                timepoints=form.cleaned_data["timepoints"],
                 by=request.user,
                 request=request,
             )

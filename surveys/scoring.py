@@ -116,7 +116,7 @@ def check_conversion_table(items: Sequence[ItemSpec], conversion_table: Mapping)
     """
     problems: list[str] = []
     low, high = score_range(items)
-    needed = {raw for raw in range(int(low), int(high) + 1)}
+    needed = set(range(int(low), int(high) + 1))
     table: dict[int, float] = {}
     for key, value in conversion_table.items():
         try:
@@ -125,9 +125,7 @@ def check_conversion_table(items: Sequence[ItemSpec], conversion_table: Mapping)
             problems.append(_("“%(k)s” is not a raw total (a whole number).") % {"k": key})
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            problems.append(
-                _("Raw total %(k)s: “%(v)s” is not a number.") % {"k": raw, "v": value}
-            )
+            problems.append(_("Raw total %(k)s: “%(v)s” is not a number.") % {"k": raw, "v": value})
             continue
         table[raw] = float(value)
     missing = sorted(needed - set(table))
@@ -139,10 +137,7 @@ def check_conversion_table(items: Sequence[ItemSpec], conversion_table: Mapping)
         )
     if extra:
         problems.append(
-            _(
-                "Raw totals outside %(low)s–%(high)s cannot occur with these items' ranges: "
-                "%(x)s."
-            )
+            _("Raw totals outside %(low)s–%(high)s cannot occur with these items' ranges: %(x)s.")
             % {"low": int(low), "high": int(high), "x": ", ".join(map(str, extra))}
         )
     pairs = [(raw, table[raw]) for raw in sorted(table) if raw in needed]

@@ -47,8 +47,7 @@ ENTRY = LibraryEntry(
         ("Thanks to my resourcefulness, I know how to handle unforeseen situations.", ""),
         ("I can solve most problems if I invest the necessary effort.", ""),
         (
-            "I can remain calm when facing difficulties because I can rely on my coping "
-            "abilities.",
+            "I can remain calm when facing difficulties because I can rely on my coping abilities.",
             "",
         ),
         ("When I am confronted with a problem, I can usually find several solutions.", ""),

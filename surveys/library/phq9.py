@@ -50,8 +50,7 @@ ENTRY = LibraryEntry(
             "",
         ),
         (
-            "Trouble concentrating on things, such as reading the newspaper or watching "
-            "television",
+            "Trouble concentrating on things, such as reading the newspaper or watching television",
             "",
         ),
         (
