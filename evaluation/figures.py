@@ -73,17 +73,6 @@ class InstrumentInfo:
     #: What the score is ("metric score", "raw total", …; "" when not recorded).
     score_label: str = ""
     higher_is_better: bool = True
-    #: True when the target score is the published scale's cut-off, not the organisation's.
-    published_cutoff: bool = False
-    #: Published score bands ``[[low, high, label, label_fr], …]``.
-    bands: tuple = ()
-
-    @property
-    def target_set_by(self) -> str | None:
-        """Who chose the target score: "scale" (a published cut-off) or "organisation"."""
-        if self.target_score is None:
-            return None
-        return "scale" if self.published_cutoff else "organisation"
 
 
 def period_instruments(program: Program, period: Period) -> dict[str, InstrumentInfo]:
@@ -105,18 +94,10 @@ def period_instruments(program: Program, period: Period) -> dict[str, Instrument
         Instrument.objects.filter(organisation_id=program.organisation_id)
         .filter(Q(code__in=list(targets)) | Q(code__in=Subquery(answered)))
         .order_by("code", "-is_current", "-version")
-        .values_list(
-            "code",
-            "name",
-            "target_score",
-            "score_label",
-            "higher_is_better",
-            "has_published_cutoff",
-            "bands",
-        )
+        .values_list("code", "name", "target_score", "score_label", "higher_is_better")
     )
     found: dict[str, InstrumentInfo] = {}
-    for code, name, target_score, label, higher, cutoff, bands in rows:
+    for code, name, target_score, label, higher in rows:
         if code not in found:  # the current (or else latest) version comes first
             found[code] = InstrumentInfo(
                 code,
@@ -125,8 +106,6 @@ def period_instruments(program: Program, period: Period) -> dict[str, Instrument
                 targets.get(code),
                 score_label=label,
                 higher_is_better=higher,
-                published_cutoff=cutoff,
-                bands=tuple(tuple(b) for b in bands or ()),
             )
     for code, target_pct in targets.items():
         found.setdefault(code, InstrumentInfo(code, code, None, target_pct))
@@ -233,9 +212,6 @@ def _instrument_figures(
             100 * meet_n / post_n if meet_n is not None and post_n else None
         ),
         "target_pct": info.target_pct,
-        "score_label": info.score_label,
-        "higher_is_better": info.higher_is_better,
-        "target_set_by": info.target_set_by,
     }
     stats.suppress(
         obj, MATCHED_KEYS, n=paired.matched_n, min_cell=min_cell, suppressed=suppressed,

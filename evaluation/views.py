@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -27,6 +27,7 @@ from participants.models import Participant
 from peersupport.permissions import REPORT_ROLES, Access, current_membership, get_for_user
 from programs.access import get_program_for_user
 from programs.models import Program
+from surveys.instruments import score_note
 from surveys.models import Instrument
 
 from . import charts, periods, runs
@@ -268,8 +269,6 @@ def summary(obj: dict, names: dict[str, str]) -> str:
         }
     for code, inst in obj["instruments"].items():
         name = names.get(code, code)
-        if inst.get("score_label"):
-            name = f"{name} ({inst['score_label']})"
         pct, target = inst["post_meeting_target_pct"], inst["target_pct"]
         if pct is not None and target is not None:
             parts.append(
@@ -291,43 +290,6 @@ def summary(obj: dict, names: dict[str, str]) -> str:
             else:
                 parts.append(_("mean %(name)s stayed at %(pre)s") % values)
     return "; ".join(parts) + "."
-
-
-def target_note(inst: dict, bands=()) -> str:
-    """What the score is and who chose its target, e.g. "Score: metric score. Target: 30
-    (set by your organisation; the scale has no published cut-off)."."""
-    parts = []
-    if inst.get("score_label"):
-        parts.append(_("Score: %(label)s.") % {"label": inst["score_label"]})
-    target = inst.get("target_score")
-    if target is not None:
-        direction = _("at or above") if inst.get("higher_is_better", True) else _("at or below")
-        if inst.get("target_set_by") == "scale":
-            who = _("the scale's published cut-off")
-        elif bands:
-            who = _("set by your organisation; the scale publishes bands, not a target")
-        else:
-            who = _("set by your organisation; the scale has no published cut-off")
-        parts.append(
-            _("Target: %(direction)s %(t)s (%(who)s).")
-            % {
-                "direction": direction,
-                "t": _fmt(target, 0 if float(target).is_integer() else 2),
-                "who": who,
-            }
-        )
-    if bands:
-        french = translation.get_language() == "fr"
-        parts.append(
-            _("Published bands: %(bands)s.")
-            % {
-                "bands": ", ".join(
-                    f"{_fmt(b[0], 0)}–{_fmt(b[1], 0)} {(b[3] if french and len(b) > 3 else b[2])}"
-                    for b in bands
-                )
-            }
-        )
-    return " ".join(parts)
 
 
 def _participation_row(obj, min_cell, label=None):
@@ -376,18 +338,20 @@ def present(run: EvaluationRun) -> dict:
     objects = [*result["years"], result["total"]] if "years" in result else [result]
     periods = result.get("years", [result])
     codes = list(objects[0]["instruments"]) if objects else []
-    names, bands = {}, {}
-    for code, name, instrument_bands in Instrument.objects.filter(
-        organisation_id=run.program.organisation_id, code__in=codes, is_current=True
-    ).values_list("code", "name", "bands"):
-        names[code], bands[code] = name, instrument_bands or ()
+    current = {
+        i.code: i
+        for i in Instrument.objects.filter(
+            organisation_id=run.program.organisation_id, code__in=codes, is_current=True
+        )
+    }
+    names = {code: i.name for code, i in current.items()}
     for obj in objects:
         obj["_min_cell"] = min_cell
     instruments = [
         {
             "code": code,
             "name": names.get(code, code),
-            "note": target_note(objects[-1]["instruments"][code], bands.get(code, ())),
+            "note": score_note(current[code]) if code in current else "",
             "rows": [_instrument_row(obj, code, min_cell) for obj in objects],
         }
         for code in codes

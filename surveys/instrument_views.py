@@ -50,7 +50,9 @@ def instrument_create_view(request):
             instrument = instrument_create(
                 organisation=membership.organisation,
                 code=form.cleaned_data["code"],
-                fields={k: form.cleaned_data[k] for k in INSTRUMENT_FIELDS},
+                fields={
+                    k: form.cleaned_data[k] for k in INSTRUMENT_FIELDS if k in form.cleaned_data
+                },
                 items=formset.items(),
                 by=request.user,
                 request=request,
@@ -97,7 +99,9 @@ def instrument_edit(request, pk):
         try:
             result = instrument_update(
                 instrument=instrument,
-                fields={k: form.cleaned_data[k] for k in INSTRUMENT_FIELDS},
+                fields={
+                    k: form.cleaned_data[k] for k in INSTRUMENT_FIELDS if k in form.cleaned_data
+                },
                 items=formset.items(),
                 by=request.user,
                 request=request,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet
+from django.template.defaultfilters import floatformat
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from peersupport.audit import changes_between, log_action, model_update
@@ -151,6 +153,38 @@ def item_text(item: InstrumentItem, language: str = "en") -> str:
     if language == "fr" and item.text_fr:
         return item.text_fr
     return item.text
+
+
+def score_note(instrument: Instrument) -> str:
+    """What the score is and who chose its target, for every report, e.g. "Score: metric
+    score. Target: at or above 30 (set by your organisation; the scale has no published
+    cut-off)." Bands are listed when the scale publishes them."""
+    parts = []
+    if instrument.score_label:
+        parts.append(_("Score: %(label)s.") % {"label": instrument.score_label})
+    target = instrument.target_score
+    if target is not None:
+        if instrument.has_published_cutoff:
+            who = _("the scale's published cut-off")
+        elif instrument.bands:
+            who = _("set by your organisation; the scale publishes bands, not a target")
+        else:
+            who = _("set by your organisation; the scale has no published cut-off")
+        text = (
+            _("Target: at or above %(t)s (%(who)s).")
+            if instrument.higher_is_better
+            else _("Target: at or below %(t)s (%(who)s).")
+        )
+        parts.append(text % {"t": floatformat(target, -2), "who": who})
+    if instrument.bands:
+        french = get_language() == "fr"
+        bands = ", ".join(
+            f"{floatformat(b[0], -2)}–{floatformat(b[1], -2)} "
+            f"{b[3] if french and len(b) > 3 and b[3] else b[2]}"
+            for b in instrument.bands
+        )
+        parts.append(_("Published bands: %(bands)s.") % {"bands": bands})
+    return " ".join(parts)
 
 
 # --- validation ---------------------------------------------------------------------
