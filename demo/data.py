@@ -60,11 +60,14 @@ PROGRAM_CODE = "BIY"
 PROGRAM_START = date(2021, 4, 1)
 CURRENT_CODE = "CIRCLE"
 TEMPLATE = "peer-support-20"
-#: Instruments of the program: catalog key, target % meeting target at post, timepoints.
+#: Instruments of the program (``surveys.catalog``): catalog key, target % meeting target
+#: at post, timepoints the program asks it at. GSE's target score (29) is the catalog's
+#: default, the organisation's own choice: the scale has no published cut-off. SWEMWBS is
+#: scored on the published metric; the exit item is asked at post only.
 INSTRUMENTS = [
-    ("self-efficacy", 75.0, ("pre", "post")),
-    ("wellbeing", None, ("pre", "post")),
-    ("self-esteem", None, ("pre", "post")),
+    ("gse", 75.0, ("pre", "post")),
+    ("swemwbs", None, ("pre", "post")),
+    ("rses", None, ("pre", "post")),
     ("exit", None, ("post",)),
 ]
 
@@ -134,12 +137,14 @@ class Tendencies:
     gse_post_sd: float = 4.0
     gse_gain: float = 6.0
     gse_gain_sd: float = 3.0
+    #: SWEMWBS raw totals (7–35); the stored score is the published metric score.
     wellbeing_pre: float = 24.0
     wellbeing_pre_sd: float = 4.0
     wellbeing_gain: float = 5.0
     wellbeing_gain_rise: float = 0.4
     wellbeing_gain_sd: float = 3.0
-    self_esteem_pre: float = 25.0
+    #: Rosenberg totals on the 0–30 scoring.
+    self_esteem_pre: float = 15.0
     self_esteem_pre_sd: float = 4.5
     self_esteem_gain: float = 3.0
     self_esteem_gain_sd: float = 3.0
@@ -250,7 +255,7 @@ class _Builder:
             end=date(PROGRAM_START.year + self.t.years, 3, 31),
         )
         instruments = self._instruments(program)
-        self.gse_target = instruments["self-efficacy"][0].target_score or 0
+        self.gse_target = instruments["gse"][0].target_score or 0
         people: list[_Person] = []
         for year in range(1, self.t.years + 1):
             year_start = date(PROGRAM_START.year + year - 1, 4, 1)
@@ -286,9 +291,13 @@ class _Builder:
 
     def _instruments(self, program: Program) -> dict[str, tuple[Instrument, list[ItemSpec]]]:
         found = {}
-        for key, target_pct, _timepoints in INSTRUMENTS:
+        for key, target_pct, timepoints in INSTRUMENTS:
             catalog_add_to_program(
-                program=program, key=key, target_pct=target_pct, by=self.coordinator
+                program=program,
+                key=key,
+                target_pct=target_pct,
+                timepoints=timepoints,
+                by=self.coordinator,
             )
             instrument = Instrument.objects.get(
                 organisation=self.org, code=CATALOG[key].code, is_current=True
@@ -301,10 +310,14 @@ class _Builder:
         return found
 
     def _link_instruments(self, program: Program, keys: tuple[str, ...]) -> None:
-        for key, target_pct, _timepoints in INSTRUMENTS:
+        for key, target_pct, timepoints in INSTRUMENTS:
             if key in keys:
                 catalog_add_to_program(
-                    program=program, key=key, target_pct=target_pct, by=self.coordinator
+                    program=program,
+                    key=key,
+                    target_pct=target_pct,
+                    timepoints=timepoints,
+                    by=self.coordinator,
                 )
 
     def _cohort(self, program, code, start, weekday, facilitators) -> Cohort:
@@ -594,12 +607,12 @@ class _Builder:
             se_post = round(se_pre + rng.gauss(t.self_esteem_gain, t.self_esteem_gain_sd))
             exit_yes = int(rng.random() < t.exit_yes + t.exit_yes_rise * y)
             totals = {
-                ("self-efficacy", "pre"): gse_pre,
-                ("self-efficacy", "post"): gse_post,
-                ("wellbeing", "pre"): wb_pre,
-                ("wellbeing", "post"): wb_post,
-                ("self-esteem", "pre"): se_pre,
-                ("self-esteem", "post"): se_post,
+                ("gse", "pre"): gse_pre,
+                ("gse", "post"): gse_post,
+                ("swemwbs", "pre"): wb_pre,
+                ("swemwbs", "post"): wb_post,
+                ("rses", "pre"): se_pre,
+                ("rses", "post"): se_post,
                 ("exit", "post"): exit_yes,
             }
             for key, _target_pct, timepoints in INSTRUMENTS:
@@ -719,7 +732,7 @@ class _Builder:
         program = self._program(
             CURRENT_CODE, "Peer circles — current groups (synthetic)", start_of_program, None
         )
-        self._link_instruments(program, ("self-efficacy", "wellbeing"))
+        self._link_instruments(program, ("gse", "swemwbs"))
         start = max(self.today - timedelta(weeks=5), start_of_program)
         cohort = self._cohort(
             program,
@@ -735,8 +748,8 @@ class _Builder:
             (person, key, "pre", round(self.rng.gauss(mean, sd)))
             for person in people
             for key, mean, sd in (
-                ("self-efficacy", self._gse_post_mean(1) - t.gse_gain, t.gse_post_sd),
-                ("wellbeing", t.wellbeing_pre, t.wellbeing_pre_sd),
+                ("gse", self._gse_post_mean(1) - t.gse_gain, t.gse_post_sd),
+                ("swemwbs", t.wellbeing_pre, t.wellbeing_pre_sd),
             )
             if person.enrollment.enrolled_on < self.today
         ]

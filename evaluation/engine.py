@@ -12,7 +12,7 @@ public reports (``evaluation.figures``) turn tallies into figures.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
@@ -193,14 +193,21 @@ def distinct_participants(scope: Scope, bucket: Bucket) -> dict[Hashable, int]:
     }
 
 
-def meets(target_scores: dict[str, float | None], where: Q | None = None) -> Q:
-    """Administrations at or above their instrument's target score (``target_scores`` by
-    code; ``where`` narrows it to one program's, when several programs are counted
-    together)."""
+def meets(
+    target_scores: dict[str, float | None],
+    where: Q | None = None,
+    lower_is_better: Collection[str] = (),
+) -> Q:
+    """Administrations at or above their instrument's target score, or at or below it for
+    the codes in ``lower_is_better`` (``target_scores`` by code; ``where`` narrows it to
+    one program's, when several programs are counted together)."""
     met = Q(pk__in=[])  # matches nothing when no instrument has a target
     for code, target_score in target_scores.items():
         if target_score is not None:
-            met |= Q(instrument_code=code, score__gte=target_score)
+            if code in lower_is_better:
+                met |= Q(instrument_code=code, score__lte=target_score)
+            else:
+                met |= Q(instrument_code=code, score__gte=target_score)
     return met if where is None else where & met
 
 

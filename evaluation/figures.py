@@ -70,6 +70,9 @@ class InstrumentInfo:
     name: str
     target_score: float | None
     target_pct: float | None
+    #: What the score is ("metric score", "raw total", …; "" when not recorded).
+    score_label: str = ""
+    higher_is_better: bool = True
 
 
 def period_instruments(program: Program, period: Period) -> dict[str, InstrumentInfo]:
@@ -91,12 +94,19 @@ def period_instruments(program: Program, period: Period) -> dict[str, Instrument
         Instrument.objects.filter(organisation_id=program.organisation_id)
         .filter(Q(code__in=list(targets)) | Q(code__in=Subquery(answered)))
         .order_by("code", "-is_current", "-version")
-        .values_list("code", "name", "target_score")
+        .values_list("code", "name", "target_score", "score_label", "higher_is_better")
     )
     found: dict[str, InstrumentInfo] = {}
-    for code, name, target_score in rows:
+    for code, name, target_score, label, higher in rows:
         if code not in found:  # the current (or else latest) version comes first
-            found[code] = InstrumentInfo(code, name, target_score, targets.get(code))
+            found[code] = InstrumentInfo(
+                code,
+                name,
+                target_score,
+                targets.get(code),
+                score_label=label,
+                higher_is_better=higher,
+            )
     for code, target_pct in targets.items():
         found.setdefault(code, InstrumentInfo(code, code, None, target_pct))
     return dict(sorted(found.items()))
@@ -104,6 +114,10 @@ def period_instruments(program: Program, period: Period) -> dict[str, Instrument
 
 def _target_scores(instruments: dict[str, InstrumentInfo]) -> dict[str, float | None]:
     return {code: info.target_score for code, info in instruments.items()}
+
+
+def _lower_is_better(instruments: dict[str, InstrumentInfo]) -> set[str]:
+    return {code for code, info in instruments.items() if not info.higher_is_better}
 
 
 # --- from tallies to figures ----------------------------------------------------------
@@ -124,7 +138,7 @@ def _figures(
         engine.period_scope(program, period),
         bucket,
         list(instruments),
-        engine.meets(_target_scores(instruments)),
+        engine.meets(_target_scores(instruments), lower_is_better=_lower_is_better(instruments)),
     )
     return _assemble(tallies, instruments, min_cell=min_cell, external=external, keys=keys)
 
@@ -320,7 +334,11 @@ def report_all_years_many(
     met = reduce(
         or_,
         (
-            engine.meets(_target_scores(instruments), Q(enrollment__cohort__program=program.pk))
+            engine.meets(
+                _target_scores(instruments),
+                Q(enrollment__cohort__program=program.pk),
+                lower_is_better=_lower_is_better(instruments),
+            )
             for program, _, _, instruments in plans
         ),
     )

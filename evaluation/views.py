@@ -27,6 +27,7 @@ from participants.models import Participant
 from peersupport.permissions import REPORT_ROLES, Access, current_membership, get_for_user
 from programs.access import get_program_for_user
 from programs.models import Program
+from surveys.instruments import score_note
 from surveys.models import Instrument
 
 from . import charts, periods, runs
@@ -337,17 +338,20 @@ def present(run: EvaluationRun) -> dict:
     objects = [*result["years"], result["total"]] if "years" in result else [result]
     periods = result.get("years", [result])
     codes = list(objects[0]["instruments"]) if objects else []
-    names = dict(
-        Instrument.objects.filter(
+    current = {
+        i.code: i
+        for i in Instrument.objects.filter(
             organisation_id=run.program.organisation_id, code__in=codes, is_current=True
-        ).values_list("code", "name")
-    )
+        )
+    }
+    names = {code: i.name for code, i in current.items()}
     for obj in objects:
         obj["_min_cell"] = min_cell
     instruments = [
         {
             "code": code,
             "name": names.get(code, code),
+            "note": score_note(current[code]) if code in current else "",
             "rows": [_instrument_row(obj, code, min_cell) for obj in objects],
         }
         for code in codes

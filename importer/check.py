@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from participants.models import Enrollment, Participant
 from programs.models import Cohort, Module, Program
 from sessions.models import Session
+from surveys.catalog import CATALOG
 from surveys.models import Instrument
 from surveys.scoring import AnswerOutOfRange, ItemSpec, check_answer, check_instrument, score
 
@@ -45,6 +46,9 @@ class InstrumentInfo:
     line: int | None = None
     items_line: int | None = None
     in_bundle: bool = False
+    #: A ready-made instrument (``surveys.catalog``) the organisation does not have yet:
+    #: the bundle may name it by code without defining it; saving adds it.
+    from_library: bool = False
 
 
 @dataclass
@@ -84,6 +88,19 @@ class Known:
                 max_missing=instrument.max_missing,
                 conversion_table=instrument.conversion_table or None,
             )
+        for entry in CATALOG.values():
+            if entry.code not in self.instruments:
+                self.instruments[entry.code] = InstrumentInfo(
+                    items={
+                        n: ItemSpec(n, entry.min_value, entry.max_value, n in entry.reverse)
+                        for n in range(1, entry.n_items + 1)
+                    },
+                    max_missing=entry.max_missing,
+                    conversion_table=dict(entry.conversion_table) or None,
+                    from_library=True,
+                )
+        #: Ready-made instruments the bundle names without defining: added when saved.
+        self.library_used: set[str] = set()
         self.cohorts: dict[str, str] = dict(
             Cohort.objects.filter(organisation=org).values_list("code", "program__code")
         )
@@ -231,7 +248,10 @@ class Checker:
             code, _name, max_missing, _target = values
             if self._duplicate(rc, seen, code, _("instrument code %(c)s") % {"c": repr(code)}):
                 continue
-            info = self.known.instruments.setdefault(code, InstrumentInfo())
+            info = self.known.instruments.get(code)
+            if info is None or info.from_library:
+                # Defined by the bundle, not the library: its items come from the bundle.
+                info = self.known.instruments[code] = InstrumentInfo()
             info.max_missing = max_missing
             info.line = rc.row.line
             info.in_bundle = True
@@ -245,6 +265,15 @@ class Checker:
             info = self.known.instruments.get(code)
             if info is None:
                 self._unknown(rc, "instrument_code", code)
+                continue
+            if info.from_library:
+                rc.fail(
+                    _(
+                        "instrument %(c)s is a ready-made instrument whose items come with it: "
+                        "leave it out of instrument_items.csv, or define it in instruments.csv."
+                    )
+                    % {"c": repr(code)}
+                )
                 continue
             what = _("item %(n)s of instrument %(c)s") % {"n": number, "c": repr(code)}
             if self._duplicate(rc, seen, (code, number), what):
@@ -298,6 +327,8 @@ class Checker:
                 self._unknown(rc, "program_code", program)
             if instrument not in self.known.instruments:
                 self._unknown(rc, "instrument_code", instrument)
+            elif self.known.instruments[instrument].from_library:
+                self.known.library_used.add(instrument)
             what = _("target for instrument %(i)s in program %(p)s") % {
                 "i": repr(instrument),
                 "p": repr(program),
@@ -494,6 +525,8 @@ class Checker:
             if info is None:
                 self._unknown(rc, "instrument_code", code)
                 continue
+            if info.from_library:
+                self.known.library_used.add(code)
             item = info.items.get(number)
             if item is None:
                 rc.fail(_("instrument %(c)s has no item %(n)s.") % {"c": repr(code), "n": number})

@@ -19,6 +19,7 @@ from django.utils import timezone
 from participants.models import Consent, Enrollment, Participant
 from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
+from surveys.catalog import catalog_instrument_ensure, entry_for_code
 from surveys.models import Administration, Answer, Instrument, InstrumentItem, ProgramInstrument
 
 from . import rows as parse
@@ -86,8 +87,21 @@ class Saver:
             ("survey_responses.csv", self.responses),
         ]
         for name, step in steps:
+            if name == "program_targets.csv":
+                self.library_instruments()
             if name in self.bundle.openers:
                 step(CsvFile(self.bundle, FILES[name], self.report), self.report.counts(name))
+
+    def library_instruments(self) -> None:
+        """Add the ready-made instruments the bundle names by code without defining them
+        (counted as instruments created), before the targets and answers that use them."""
+        if not self.known.library_used:
+            return
+        counts = self.report.counts("instruments.csv")
+        for code in sorted(self.known.library_used):
+            counts.created += 1
+            if self.write:
+                catalog_instrument_ensure(organisation=self.org, key=code.lower(), by=self.actor)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -260,8 +274,16 @@ class Saver:
             old = existing.get((program, code))
             old = None if (program, code) not in existing else (old,)
             if self._classify(counts, old, (pct,)):
+                entry = entry_for_code(code)
+                asked = (
+                    {f"at_{tp}": tp in entry.timepoints for tp in ("pre", "post", "followup")}
+                    if entry is not None
+                    else {}
+                )
                 objs.append(
-                    ProgramInstrument(program_id=program, instrument_code=code, target_pct=pct)
+                    ProgramInstrument(
+                        program_id=program, instrument_code=code, target_pct=pct, **asked
+                    )
                 )
         self._upsert(ProgramInstrument, objs, ["program", "instrument_code"], ["target_pct"])
 

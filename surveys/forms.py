@@ -186,6 +186,13 @@ class ProgramInstrumentForm(forms.Form):
         min_value=0,
         max_value=100,
     )
+    timepoints = forms.MultipleChoiceField(
+        label=_("Asked at"),
+        choices=Administration.Timepoint.choices,
+        initial=["pre", "post"],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one of pre, post and follow-up.")},
+    )
 
     def __init__(self, *args, instruments, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,7 +214,12 @@ class AnswersMixin:
         self.item_names = []
         for item in instrument.items.all():
             name = item_field(item.number)
-            label = f"{item.number}. {item_text(item, language)}".strip()
+            text = item_text(item, language).strip()
+            label = (
+                f"{item.number}. {text}"
+                if text
+                else _("Question %(n)s") % {"n": item.number}  # wording not pasted in yet
+            )
             if choices:
                 labels = labels_for(item, language)
                 field = forms.TypedChoiceField(

@@ -50,7 +50,9 @@ def instrument_create_view(request):
             instrument = instrument_create(
                 organisation=membership.organisation,
                 code=form.cleaned_data["code"],
-                fields={k: form.cleaned_data[k] for k in INSTRUMENT_FIELDS},
+                fields={
+                    k: form.cleaned_data[k] for k in INSTRUMENT_FIELDS if k in form.cleaned_data
+                },
                 items=formset.items(),
                 by=request.user,
                 request=request,
@@ -97,7 +99,9 @@ def instrument_edit(request, pk):
         try:
             result = instrument_update(
                 instrument=instrument,
-                fields={k: form.cleaned_data[k] for k in INSTRUMENT_FIELDS},
+                fields={
+                    k: form.cleaned_data[k] for k in INSTRUMENT_FIELDS if k in form.cleaned_data
+                },
                 items=formset.items(),
                 by=request.user,
                 request=request,
@@ -132,6 +136,7 @@ def program_instrument_list(request, program_pk):
                 program=program,
                 instrument_code=form.cleaned_data["instrument_code"],
                 target_pct=form.cleaned_data["target_pct"],
+                timepoints=form.cleaned_data["timepoints"],
                 by=request.user,
                 request=request,
             )

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet
+from django.template.defaultfilters import floatformat
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from peersupport.audit import changes_between, log_action, model_update
@@ -21,7 +23,7 @@ from peersupport.permissions import REPORT_ROLES, Access, get_for_user
 from programs.models import Program
 
 from .models import Administration, Instrument, InstrumentItem, ProgramInstrument
-from .scoring import ItemSpec, check_instrument, score_range
+from .scoring import ConversionTableError, ItemSpec, check_conversion_table, check_instrument
 
 #: Instrument fields a form may set (``code`` only when creating).
 INSTRUMENT_FIELDS = (
@@ -31,6 +33,14 @@ INSTRUMENT_FIELDS = (
     "conversion_table",
     "attribution",
     "display",
+    "library_code",
+    "citation",
+    "licence",
+    "notice",
+    "score_label",
+    "higher_is_better",
+    "has_published_cutoff",
+    "bands",
 )
 
 
@@ -145,6 +155,38 @@ def item_text(item: InstrumentItem, language: str = "en") -> str:
     return item.text
 
 
+def score_note(instrument: Instrument) -> str:
+    """What the score is and who chose its target, for every report, e.g. "Score: metric
+    score. Target: at or above 30 (set by your organisation; the scale has no published
+    cut-off)." Bands are listed when the scale publishes them."""
+    parts = []
+    if instrument.score_label:
+        parts.append(_("Score: %(label)s.") % {"label": instrument.score_label})
+    target = instrument.target_score
+    if target is not None:
+        if instrument.has_published_cutoff:
+            who = _("the scale's published cut-off")
+        elif instrument.bands:
+            who = _("set by your organisation; the scale publishes bands, not a target")
+        else:
+            who = _("set by your organisation; the scale has no published cut-off")
+        text = (
+            _("Target: at or above %(t)s (%(who)s).")
+            if instrument.higher_is_better
+            else _("Target: at or below %(t)s (%(who)s).")
+        )
+        parts.append(text % {"t": floatformat(target, -2), "who": who})
+    if instrument.bands:
+        french = get_language() == "fr"
+        bands = ", ".join(
+            f"{floatformat(b[0], -2)}–{floatformat(b[1], -2)} "
+            f"{b[3] if french and len(b) > 3 and b[3] else b[2]}"
+            for b in instrument.bands
+        )
+        parts.append(_("Published bands: %(bands)s.") % {"bands": bands})
+    return " ".join(parts)
+
+
 # --- validation ---------------------------------------------------------------------
 
 
@@ -178,20 +220,10 @@ def validate_definition(
             )
         errors.setdefault("max_missing", []).append(msg)
     if conversion_table and "max_missing" not in errors and "__all__" not in errors:
-        low, high = score_range(specs)
-        needed = {str(raw) for raw in range(int(low), int(high) + 1)}
-        keys = {str(k) for k in conversion_table}
-        if needed - keys:
-            missing = sorted(needed - keys, key=int)
-            errors.setdefault("conversion_table", []).append(
-                _("The table needs a score for every raw total %(low)s–%(high)s; missing: %(m)s.")
-                % {"low": int(low), "high": int(high), "m": ", ".join(missing)}
-            )
-        if keys - needed:
-            errors.setdefault("conversion_table", []).append(
-                _("Raw totals outside %(low)s–%(high)s cannot occur: %(x)s.")
-                % {"low": int(low), "high": int(high), "x": ", ".join(sorted(keys - needed))}
-            )
+        try:
+            check_conversion_table(specs, conversion_table)
+        except ConversionTableError as exc:
+            errors.setdefault("conversion_table", []).append(str(exc))
     if errors:
         raise ValidationError(errors)
 
@@ -308,19 +340,42 @@ def instrument_update(
     return instrument
 
 
+TIMEPOINT_FIELDS = {"pre": "at_pre", "post": "at_post", "followup": "at_followup"}
+
+
 @transaction.atomic
 def program_instrument_set(
-    *, program: Program, instrument_code: str, target_pct: float | None, by, request=None
+    *,
+    program: Program,
+    instrument_code: str,
+    target_pct: float | None,
+    timepoints: Sequence[str] | None = None,
+    by,
+    request=None,
 ) -> ProgramInstrument:
-    """Use an instrument in a program (or change its target %)."""
+    """Use an instrument in a program (or change its target % or its timepoints).
+
+    ``timepoints`` (pre, post, follow-up) are those at which the program asks it; None
+    keeps the link's (pre and post for a new link).
+    """
     if not Instrument.objects.filter(
         organisation_id=program.organisation_id, code=instrument_code
     ).exists():
         raise ValidationError({"instrument_code": [_("There is no instrument with this code.")]})
     if target_pct is not None and not 0 <= target_pct <= 100:
         raise ValidationError({"target_pct": [_("Enter a percentage between 0 and 100.")]})
+    asked: dict[str, bool] = {}
+    if timepoints is not None:
+        unknown = set(timepoints) - set(TIMEPOINT_FIELDS)
+        if unknown or not timepoints:
+            raise ValidationError(
+                {"timepoints": [_("Choose at least one of pre, post and follow-up.")]}
+            )
+        asked = {f: tp in timepoints for tp, f in TIMEPOINT_FIELDS.items()}
     link, created = ProgramInstrument.objects.get_or_create(
-        program=program, instrument_code=instrument_code, defaults={"target_pct": target_pct}
+        program=program,
+        instrument_code=instrument_code,
+        defaults={"target_pct": target_pct, **asked},
     )
     if created:
         log_action(
@@ -328,13 +383,15 @@ def program_instrument_set(
             action="program_instrument.add",
             obj=link,
             organisation=program.organisation,
-            changes={"target_pct": [None, target_pct]},
+            changes={"target_pct": [None, target_pct], "timepoints": [None, list(link.timepoints)]},
             request=request,
         )
-    elif link.target_pct != target_pct:
+        return link
+    data = {"target_pct": target_pct, **asked}
+    if any(getattr(link, k) != v for k, v in data.items()):
         model_update(
             instance=link,
-            data={"target_pct": target_pct},
+            data=data,
             by=by,
             action="program_instrument.update",
             organisation=program.organisation,

@@ -24,7 +24,7 @@ from .models import (
     InstrumentItem,
     SurveyLink,
 )
-from .services import administration_create, check_can_answer
+from .services import administration_create, check_can_answer, check_self_completion
 
 #: How long a self-completion link stays usable unless settings say otherwise.
 DEFAULT_LINK_HOURS = 72
@@ -47,6 +47,7 @@ def survey_link_create(
 ):
     """Issue a one-time link. Returns the link and the raw token (only its hash is stored)."""
     check_can_answer(enrollment=enrollment, instrument=instrument, timepoint=timepoint)
+    check_self_completion(cohort=enrollment.cohort, instrument=instrument, timepoint=timepoint)
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": [_("Choose a language.")]})
     token = secrets.token_urlsafe(32)

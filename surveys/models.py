@@ -37,7 +37,39 @@ class Instrument(models.Model):
         blank=True,
         help_text=_("Raw total → published transformed score, if the scale requires one."),
     )
-    attribution = models.TextField(_("attribution and licence"), blank=True)
+    attribution = models.TextField(
+        _("notes for staff"),
+        blank=True,
+        help_text=_("Shown to staff only, never on the participants' pages."),
+    )
+    #: The ``surveys.library`` entry this instrument was made from ("" for your own).
+    library_code = models.CharField(_("library entry"), max_length=32, blank=True)
+    citation = models.TextField(_("citation"), blank=True)
+    licence = models.TextField(_("licence"), blank=True)
+    notice = models.CharField(
+        _("notice shown to participants"),
+        max_length=300,
+        blank=True,
+        help_text=_("A copyright line the licence asks to show with the questionnaire."),
+    )
+    score_label = models.CharField(
+        _("what the score is"),
+        max_length=60,
+        blank=True,
+        help_text=_("For example “raw total” or “metric score”; reports print it."),
+    )
+    higher_is_better = models.BooleanField(
+        _("higher scores are better"),
+        default=True,
+        help_text=_("When off, a score at or below the target score meets the target."),
+    )
+    has_published_cutoff = models.BooleanField(
+        _("the target is the scale's published cut-off"),
+        default=False,
+        help_text=_("Off: the target score is your organisation's own choice."),
+    )
+    #: Published score bands: ``[[low, high, "label", "libellé"], …]``, both ends inclusive.
+    bands = models.JSONField(_("published score bands"), default=list, blank=True)
     display = models.CharField(
         _("self-completion layout"), max_length=4, choices=Display.choices, default=Display.ALL
     )
@@ -61,6 +93,11 @@ class Instrument(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code} v{self.version})"
+
+    @property
+    def has_wording(self) -> bool:
+        """Every item has (English) wording: participants may answer it on their own."""
+        return all(item.text.strip() for item in self.items.all())
 
 
 class InstrumentItem(models.Model):
@@ -94,11 +131,18 @@ class ProgramInstrument(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="instruments")
     instrument_code = models.SlugField(_("instrument code"), max_length=32)
     target_pct = models.FloatField(_("target % meeting target at post"), null=True, blank=True)
+    at_pre = models.BooleanField(_("asked at pre"), default=True)
+    at_post = models.BooleanField(_("asked at post"), default=True)
+    at_followup = models.BooleanField(_("asked at follow-up"), default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "instrument_code"], name="program_instrument_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(at_pre=True) | Q(at_post=True) | Q(at_followup=True),
+                name="program_instrument_asked_at_some_timepoint",
             ),
             models.CheckConstraint(
                 condition=Q(target_pct__isnull=True)
@@ -111,6 +155,12 @@ class ProgramInstrument(models.Model):
 
     def __str__(self):
         return f"{self.program.code}: {self.instrument_code}"
+
+    @property
+    def timepoints(self) -> tuple[str, ...]:
+        """The timepoints the program asks this instrument at, in order."""
+        asked = (("pre", self.at_pre), ("post", self.at_post), ("followup", self.at_followup))
+        return tuple(tp for tp, on in asked if on)
 
 
 class Administration(models.Model):

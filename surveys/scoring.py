@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class ItemSpec:
@@ -99,6 +101,71 @@ def check_instrument(items: Sequence[ItemSpec], max_missing: int) -> None:
     ranges = {(i.min_value, i.max_value) for i in items}
     if max_missing > 0 and len(ranges) > 1:
         raise ValueError("pro-rating missing items needs every item to have the same range")
+
+
+class ConversionTableError(ValueError):
+    """A conversion table that cannot score every possible raw total, said in words."""
+
+
+def check_conversion_table(items: Sequence[ItemSpec], conversion_table: Mapping) -> None:
+    """A conversion table must give a number for every raw total the items can add up to
+    (no gap, nothing outside that range) and must run one way: as the raw total rises,
+    the converted score never falls (or, for a table that runs downward, never rises).
+
+    Raises ``ConversionTableError`` with every problem in words.
+    """
+    problems: list[str] = []
+    low, high = score_range(items)
+    needed = set(range(int(low), int(high) + 1))
+    table: dict[int, float] = {}
+    for key, value in conversion_table.items():
+        try:
+            raw = int(str(key).strip())
+        except ValueError:
+            problems.append(_("“%(k)s” is not a raw total (a whole number).") % {"k": key})
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            problems.append(_("Raw total %(k)s: “%(v)s” is not a number.") % {"k": raw, "v": value})
+            continue
+        table[raw] = float(value)
+    missing = sorted(needed - set(table))
+    extra = sorted(set(table) - needed)
+    if missing:
+        problems.append(
+            _("The table needs a score for every raw total %(low)s–%(high)s; missing: %(m)s.")
+            % {"low": int(low), "high": int(high), "m": ", ".join(map(str, missing))}
+        )
+    if extra:
+        problems.append(
+            _("Raw totals outside %(low)s–%(high)s cannot occur with these items' ranges: %(x)s.")
+            % {"low": int(low), "high": int(high), "x": ", ".join(map(str, extra))}
+        )
+    pairs = [(raw, table[raw]) for raw in sorted(table) if raw in needed]
+    steps = [b - a for (_r1, a), (_r2, b) in zip(pairs, pairs[1:], strict=False)]
+    rising = sum(1 for d in steps if d > 0) >= sum(1 for d in steps if d < 0)
+    for (r1, a), (r2, b) in zip(pairs, pairs[1:], strict=False):
+        if (b < a) if rising else (b > a):
+            problems.append(
+                _(
+                    "The table must run one way: raw total %(r2)s gives %(b)s, "
+                    "%(dir)s than %(a)s for raw total %(r1)s."
+                )
+                % {
+                    "r1": r1,
+                    "r2": r2,
+                    "a": f"{a:g}",
+                    "b": f"{b:g}",
+                    "dir": _("lower") if rising else _("higher"),
+                }
+            )
+    if problems:
+        raise ConversionTableError(" ".join(problems))
+
+
+def meets_target(value: float, target: float, *, higher_is_better: bool = True) -> bool:
+    """A score meets the target when at or above it, or at or below it for a scale on which
+    lower is better (e.g. PHQ-9)."""
+    return value >= target if higher_is_better else value <= target
 
 
 def score_range(items: Sequence[ItemSpec], conversion_table=None) -> tuple[float, float]:

@@ -121,15 +121,26 @@ def check_can_answer(*, enrollment: Enrollment, instrument: Instrument, timepoin
         ]
     if instrument.organisation_id != cohort.organisation_id:
         errors["__all__"] = [_("This instrument belongs to another organisation.")]
-    elif not ProgramInstrument.objects.filter(
+    link = ProgramInstrument.objects.filter(
         program_id=cohort.program_id, instrument_code=instrument.code
-    ).exists():
+    ).first()
+    if "__all__" not in errors and link is None:
         errors["__all__"] = [
             _("The program %(p)s does not use the instrument %(i)s.")
             % {"p": cohort.program.code, "i": instrument.code}
         ]
     if timepoint not in Administration.Timepoint.values:
         errors["timepoint"] = [_("Choose pre, post or follow-up.")]
+    elif link is not None and timepoint not in link.timepoints:
+        labels = dict(Administration.Timepoint.choices)
+        errors["timepoint"] = [
+            _("The program %(p)s asks %(i)s only at: %(tps)s.")
+            % {
+                "p": cohort.program.code,
+                "i": instrument.code,
+                "tps": ", ".join(str(labels[tp]) for tp in link.timepoints),
+            }
+        ]
     else:
         earlier = Administration.objects.filter(
             enrollment=enrollment, instrument_code=instrument.code, timepoint=timepoint
@@ -146,6 +157,37 @@ def check_can_answer(*, enrollment: Enrollment, instrument: Instrument, timepoin
                     "date": earlier.date.isoformat(),
                 }
             ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_self_completion(*, cohort, instrument: Instrument, timepoint: str) -> None:
+    """Refuse a self-completion link or a kiosk for an instrument whose items lack wording
+    (a licensed scale shipped as structure only: participants would see no questions) or
+    for a timepoint the program does not ask it at. Staff can still enter paper answers."""
+    errors: dict[str, list[str]] = {}
+    if not instrument.has_wording:
+        errors["instrument_code"] = [
+            _(
+                "%(i)s has no wording yet, so participants cannot answer it on their own. "
+                "Paste in the wording your organisation holds (Instruments → %(i)s → Edit); "
+                "until then, enter paper answers yourself."
+            )
+            % {"i": instrument.code}
+        ]
+    link = ProgramInstrument.objects.filter(
+        program_id=cohort.program_id, instrument_code=instrument.code
+    ).first()
+    if link is not None and timepoint not in link.timepoints:
+        labels = dict(Administration.Timepoint.choices)
+        errors["timepoint"] = [
+            _("The program %(p)s asks %(i)s only at: %(tps)s.")
+            % {
+                "p": cohort.program.code,
+                "i": instrument.code,
+                "tps": ", ".join(str(labels[tp]) for tp in link.timepoints),
+            }
+        ]
     if errors:
         raise ValidationError(errors)
 

@@ -20,8 +20,10 @@ from .models import (
 from .services import SURVEY_STATUSES, used_in_evaluation
 
 #: The to-do list shows a pre as due from this many days before the first session and a
-#: post from this many days before the last.
+#: post from this many days before the last; a follow-up is due once the last session
+#: is past.
 DUE_WINDOW_DAYS = 7
+TIMEPOINTS = ("pre", "post", "followup")
 
 
 @dataclass
@@ -29,8 +31,8 @@ class TodoRow:
     enrollment: Enrollment
     #: ``{(instrument_code, timepoint): Administration or None}``
     done: dict = field(default_factory=dict)
-    #: One per instrument × (pre, post), in column order: code, timepoint, administration,
-    #: due (True when missing and due by now).
+    #: One per column (instrument × timepoint the program asks it at), in column order:
+    #: code, timepoint, administration, due (True when missing and due by now).
     cells: list = field(default_factory=list)
 
     @property
@@ -47,20 +49,45 @@ class CohortTodo:
     pre_due: bool
     post_due: bool
     rows: list[TodoRow]
+    #: ``(code, timepoint)`` for each column: only the timepoints each instrument is
+    #: asked at (an exit item asked at post only has no pre column).
+    columns: list[tuple[str, str]] = field(default_factory=list)
+    followup_due: bool = False
+
+
+def due_timepoints(*, first: date | None, last: date | None, on: date) -> dict[str, bool]:
+    """Which timepoints are due on ``on`` for a cohort whose held (or planned) sessions run
+    from ``first`` to ``last``: pre from a week before the first session, post from a week
+    before the last, follow-up once the last session is past. No session yet: nothing due
+    but pre (from a week before the start date, given as ``first``)."""
+    window = timedelta(days=DUE_WINDOW_DAYS)
+    return {
+        "pre": first is not None and on >= first - window,
+        "post": last is not None and on >= last - window,
+        "followup": last is not None and on > last,
+    }
+
+
+def _asked(program_ids) -> dict[int, list[tuple[str, tuple[str, ...]]]]:
+    """Per program: ``(code, timepoints asked)`` by code."""
+    asked: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+    for link in ProgramInstrument.objects.filter(program_id__in=program_ids).order_by(
+        "instrument_code"
+    ):
+        asked.setdefault(link.program_id, []).append((link.instrument_code, link.timepoints))
+    return asked
 
 
 def cohort_survey_todo(*, cohort: Cohort, on: date) -> CohortTodo:
-    """Who still needs a pre (due from a week before the first session) or a post (due from
-    a week before the last), per instrument of the cohort's program.
+    """Who still needs a survey, per instrument of the cohort's program and per timepoint
+    the program asks it at; a missing survey is "due" by ``due_timepoints``.
 
     Queries: program instruments, session dates, enrollments with participants,
     administrations.
     """
-    codes = list(
-        ProgramInstrument.objects.filter(program_id=cohort.program_id)
-        .order_by("instrument_code")
-        .values_list("instrument_code", flat=True)
-    )
+    asked = _asked([cohort.program_id]).get(cohort.program_id, [])
+    codes = [code for code, _tps in asked]
+    columns = [(code, tp) for code, tps in asked for tp in tps]
     held = Session.objects.filter(cohort=cohort).exclude(status=Session.Status.CANCELLED)
     bounds = held.aggregate(first=Min("date"), last=Max("date"))
     first = bounds["first"] or cohort.start_date
@@ -73,20 +100,18 @@ def cohort_survey_todo(*, cohort: Cohort, on: date) -> CohortTodo:
     rows = {e.pk: TodoRow(enrollment=e) for e in enrollments}
     for adm in Administration.objects.filter(enrollment__in=enrollments, instrument_code__in=codes):
         rows[adm.enrollment_id].done[(adm.instrument_code, adm.timepoint)] = adm
-    window = timedelta(days=DUE_WINDOW_DAYS)
-    due = {"pre": on >= first - window, "post": last is not None and on >= last - window}
+    due = due_timepoints(first=first, last=last, on=on)
     for row in rows.values():
-        for code in codes:
-            for timepoint in ("pre", "post"):
-                found = row.done.get((code, timepoint))
-                row.cells.append(
-                    {
-                        "code": code,
-                        "timepoint": timepoint,
-                        "administration": found,
-                        "due": found is None and due[timepoint],
-                    }
-                )
+        for code, timepoint in columns:
+            found = row.done.get((code, timepoint))
+            row.cells.append(
+                {
+                    "code": code,
+                    "timepoint": timepoint,
+                    "administration": found,
+                    "due": found is None and due[timepoint],
+                }
+            )
     return CohortTodo(
         cohort=cohort,
         codes=codes,
@@ -95,23 +120,34 @@ def cohort_survey_todo(*, cohort: Cohort, on: date) -> CohortTodo:
         pre_due=due["pre"],
         post_due=due["post"],
         rows=list(rows.values()),
+        columns=columns,
+        followup_due=due["followup"],
     )
 
 
-def survey_overview(*, cohorts) -> list[dict]:
-    """Per cohort: how many enrollments lack a pre / a post, across the program's
-    instruments (for the list of cohorts; one query per kind of data, not per cohort).
+def survey_overview(*, cohorts, on: date) -> list[dict]:
+    """Per cohort: how many pre and post surveys are missing and due on ``on``, counting
+    each instrument of the program only at the timepoints it is asked at (for the list of
+    cohorts; one query per kind of data, not per cohort). ``pre_missing`` /
+    ``post_missing`` is None while that timepoint is not due yet.
 
-    Queries: cohorts with programs, program instruments, enrollment counts,
-    administration counts.
+    Queries: cohorts with programs, program instruments, session dates, enrollment
+    counts, administration counts.
     """
     cohorts = list(cohorts.select_related("program").order_by("-start_date", "code"))
-    program_ids = {c.program_id for c in cohorts}
-    codes: dict[int, set[str]] = {}
-    for pid, code in ProgramInstrument.objects.filter(program_id__in=program_ids).values_list(
-        "program_id", "instrument_code"
-    ):
-        codes.setdefault(pid, set()).add(code)
+    asked = _asked({c.program_id for c in cohorts})
+    codes_at: dict[tuple[int, str], set[str]] = {}
+    for pid, links in asked.items():
+        for code, tps in links:
+            for tp in tps:
+                codes_at.setdefault((pid, tp), set()).add(code)
+    bounds = {
+        row["cohort_id"]: (row["first"], row["last"])
+        for row in Session.objects.filter(cohort__in=cohorts)
+        .exclude(status=Session.Status.CANCELLED)
+        .values("cohort_id")
+        .annotate(first=Min("date"), last=Max("date"))
+    }
     enrolled: dict[int, int] = {}
     for cid in Enrollment.objects.filter(
         cohort__in=cohorts, status__in=SURVEY_STATUSES
@@ -123,19 +159,23 @@ def survey_overview(*, cohorts) -> list[dict]:
     ).values_list(
         "enrollment__cohort_id", "enrollment__cohort__program_id", "instrument_code", "timepoint"
     ):
-        if code in codes.get(pid, ()):
+        if code in codes_at.get((pid, tp), ()):
             done[(cid, tp)] = done.get((cid, tp), 0) + 1
     out = []
     for cohort in cohorts:
-        n_codes = len(codes.get(cohort.program_id, ()))
-        expected = enrolled.get(cohort.pk, 0) * n_codes
+        first, last = bounds.get(cohort.pk, (None, None))
+        due = due_timepoints(first=first or cohort.start_date, last=last, on=on)
+        missing = {}
+        for tp in ("pre", "post"):
+            expected = enrolled.get(cohort.pk, 0) * len(codes_at.get((cohort.program_id, tp), ()))
+            missing[tp] = expected - done.get((cohort.pk, tp), 0) if due[tp] else None
         out.append(
             {
                 "cohort": cohort,
                 "enrolled": enrolled.get(cohort.pk, 0),
-                "instruments": n_codes,
-                "pre_missing": expected - done.get((cohort.pk, "pre"), 0),
-                "post_missing": expected - done.get((cohort.pk, "post"), 0),
+                "instruments": len(asked.get(cohort.program_id, ())),
+                "pre_missing": missing["pre"],
+                "post_missing": missing["post"],
             }
         )
     return out

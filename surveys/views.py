@@ -57,6 +57,7 @@ from .services import (
     administration_create,
     administration_update,
     check_can_answer,
+    check_self_completion,
     used_in_evaluation,
 )
 from .todo import cohort_survey_todo, instrument_for_entry, survey_overview
@@ -67,7 +68,7 @@ from .todo import cohort_survey_todo, instrument_for_entry, survey_overview
 @login_required
 def survey_overview_view(request):
     membership = current_membership(request, roles=STAFF_ROLES)
-    rows = survey_overview(cohorts=cohorts_for(membership))
+    rows = survey_overview(cohorts=cohorts_for(membership), on=timezone.localdate())
     return render(request, "surveys/overview.html", {"rows": rows})
 
 
@@ -292,8 +293,15 @@ def kiosk_start(request, cohort_pk):
     )
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["instrument_code"]
-        if instrument_for_entry(cohort=cohort, code=code) is None:
-            form.add_error("instrument_code", _("This instrument has no items."))
+        instrument = instrument_for_entry(cohort=cohort, code=code)
+        try:
+            if instrument is None:
+                raise ValidationError({"instrument_code": [_("This instrument has no items.")]})
+            check_self_completion(
+                cohort=cohort, instrument=instrument, timepoint=form.cleaned_data["timepoint"]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
         else:
             kiosk_open(
                 request.session,

@@ -76,7 +76,7 @@ def gse_answers(person: int, timepoint: str) -> list[int]:
 
 
 def swb_answers(person: int, timepoint: str) -> list[int]:
-    """Wellbeing, 7 items scored 1-5."""
+    """Wellbeing (SWEMWBS), 7 items scored 1-5."""
     if timepoint == "pre":
         return [3] * person + [2] * (7 - person)
     return [3] * person + [4] * (7 - person)
@@ -150,7 +150,7 @@ def test_a_program_year_from_setup_to_funder_report(
 
     link = coordinator_issues_a_survey_link(page, shot, year, AMAYA)
     amaya_answers_her_pre_survey_on_her_phone(server.watch(new_browser(PHONE)), shot, link, year)
-    coordinator_enters_paper_surveys(page, shot, year, BETTINA, "pre", codes=("GSE", "SWB"))
+    coordinator_enters_paper_surveys(page, shot, year, BETTINA, "pre", codes=("GSE", "SWEMWBS"))
     the_other_pre_surveys_are_entered(year, coordinator)
     server.check("pre surveys")
 
@@ -242,13 +242,14 @@ def coordinator_adds_the_ready_made_instruments(page, shot, program):
 
     # No page links to the program's instruments yet (reported): she types the address.
     page.goto(f"/surveys/programs/{program.pk}/instruments/")
-    for name in ("General self-efficacy", "Short wellbeing scale"):
+    for name in ("General Self-Efficacy Scale", "Short Warwick"):
         card = page.locator(".card").filter(has_text=name)
         card.get_by_role("button", name="Add to program").click()
         expect(page.get_by_text(re.compile(rf"{name}.* added to the program\."))).to_be_visible()
         expect(page.locator(".card").filter(has_text=name).get_by_text("In use")).to_be_visible()
     shot(page, "04-program-instruments")
-    assert sorted(program.instruments.values_list("instrument_code", flat=True)) == ["GSE", "SWB"]
+    codes = sorted(program.instruments.values_list("instrument_code", flat=True))
+    assert codes == ["GSE", "SWEMWBS"]
 
 
 def coordinator_opens_a_cohort(page, shot, program) -> Cohort:
@@ -473,7 +474,7 @@ def amaya_answers_her_pre_survey_on_her_phone(phone, shot, link, year):
 def coordinator_enters_paper_surveys(page, shot, year, person, timepoint, codes):
     from playwright.sync_api import expect
 
-    answers = {"GSE": gse_answers, "SWB": swb_answers}
+    answers = {"GSE": gse_answers, "SWEMWBS": swb_answers}
     when = COHORT_START if timepoint == "pre" else LAST_SESSION
     for code in codes:
         open_survey_todo(page, year)
@@ -488,7 +489,7 @@ def coordinator_enters_paper_surveys(page, shot, year, person, timepoint, codes)
 
 
 def record_survey(year, coordinator, person, code, timepoint):
-    answers = {"GSE": gse_answers, "SWB": swb_answers}[code](person, timepoint)
+    answers = {"GSE": gse_answers, "SWEMWBS": swb_answers}[code](person, timepoint)
     administration_create(
         enrollment=year.enrollment(person),
         instrument=current_instrument(organisation=year.program.organisation, code=code),
@@ -506,18 +507,18 @@ def consenting():
 
 def the_other_pre_surveys_are_entered(year, coordinator):
     # For speed: the same service as the staff entry page, for the surveys not shown above.
-    record_survey(year, coordinator, AMAYA, "SWB", "pre")
+    record_survey(year, coordinator, AMAYA, "SWEMWBS", "pre")
     for person in consenting():
         if person not in (AMAYA, BETTINA):
-            for code in ("GSE", "SWB"):
+            for code in ("GSE", "SWEMWBS"):
                 record_survey(year, coordinator, person, code, "pre")
 
 
 def the_other_post_surveys_are_entered(year, coordinator):
-    record_survey(year, coordinator, BETTINA, "SWB", "post")
+    record_survey(year, coordinator, BETTINA, "SWEMWBS", "post")
     for person in consenting():
         if person != BETTINA:
-            for code in ("GSE", "SWB"):
+            for code in ("GSE", "SWEMWBS"):
                 record_survey(year, coordinator, person, code, "post")
 
 

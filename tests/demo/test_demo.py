@@ -173,8 +173,41 @@ def test_engine_shows_the_published_shape(demo):
     assert pcts[-1] > gse[-1]["target_pct"] == 75.0
 
     for year in years:
-        wellbeing = year["instruments"]["SWB"]
+        # SWEMWBS on the published metric (Stewart-Brown et al. 2009): up several points.
+        wellbeing = year["instruments"]["SWEMWBS"]
         assert wellbeing["post_mean"] > wellbeing["pre_mean"] + 3
+        # The exit item is asked at post only.
+        assert year["instruments"]["EXIT"]["pre_n"] == 0 and year["instruments"]["EXIT"]["post_n"]
+
+
+def test_demo_uses_the_library_and_labels_its_scores_and_targets(demo):
+    from surveys.instruments import score_note
+    from surveys.models import Instrument, ProgramInstrument
+
+    swemwbs = Instrument.objects.get(organisation=demo.organisation, code="SWEMWBS")
+    assert swemwbs.conversion_table["24"] == 21.54  # Stewart-Brown et al. 2009
+    assert score_note(swemwbs) == "Score: metric score."
+    gse = Instrument.objects.get(organisation=demo.organisation, code="GSE")
+    assert score_note(gse) == (
+        "Score: total. Target: at or above 29 (set by your organisation; "
+        "the scale has no published cut-off)."
+    )
+    exit_link = ProgramInstrument.objects.get(program=demo, instrument_code="EXIT")
+    assert exit_link.timepoints == ("post",)
+    scores = Administration.objects.filter(
+        enrollment__cohort__program=demo, instrument_code="SWEMWBS", is_complete=True
+    ).values_list("score", flat=True)
+    published = {float(v) for v in swemwbs.conversion_table.values()}
+    assert set(scores) <= published and len(set(scores)) > 10
+
+
+def test_the_demo_to_do_list_asks_nobody_for_an_exit_pre(demo):
+    from surveys.todo import survey_overview
+
+    rows = survey_overview(cohorts=Cohort.objects.filter(program=demo), on=TODAY)
+    # Completed cohorts: at most the few pre surveys the demo skips, never 4 per person.
+    enrolled = sum(r["enrolled"] for r in rows)
+    assert sum(r["pre_missing"] for r in rows) < 0.1 * enrolled
 
 
 def test_stored_scores_are_the_scoring_function_of_the_stored_answers(demo):

@@ -142,3 +142,50 @@ def test_the_command_exits_1_with_a_message_and_no_traceback(tmp_path):
     assert done.returncode == 1
     assert "No program with code 'X'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_stderr_says_what_each_score_is_and_who_chose_the_target(org, coordinator):
+    from surveys.catalog import catalog_add_to_program
+
+    program = ProgramFactory(organisation=org, code="LIB", start_date=date(2020, 4, 1))
+    for key in ("gse", "swemwbs", "phq9"):
+        catalog_add_to_program(program=program, key=key, by=coordinator)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("evaluation_report", "--program", "LIB", "--year", "1", stdout=out, stderr=err)
+    assert set(json.loads(out.getvalue())["instruments"]) == {"GSE", "SWEMWBS", "PHQ9"}
+    lines = err.getvalue().splitlines()
+    assert (
+        "GSE: Score: total. Target: at or above 29 (set by your organisation; the scale has "
+        "no published cut-off)." in lines
+    )
+    assert "SWEMWBS: Score: metric score." in lines
+    assert (
+        "PHQ9: Score: total. Published bands: 0–4 minimal, 5–9 mild, 10–14 moderate, "
+        "15–19 moderately severe, 20–27 severe." in lines
+    )
+
+
+def test_a_lower_is_better_target_counts_scores_at_or_below_it(org, coordinator, settings):
+    settings.MIN_CELL = 3
+    from surveys.catalog import catalog_add_to_program
+    from surveys.models import Administration, Instrument
+    from tests.factories import CohortFactory, EnrollmentFactory
+
+    program = ProgramFactory(organisation=org, code="LOW", start_date=date(2020, 4, 1))
+    catalog_add_to_program(program=program, key="phq9", target_pct=50, by=coordinator)
+    phq9 = Instrument.objects.get(code="PHQ9")
+    phq9.target_score = 9  # below the published "moderate" band (10-14)
+    phq9.save(update_fields=["target_score"])
+    cohort = CohortFactory(program=program, start_date=date(2020, 5, 4))
+    for total in (4, 9, 10, 20):
+        Administration.objects.create(
+            enrollment=EnrollmentFactory(cohort=cohort, participant__evaluation_consent="yes"),
+            instrument=phq9,
+            timepoint="post",
+            date=date(2020, 8, 1),
+            score=total,
+            answered_n=9,
+            is_complete=True,
+        )
+    report = figures.report(program, periods.year_period(program, 1))
+    assert report["instruments"]["PHQ9"]["post_meeting_target_n"] == 2  # 4 and 9

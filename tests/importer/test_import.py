@@ -624,3 +624,55 @@ def test_other_organisation_is_untouched(org, tmp_path):
     ParticipantFactory(organisation=elsewhere, code="P-001", preferred_name="Keep Me")
     run(org, tmp_path, VALID)
     assert Participant.objects.get(organisation=elsewhere).preferred_name == "Keep Me"
+
+
+# --- ready-made instruments named by code -------------------------------------------------
+
+
+def _library_bundle() -> dict[str, str]:
+    files = {
+        k: v
+        for k, v in VALID.items()
+        if k not in ("instruments.csv", "instrument_items.csv", "survey_responses.csv")
+    }
+    files["program_targets.csv"] = (
+        "program_code,instrument_code,target_pct\nBIY,SWEMWBS,50\nBIY,EXIT,60\n"
+    )
+    # Raw 4+4+4+3+3+3+3 = 24 -> metric 21.54 (Stewart-Brown et al. 2009, HQLO 7:15).
+    answers = (4, 4, 4, 3, 3, 3, 3)
+    files["survey_responses.csv"] = (
+        "participant_code,cohort_code,instrument_code,timepoint,date,item_number,value\n"
+        + "".join(f"P-001,C1,SWEMWBS,pre,2020-05-04,{n},{v}\n" for n, v in enumerate(answers, 1))
+        + "P-001,C1,EXIT,post,2020-08-01,1,1\n"
+    )
+    return files
+
+
+def test_a_bundle_may_name_a_ready_made_instrument_without_defining_it(org, tmp_path):
+    report = run(org, tmp_path, _library_bundle())
+    assert report.saved, report.problem_lines()
+    swemwbs = Instrument.objects.get(organisation=org, code="SWEMWBS")
+    assert swemwbs.library_code == "SWEMWBS" and swemwbs.items.count() == 7
+    pre = Administration.objects.get(instrument_code="SWEMWBS", timepoint="pre")
+    assert pre.score == 21.54
+    links = dict(
+        ProgramInstrument.objects.filter(program__code="BIY").values_list(
+            "instrument_code", "at_pre"
+        )
+    )
+    assert links == {"SWEMWBS": True, "EXIT": False}  # the exit item is asked at post only
+    # Importing again adds nothing.
+    before = record_counts()
+    assert run(org, tmp_path, _library_bundle()).saved
+    assert record_counts() == before
+    assert Instrument.objects.filter(organisation=org, code="SWEMWBS").count() == 1
+
+
+def test_items_of_a_ready_made_instrument_the_bundle_does_not_define_are_refused(org, tmp_path):
+    files = _library_bundle()
+    files["instrument_items.csv"] = (
+        "instrument_code,item_number,min_value,max_value,reverse\nSWEMWBS,1,0,4,0\n"
+    )
+    lines = problems_of(org, tmp_path, files)
+    assert any("ready-made instrument whose items come with it" in line for line in lines)
+    assert not Instrument.objects.filter(code="SWEMWBS").exists()

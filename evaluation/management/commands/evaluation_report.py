@@ -5,6 +5,10 @@
     python manage.py evaluation_report --program BIY --from 2021-04-01 --to 2021-09-30
     python manage.py evaluation_report --all-programs --organisation agency --all-years
 
+Under the figures, stderr says for each instrument what its score is (e.g. SWEMWBS
+"metric score") and who chose its target ("set by your organisation; the scale has no
+published cut-off").
+
 ``--all-programs`` prints a JSON array with the all-years report of each program (of one
 organisation, or of every organisation), all counted together.
 
@@ -23,6 +27,8 @@ from django.core.management.base import BaseCommand, CommandError
 from evaluation import figures, periods
 from peersupport.audit import log_action
 from programs.models import Program
+from surveys.instruments import score_note
+from surveys.models import Instrument
 
 TOP_KEYS = (
     "program",
@@ -132,6 +138,19 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self._audit(program, options)
         self._write(options["format"], result, objects)
+        self._notes(program, objects)
+
+    def _notes(self, program: Program, objects: list[dict]) -> None:
+        """What each score is and who chose its target, on stderr (stdout stays the spec's
+        object): e.g. "GSE: Score: total. Target: at or above 29 (set by your organisation;
+        the scale has no published cut-off)."."""
+        codes = sorted({code for obj in objects for code in obj["instruments"]})
+        for instrument in Instrument.objects.filter(
+            organisation_id=program.organisation_id, code__in=codes, is_current=True
+        ).order_by("code"):
+            note = score_note(instrument)
+            if note:
+                self.stderr.write(f"{instrument.code}: {note}")
 
     def _all_programs(self, options) -> None:
         if not options["all_years"]:
