@@ -142,9 +142,7 @@ def test_the_nightly_job_is_in_the_beat_schedule():
     assert entry["task"] == "evaluation.tasks.recompute_current_years"
 
 
-def test_a_run_running_for_minutes_past_the_threshold_no_longer_blocks_a_request(
-    world, settings
-):
+def test_a_run_running_for_minutes_past_the_threshold_no_longer_blocks_a_request(world, settings):
     settings.EVALUATION_RUN_STALE_MINUTES = 15
     with mock.patch("evaluation.runs.enqueue", return_value="t"):
         old = runs.request_run(program=world.program, period="all").run
