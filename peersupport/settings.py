@@ -174,7 +174,7 @@ USE_TZ = True
 
 # --- Static files ---
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Export files and uploaded bundles (participants' data) go through the default storage:
 # the file system under MEDIA_ROOT (shared by web and worker hosts, e.g. a volume), or an
@@ -301,7 +301,7 @@ CELERY_BEAT_SCHEDULE = {
     # A worker writes the time (a database row): /healthz reports its age.
     "peersupport-worker-heartbeat": {
         "task": "peersupport.tasks.heartbeat",
-        "schedule": 60.0,
+        "schedule": float(env.int("WORKER_HEARTBEAT_SECONDS", default=60)),
         "options": {"expires": 50},
     },
 }
