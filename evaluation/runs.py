@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.audit import log_action
@@ -26,9 +27,30 @@ from .models import EvaluationRun
 logger = logging.getLogger(__name__)
 
 ACTIVE = (EvaluationRun.Status.QUEUED, EvaluationRun.Status.RUNNING)
-#: A run queued or running for longer than this is presumed lost (worker killed past
-#: its time limit) and no longer blocks a new request.
-STALE_AFTER = timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800) + 300)
+
+
+def stale_after() -> timedelta:
+    """A run queued, or running, for longer than this is presumed lost (its worker was
+    killed, the broker restarted): the page offers to compute it now, and it no longer
+    blocks a new request. Minutes (``EVALUATION_RUN_STALE_MINUTES``), not the hour a
+    killed worker's job may take to come back."""
+    return timedelta(minutes=getattr(settings, "EVALUATION_RUN_STALE_MINUTES", 15))
+
+
+def _stale(now=None) -> Q:
+    cutoff = (now or timezone.now()) - stale_after()
+    return Q(status=EvaluationRun.Status.QUEUED, created_at__lt=cutoff) | Q(
+        status=EvaluationRun.Status.RUNNING, started_at__lt=cutoff
+    )
+
+
+def is_stale(run: EvaluationRun, *, now=None) -> bool:
+    cutoff = (now or timezone.now()) - stale_after()
+    if run.status == EvaluationRun.Status.QUEUED:
+        return run.created_at < cutoff
+    if run.status == EvaluationRun.Status.RUNNING:
+        return (run.started_at or run.created_at) < cutoff
+    return False
 
 
 @dataclass(frozen=True)
@@ -99,10 +121,7 @@ def latest_done(request_key: str) -> EvaluationRun | None:
 
 
 def _expire_stale(request_key: str) -> None:
-    cutoff = timezone.now() - STALE_AFTER
-    EvaluationRun.objects.filter(
-        request_key=request_key, status__in=ACTIVE, created_at__lt=cutoff
-    ).update(
+    EvaluationRun.objects.filter(_stale(), request_key=request_key).update(
         status=EvaluationRun.Status.FAILED,
         finished_at=timezone.now(),
         error="No worker finished this run in time; it was given up.",

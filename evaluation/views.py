@@ -128,9 +128,12 @@ def report(request, program_id: int):
 
 
 def _offer_foreground(run: EvaluationRun) -> bool:
-    """A run nobody queued (broker down), or queued long ago and never started."""
+    """A run nobody queued (broker down), queued long ago and never started, or running
+    for so long that its worker has probably died (``runs.is_stale``)."""
     if not run.task_id:
         return True
+    if run.status == EvaluationRun.Status.RUNNING:
+        return runs.is_stale(run)
     return run.status == EvaluationRun.Status.QUEUED and (
         timezone.now() - run.created_at > WAITING_TOO_LONG
     )

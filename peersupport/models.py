@@ -274,3 +274,18 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.token[:6]}… ({self.state})"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a worker last ran the beat's heartbeat job (one row per worker host): a row,
+    so every web host's health check sees it."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return f"{self.hostname} {self.at:%Y-%m-%d %H:%M:%S}"

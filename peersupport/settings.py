@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz first: no host check, HTTPS redirect, session or sign-in (peersupport.health).
+    "peersupport.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "peersupport.middleware.NoStoreMiddleware",
@@ -178,7 +180,7 @@ USE_TZ = True
 
 # --- Static files ---
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Export files and uploaded bundles (participants' data) go through the default storage:
 # the file system under MEDIA_ROOT (shared by web and worker hosts, e.g. a volume), or an
@@ -229,11 +231,18 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="peersupport <no-reply@lo
 # --- Redis, cache and Celery ---
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # The cache holds only what may be lost (sign-in rate limits, used one-time codes): a
+    # dead or hanging Redis costs one short timeout, then the cache carries on in each
+    # process's memory for a while (peersupport.cache) instead of failing the page.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "peersupport.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CACHE_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_CACHE_TIMEOUT", default=0.5),
+                "retry_after": env.int("REDIS_CACHE_RETRY_SECONDS", default=30),
+            },
         }
     }
 else:
@@ -262,10 +271,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 3,
     "socket_connect_timeout": 3,
     "max_retries": 1,
-    "visibility_timeout": 3600,
+    # A job whose worker died (killed, host lost) before acknowledging it goes back to the
+    # queue after this many seconds: minutes, not an hour. A job still running past it may
+    # be delivered a second time; every job is safe to run twice.
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=600),
+    # How often a worker looks for such jobs (every interval × throttle seconds).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 #: A queued or running job with no sign of life for this long is offered to the foreground.
 JOB_STALE_MINUTES = env.int("JOB_STALE_MINUTES", default=10)
+#: An evaluation run queued or running for this long without finishing is offered to the
+#: foreground ("compute now"), and no longer blocks a new request for the same figures.
+EVALUATION_RUN_STALE_MINUTES = env.int("EVALUATION_RUN_STALE_MINUTES", default=15)
+#: Uploaded bundles up to this size are imported during the request; larger ones by a worker.
+IMPORT_FOREGROUND_MAX_BYTES = env.int("IMPORT_FOREGROUND_MAX_BYTES", default=2 * 1024 * 1024)
+#: The worker's heartbeat (a beat job every minute); /healthz says "degraded" past this age.
+HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     # Recompute the current program year of every active program each night.
     "evaluation-nightly-recompute": {
@@ -281,6 +303,12 @@ CELERY_BEAT_SCHEDULE = {
     "importer-remove-stale-uploads": {
         "task": "importer.tasks.remove_stale_uploads",
         "schedule": crontab(minute=20),
+    },
+    # A worker writes the time (a database row): /healthz reports its age.
+    "peersupport-worker-heartbeat": {
+        "task": "peersupport.tasks.heartbeat",
+        "schedule": float(env.int("WORKER_HEARTBEAT_SECONDS", default=60)),
+        "options": {"expires": 50},
     },
 }
 

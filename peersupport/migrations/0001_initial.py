@@ -138,4 +138,22 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['kind', 'state'], name='peersupport_kind_383a53_idx')],
             },
         ),
+
+        migrations.CreateModel(
+            name="WorkerHeartbeat",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hostname", models.CharField(max_length=200, unique=True)),
+                ("at", models.DateTimeField()),
+            ],
+            options={
+                "verbose_name": "worker heartbeat",
+                "verbose_name_plural": "worker heartbeats",
+            },
+        ),
     ]

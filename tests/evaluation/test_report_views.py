@@ -165,3 +165,33 @@ def test_summary_reads_like_the_published_evaluation():
         "82% met the self-efficacy target at post-test against a target of 75%; "
         "mean wellbeing rose from 24.1 to 30.2."
     )
+
+
+def test_a_run_whose_worker_died_is_offered_to_compute_now_after_minutes(
+    world, evaluator, client, settings
+):
+    """A worker killed mid-run leaves it "running": after EVALUATION_RUN_STALE_MINUTES
+    (minutes, not the hour the broker may take to deliver it again) the page offers to
+    compute it here."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.EVALUATION_RUN_STALE_MINUTES = 15
+    with mock.patch("evaluation.runs.enqueue", return_value="t"):
+        run = runs.request_run(program=world.program, period="all").run
+    started = timezone.now() - timedelta(minutes=14)
+    EvaluationRun.objects.filter(pk=run.pk).update(
+        status="running", progress=50, started_at=started
+    )
+    client.force_login(evaluator)
+    status_url = reverse("evaluation:run_status", args=[run.pk])
+    assert "Compute now" not in client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
+
+    EvaluationRun.objects.filter(pk=run.pk).update(started_at=started - timedelta(minutes=2))
+    page = client.get(report_url(world, period="all")).content.decode()
+    assert "may have stopped" in page and "Compute now" in page
+    response = client.post(reverse("evaluation:run_now", args=[run.pk]), follow=True)
+    assert "The figures are computed." in response.content.decode()
+    run.refresh_from_db()
+    assert run.status == "done"

@@ -140,3 +140,37 @@ def test_the_nightly_job_is_in_the_beat_schedule():
 
     entry = app.conf.beat_schedule["evaluation-nightly-recompute"]
     assert entry["task"] == "evaluation.tasks.recompute_current_years"
+
+
+def test_a_run_running_for_minutes_past_the_threshold_no_longer_blocks_a_request(world, settings):
+    settings.EVALUATION_RUN_STALE_MINUTES = 15
+    with mock.patch("evaluation.runs.enqueue", return_value="t"):
+        old = runs.request_run(program=world.program, period="all").run
+        EvaluationRun.objects.filter(pk=old.pk).update(
+            status="running", started_at=timezone.now() - timedelta(minutes=10)
+        )
+        assert runs.request_run(program=world.program, period="all").run.pk == old.pk
+        EvaluationRun.objects.filter(pk=old.pk).update(
+            started_at=timezone.now() - timedelta(minutes=16)
+        )
+        new = runs.request_run(program=world.program, period="all").run
+    old.refresh_from_db()
+    assert old.status == "failed" and "given up" in old.error
+    assert new.pk != old.pk and new.status == "queued"
+
+
+def test_is_stale_counts_from_the_start_of_a_running_run(world, settings):
+    settings.EVALUATION_RUN_STALE_MINUTES = 15
+    now = timezone.now()
+    run = EvaluationRun(status="queued", created_at=now - timedelta(minutes=16))
+    assert runs.is_stale(run, now=now)
+    run.status, run.started_at = "running", now - timedelta(minutes=1)
+    assert not runs.is_stale(run, now=now)
+    run.status = "done"
+    assert not runs.is_stale(run, now=now)
+
+
+def test_the_broker_gives_a_dead_workers_job_back_within_minutes(settings):
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert 60 <= options["visibility_timeout"] <= 15 * 60
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST

@@ -159,3 +159,57 @@ def test_a_link_to_a_job_whose_file_is_gone_says_expired(queued):
     files.remove_expired(now=timezone.now() + timedelta(hours=48))
 
     assert client.get(link).status_code in (404, 410)
+
+
+@pytest.fixture
+def dead_broker():
+    """Celery sending for real (not in-process) to a port where nothing listens."""
+    from peersupport.celery import app
+    from tests.netfixtures import dead_url
+
+    keys = ("broker_url", "task_always_eager", "broker_connection_timeout")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(broker_url=dead_url(), task_always_eager=False, broker_connection_timeout=1)
+    app._pool = None
+    app.amqp._producer_pool = None
+    yield
+    app.conf.update(saved)
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def test_a_job_the_broker_refused_fails_fast_and_can_be_built_here(
+    w, evaluator, client_for, dead_broker
+):
+    import time
+
+    client = client_for(evaluator)
+    started = time.monotonic()
+    response = client.post(reverse("exports:download", args=[w.program.pk]), FORM)
+    assert time.monotonic() - started < 10
+    assert response.status_code == 503
+    job = Job.objects.get(kind="export")
+    assert job.state == "failed" and job.error == "queue"
+    assert AuditEntry.objects.filter(action="job.queue_failed").exists()
+
+    client.post(reverse("exports:build_here", args=[job.token]))
+
+    job.refresh_from_db()
+    assert job.state == "done"
+    link = client.get(reverse("exports:status", args=[job.token])).context["link"]
+    assert client.get(link).status_code == 200
+
+
+def test_a_job_lost_in_a_broker_restart_is_offered_here_once_stale(queued, settings):
+    """The message was queued, then the broker restarted without it: the job row still
+    says queued, and after JOB_STALE_MINUTES the page offers to build it here."""
+    client, job = queued
+    settings.JOB_STALE_MINUTES = 10
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    page = client.get(reverse("exports:status", args=[job.token]))
+    assert page.context["stale"] and b"Build it here now" in page.content
+    client.post(reverse("exports:build_here", args=[job.token]))
+    job.refresh_from_db()
+    assert job.state == "done"
+    # The lost message turning up after all builds nothing twice.
+    assert tasks.build_export(job.token) == "done"

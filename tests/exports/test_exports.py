@@ -389,6 +389,10 @@ def _all_bytes(path) -> bytes:
 @pytest.mark.django_db
 def test_no_identifying_value_appears_in_any_export(w, run, tmp_path):
     blobs = []
+    #: Exports with shifted dates: one person's shifted date may by chance be another
+    #: person's real date (their shifts depend on database ids), so the real cohort start
+    #: is looked for only where dates are not shifted; shifting itself is tested above.
+    shifted = set()
     for kind in ("dataset", "items", "attendance", "feedback"):
         for dates in ("none", DATES_WEEK, DATES_SHIFT):
             exporter = services.make_exporter(w.program, kind, options(dates=dates, external=False))
@@ -396,6 +400,8 @@ def test_no_identifying_value_appears_in_any_export(w, run, tmp_path):
                 for part in ("data", "codebook"):
                     path = tmp_path / f"{kind}-{dates}-{part}.{fmt}"
                     services.build_file(exporter, fmt, part, path)
+                    if dates == DATES_SHIFT:
+                        shifted.add(len(blobs))
                     blobs.append(_all_bytes(path))
     report.write_xlsx(run, str(tmp_path / "r.xlsx"), external=False)
     blobs.append(_all_bytes(tmp_path / "r.xlsx"))
@@ -407,4 +413,6 @@ def test_no_identifying_value_appears_in_any_export(w, run, tmp_path):
     for secret in [*all_secrets(), *participants, "1990", "1950", "2020-05-04"]:
         for encoded in {secret.encode("utf-8"), secret.encode("utf-16-le")}:
             hits = [i for i, blob in enumerate(blobs) if encoded in blob]
+            if secret == "2020-05-04":
+                hits = [i for i in hits if i not in shifted]
             assert not hits, f"{secret!r} found in export {hits}"

@@ -67,8 +67,8 @@ ENTRIES = [
         "surveys:program_instrument_catalog_add",
         coordinator_only(302),
         method="post",
-        kwargs=lambda w: {**_survey_program(w), "key": "self-esteem"},
-        data=lambda w: {"self-esteem-target_pct": "70"},
+        kwargs=lambda w: {**_survey_program(w), "key": "rses"},
+        data=lambda w: {"rses-target_pct": "70"},
     ),
     Entry(
         "surveys:program_instrument_remove",
