@@ -11,6 +11,7 @@ job (``exports.tasks.remove_expired_files``) and when the next job starts.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from peersupport.jobs import job_create, job_get, jobs_older_than
 from peersupport.models import Job
 
 SIGNER_SALT = "exports.download"
+logger = logging.getLogger(__name__)
 
 
 def link_hours() -> int:
@@ -33,7 +35,10 @@ def file_name(job: Job) -> str:
 
 
 def new_job(*, organisation_id: int, user_id: int, **params) -> Job:
-    remove_expired()
+    try:
+        remove_expired()
+    except storage.StorageUnavailable:  # the hourly job will remove them
+        logger.warning("Expired export files could not be removed: the file store is down")
     return job_create(
         kind=Job.Kind.EXPORT,
         organisation_id=organisation_id,

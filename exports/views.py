@@ -189,14 +189,16 @@ def export_file(request, signed: str):
         return render(request, "exports/expired.html", status=410)
     job = _job_for_user(request, token)
     name = files.file_name(job)
-    if job.state != Job.State.DONE or not storage.exists(name):
-        return render(request, "exports/expired.html", status=410)
+    try:
+        if job.state != Job.State.DONE or not storage.exists(name):
+            return render(request, "exports/expired.html", status=410)
+        handle = storage.open_file(name)
+    except storage.StorageUnavailable:
+        return render(request, "exports/storage_down.html", status=503)
     program = Program.objects.get(pk=job.params["program"])
     what = {"job": job.token, "downloaded": job.params.get("what", {}).get("kind", "")}
     services.audit_export(actor=request.user, program=program, what=what, request=request)
-    response = FileResponse(
-        storage.open_file(name), content_type=CONTENT_TYPES[job.params["format"]]
-    )
+    response = FileResponse(handle, content_type=CONTENT_TYPES[job.params["format"]])
     return as_attachment(response, job.result.get("filename") or name.rsplit("/", 1)[-1])
 
 

@@ -46,7 +46,8 @@ def zip_name(job: Job) -> str:
 
 
 def store_upload(uploaded, *, organisation, user) -> Job:
-    """Save an uploaded .zip under a random name; its job."""
+    """Save an uploaded .zip under a random name; its job. Raises ``UploadTooLarge`` or
+    ``storage.StorageUnavailable`` (nothing is kept either way)."""
     remove_stale()
     job = job_create(
         kind=Job.Kind.IMPORT,
@@ -54,7 +55,11 @@ def store_upload(uploaded, *, organisation, user) -> Job:
         user_id=user.pk,
         state=Job.State.UPLOADED,
     )
-    size = storage.save_upload(zip_name(job), uploaded.chunks(), max_bytes=MAX_UPLOAD_BYTES)
+    try:
+        size = storage.save_upload(zip_name(job), uploaded.chunks(), max_bytes=MAX_UPLOAD_BYTES)
+    except storage.StorageUnavailable:
+        job.delete()
+        raise
     if size is None:
         job.delete()
         raise UploadTooLarge

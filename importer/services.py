@@ -33,6 +33,9 @@ def dry_run_upload(*, job: Job, organisation: Organisation, request=None) -> Job
                 request=request,
                 source="upload",
             )
+    except storage.StorageUnavailable:
+        logger.warning("Check of upload %s: the file store cannot be reached", job.token[:6])
+        return job_set(job, state=Job.State.FAILED, error="storage")
     except Exception as exc:  # a failure must reach the page, not vanish in a worker log
         logger.exception("Check of upload %s failed", job.token[:6])
         jobs.discard_zip(job)
@@ -78,6 +81,10 @@ def run_stored_import(*, token: str, actor_id: int | None = None, request=None) 
                 request=request,
                 source="upload",
             )
+    except storage.StorageUnavailable:
+        logger.warning("Import %s: the file store cannot be reached", token[:6])
+        job_set(job, state=Job.State.FAILED, error="storage")
+        return Job.State.FAILED
     except Exception as exc:  # a failure must reach the page, not vanish in a worker log
         logger.exception("Import %s failed", token[:6])
         job_set(job, state=Job.State.FAILED, error=type(exc).__name__)

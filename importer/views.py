@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from peersupport import storage
 from peersupport.jobs import is_stale, job_set
 from peersupport.models import Job, Organisation
 from peersupport.permissions import COORDINATOR, current_membership, require_role
@@ -66,6 +67,14 @@ def import_upload(request):
                 form.cleaned_data["bundle"],
                 organisation=membership.organisation,
                 user=request.user,
+            )
+        except storage.StorageUnavailable:
+            form.add_error(
+                "bundle",
+                _(
+                    "The file store cannot be reached right now, so nothing was kept. "
+                    "Please try again in a few minutes."
+                ),
             )
         except jobs.UploadTooLarge:
             form.add_error(

@@ -17,10 +17,37 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 
 
+class StorageUnavailable(Exception):
+    """The file store did not answer (a disk error, an object store refusing): callers say
+    so in words; nothing is half-kept."""
+
+
+def _backend_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OSError]
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # no object-store client installed: the file system only
+        return tuple(errors)
+    return (*errors, BotoCoreError, ClientError)
+
+
+BACKEND_ERRORS = _backend_errors()
+
+
+@contextmanager
+def _reaching() -> Iterator[None]:
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except BACKEND_ERRORS as exc:
+        raise StorageUnavailable(type(exc).__name__) from exc
+
+
 def save(name: str, source: str | Path) -> str:
     """Store the local file ``source`` under ``name`` (replacing any file of that name)."""
-    default_storage.delete(name)
-    with open(source, "rb") as handle:
+    with _reaching(), open(source, "rb") as handle:
+        default_storage.delete(name)
         return default_storage.save(name, File(handle, name=os.path.basename(name)))
 
 
@@ -40,16 +67,19 @@ def save_upload(name: str, chunks: Iterator[bytes], *, max_bytes: int) -> int | 
 
 
 def exists(name: str) -> bool:
-    return bool(name) and default_storage.exists(name)
+    with _reaching():
+        return bool(name) and default_storage.exists(name)
 
 
 def open_file(name: str):
-    return default_storage.open(name, "rb")
+    with _reaching():
+        return default_storage.open(name, "rb")
 
 
 def delete(name: str) -> None:
     if name:
-        default_storage.delete(name)
+        with _reaching():
+            default_storage.delete(name)
 
 
 @contextmanager
@@ -64,7 +94,7 @@ def local_copy(name: str) -> Iterator[Path]:
         yield Path(path)
         return
     with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as copy:
-        with default_storage.open(name, "rb") as stored:
+        with _reaching(), default_storage.open(name, "rb") as stored:
             shutil.copyfileobj(stored, copy)
         copy.flush()
         yield Path(copy.name)
