@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.cache import cache
-from django.db.backends.sqlite3.operations import DatabaseOperations as SQLiteOperations
+from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperations
 from django.utils import translation
 
 from peersupport import audit_guard

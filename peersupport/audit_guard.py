@@ -51,8 +51,9 @@ _POSTGRESQL_INSTALL = [
     $$
     """,
 ]
+_POSTGRESQL_DROP_TRIGGERS = [f"DROP TRIGGER IF EXISTS peersupport_audit_append_only ON {TABLE}"]
 _POSTGRESQL_UNINSTALL = [
-    f"DROP TRIGGER IF EXISTS peersupport_audit_append_only ON {TABLE}",
+    *_POSTGRESQL_DROP_TRIGGERS,
     "DROP FUNCTION IF EXISTS peersupport_audit_append_only()",
     "DROP FUNCTION IF EXISTS peersupport_audit_chain_head()",
 ]
@@ -72,6 +73,8 @@ _SQLITE_UNINSTALL = [
 
 INSTALL = {"postgresql": _POSTGRESQL_INSTALL, "sqlite": _SQLITE_INSTALL}
 UNINSTALL = {"postgresql": _POSTGRESQL_UNINSTALL, "sqlite": _SQLITE_UNINSTALL}
+#: Only the triggers (what a table owner could drop), not the chain's lock function.
+DROP_TRIGGERS = {"postgresql": _POSTGRESQL_DROP_TRIGGERS, "sqlite": _SQLITE_UNINSTALL}
 
 
 def _run(connection, statements: list[str]) -> None:
