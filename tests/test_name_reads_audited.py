@@ -64,6 +64,30 @@ def test_every_page_that_shows_a_name_audits_the_read(named_world, client):
             unaudited.append(entry.name)
         for audit in entries:
             assert NAME not in str(audit.changes) + str(audit.detail) + audit.object_repr
-    print("pages showing the name:", shown)
     assert shown, "no page showed the name: the walk proves nothing"
     assert unaudited == [], f"these pages show names without an audit entry: {unaudited}"
+
+
+@pytest.mark.django_db
+def test_the_attendance_sheet_records_the_session_and_how_many_names_it_showed(
+    client_for, coordinator, org
+):
+    from tests.factories import CohortFactory, ProgramFactory, SessionFactory
+
+    cohort = CohortFactory(program=ProgramFactory(organisation=org))
+    session = SessionFactory(cohort=cohort, number=1, date=cohort.start_date)
+    for name in (NAME, "Another Name", ""):
+        EnrollmentFactory(
+            cohort=cohort,
+            enrolled_on=cohort.start_date,
+            participant__preferred_name=name,
+            participant__organisation=org,
+        )
+    response = client_for(coordinator).get(
+        reverse("groupsessions:attendance_sheet", args=[session.pk])
+    )
+    assert NAME in response.content.decode()
+    entry = AuditEntry.objects.get(action="attendance.view")
+    assert (entry.object_type, entry.object_id) == ("groupsessions.Session", str(session.pk))
+    assert entry.detail["names"] == 2 and entry.organisation == org
+    assert NAME not in str(entry.detail) + entry.object_repr
