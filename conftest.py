@@ -6,10 +6,8 @@ from django.db.backends.sqlite3.base import DatabaseOperations as SQLiteOperatio
 from django.utils import translation
 
 from peersupport import audit_guard
-
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.factories.peersupport import PASSWORD
-
 
 _sqlite_sql_flush = SQLiteOperations.sql_flush
 

@@ -49,7 +49,7 @@ _POSTGRESQL_INSTALL = [
         RETURN (SELECT hash FROM {TABLE} ORDER BY id DESC LIMIT 1);
     END
     $$
-    """,
+    """,  # noqa: S608
 ]
 _POSTGRESQL_DROP_TRIGGERS = [f"DROP TRIGGER IF EXISTS peersupport_audit_append_only ON {TABLE}"]
 _POSTGRESQL_UNINSTALL = [
@@ -92,7 +92,7 @@ def chain_head(connection) -> str:
             cursor.execute("SELECT peersupport_audit_chain_head()")
         else:
             # SQLite has a single writer at a time.
-            cursor.execute(f"SELECT hash FROM {TABLE} ORDER BY id DESC LIMIT 1")
+            cursor.execute(f"SELECT hash FROM {TABLE} ORDER BY id DESC LIMIT 1")  # noqa: S608
         row = cursor.fetchone()
     return (row[0] if row else "") or ""
 

@@ -26,22 +26,22 @@ def _entries(org, n=3):
 
 
 def _refused(sql, params=()):
-    with pytest.raises(DatabaseError, match="append-only"):
+    with pytest.raises(DatabaseError, match="append-only"):  # noqa: SIM117
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
 
 
 def test_a_raw_update_of_an_audit_row_is_refused_by_the_database(org):
     entry = _entries(org, 1)[0]
-    _refused(f"UPDATE {TABLE} SET action = 'auth.login' WHERE id = %s", [entry.pk])
-    _refused(f"UPDATE {TABLE} SET detail = '{{}}'")
+    _refused(f"UPDATE {TABLE} SET action = 'auth.login' WHERE id = %s", [entry.pk])  # noqa: S608
+    _refused(f"UPDATE {TABLE} SET detail = '{{}}'")  # noqa: S608
     assert AuditEntry.objects.get(pk=entry.pk).action == "auth.login_failed"
 
 
 def test_a_raw_delete_of_an_audit_row_is_refused_by_the_database(org):
     entry = _entries(org, 1)[0]
-    _refused(f"DELETE FROM {TABLE} WHERE id = %s", [entry.pk])
-    _refused(f"DELETE FROM {TABLE}")
+    _refused(f"DELETE FROM {TABLE} WHERE id = %s", [entry.pk])  # noqa: S608
+    _refused(f"DELETE FROM {TABLE}")  # noqa: S608
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
@@ -107,21 +107,17 @@ def without_triggers():
 def test_verify_audit_reports_an_entry_edited_behind_the_triggers(org, without_triggers):
     first, second, third = _entries(org)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {TABLE} SET detail = %s WHERE id = %s", ['{"n": 99}', second.pk]
-        )
+        cursor.execute(f"UPDATE {TABLE} SET detail = %s WHERE id = %s", ['{"n": 99}', second.pk])  # noqa: S608
     with pytest.raises(CommandError, match=rf"entry {second.pk} \(") as error:
         _verify()
     assert "changed" in str(error.value)
     assert f"{second.created_at:%Y-%m-%d %H:%M:%S}" in str(error.value)
 
 
-def test_verify_audit_reports_where_an_entry_was_removed_behind_the_triggers(
-    org, without_triggers
-):
+def test_verify_audit_reports_where_an_entry_was_removed_behind_the_triggers(org, without_triggers):
     first, second, third = _entries(org)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [second.pk])
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [second.pk])  # noqa: S608
     with pytest.raises(CommandError, match=rf"entry {third.pk} \("):
         _verify()
 
@@ -129,7 +125,7 @@ def test_verify_audit_reports_where_an_entry_was_removed_behind_the_triggers(
 def test_verify_audit_exits_with_an_error_status(org, without_triggers):
     (entry,) = _entries(org, 1)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET object_repr = 'x' WHERE id = %s", [entry.pk])
+        cursor.execute(f"UPDATE {TABLE} SET object_repr = 'x' WHERE id = %s", [entry.pk])  # noqa: S608
     with pytest.raises(CommandError) as error:
         _verify()
     # What ``manage.py`` exits with.
