@@ -22,7 +22,7 @@ class ParticipantAdmin(OrganisationScopedAdmin):
     def get_exclude(self, request, obj=None):
         if request.user.is_superuser:
             return ()
-        return Participant.AUDIT_MASKED_FIELDS
+        return Participant.ERASED_FIELDS
 
 
 @admin.register(Consent)

@@ -46,6 +46,7 @@ class ParticipantForm(forms.ModelForm):
             "legal_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
             "safe_contact": forms.Textarea(attrs={"rows": 2}),
+            "referral_source": forms.TextInput(attrs={"autocomplete": "off"}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -149,17 +150,23 @@ class WithdrawForm(forms.Form):
 
 
 class PartnerForm(forms.ModelForm):
+    email = forms.EmailField(label=_("email"), required=False)
+
     class Meta:
         model = Partner
         fields = ["name", "type", "contact_person", "phone", "email", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "contact_person": forms.TextInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
 class ReferralForm(forms.ModelForm):
     class Meta:
         model = Referral
         fields = ["partner", "program", "date", "reason", "status"]
-        widgets = {"date": DateInput}
+        widgets = {"date": DateInput, "reason": forms.TextInput(attrs={"autocomplete": "off"})}
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)

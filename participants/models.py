@@ -59,7 +59,8 @@ class Participant(models.Model):
     racialised = models.CharField(
         _("racialised / visible minority"), max_length=20, blank=True, choices=YesNo.choices
     )
-    referral_source = models.CharField(_("referral source"), max_length=200, blank=True)
+    #: Free text ("her sister", "the shelter on Main St."): encrypted like the identifiers.
+    referral_source = EncryptedTextField(_("referral source"), max_length=200, blank=True)
     #: Current consent to evaluation use, kept in step with the Consent records by
     #: ``participants.services``; evaluation figures filter on it.
     evaluation_consent = models.CharField(
@@ -74,8 +75,11 @@ class Participant(models.Model):
 
     #: The encrypted identifiers, never shown to evaluators, wiped by erasure.
     IDENTIFYING_FIELDS = ("preferred_name", "legal_name", "phone", "email", "safe_contact")
-    #: What the audit log records as changed but never copies (erasure wipes these too).
-    AUDIT_MASKED_FIELDS = (*IDENTIFYING_FIELDS, "referral_source")
+    #: What erasure wipes: the identifiers and the free text about where she came from.
+    ERASED_FIELDS = (*IDENTIFYING_FIELDS, "referral_source")
+    #: What the audit log records as changed but never copies: with the birth year, a
+    #: code in a copied log row would point to one person.
+    AUDIT_MASKED_FIELDS = (*ERASED_FIELDS, "birth_year")
 
     class Meta:
         ordering = ["code"]
@@ -155,13 +159,11 @@ class Enrollment(models.Model):
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
     enrolled_on = models.DateField(_("enrolled on"), null=True, blank=True)
     exit_date = models.DateField(_("exit date"), null=True, blank=True)
-    exit_reason = models.CharField(_("exit reason"), max_length=200, blank=True)
-    exit_notes = models.TextField(_("exit notes"), blank=True)
+    #: Free text about a person (why she left): encrypted, wiped by erasure, never in the log.
+    exit_reason = EncryptedTextField(_("exit reason"), max_length=200, blank=True)
+    exit_notes = EncryptedTextField(_("exit notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    #: Free text about a person: erasure wipes it, so the audit log never copies it.
-    AUDIT_MASKED_FIELDS = ("exit_notes",)
 
     class Meta:
         ordering = ["cohort", "participant__code"]
@@ -206,10 +208,12 @@ class Partner(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
-    contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    email = models.EmailField(_("email"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    #: A partner's contact and notes name people (and notes may name participants):
+    #: encrypted, and the audit log records that they changed, not what they say.
+    contact_person = EncryptedTextField(_("contact person"), max_length=150, blank=True)
+    phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
+    email = EncryptedTextField(_("email"), max_length=254, blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -236,7 +240,8 @@ class Referral(models.Model):
         Program, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )
     date = models.DateField(_("date"))
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    #: Free text about a person: encrypted, wiped by erasure, never in the log.
+    reason = EncryptedTextField(_("reason"), max_length=300, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.MADE
     )
@@ -244,9 +249,6 @@ class Referral(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-
-    #: Free text about a person: erasure wipes it, so the audit log never copies it.
-    AUDIT_MASKED_FIELDS = ("reason",)
 
     class Meta:
         ordering = ["-date"]

@@ -12,7 +12,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from .signals import participant_records_asked
 #: Stages that take one of a cohort's places (``Cohort.capacity``).
 PLACE_STATUSES = (Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED)
 #: Everything ``participant_erase`` wipes: the encrypted identifiers and the referral source.
-ERASED_FIELDS = Participant.AUDIT_MASKED_FIELDS
+ERASED_FIELDS = Participant.ERASED_FIELDS
 CODE_DIGITS = 5
 CODE_ATTEMPTS = 5
 
@@ -135,9 +135,10 @@ def participant_delete(*, participant: Participant, by: User, request=None) -> N
 def participant_erase(*, participant: Participant, by: User, request=None) -> Participant:
     """Wipe everything that identifies the person, keep the code and the records.
 
-    Besides the identifying fields, the free-text exit notes of the person's enrollments
-    and the reasons of their referrals are cleared: free text may name or locate them.
-    The audit entry records which fields were wiped, never their values.
+    Besides the identifying fields, the free-text exit reasons and notes of the person's
+    enrollments and the reasons of their referrals are cleared: free text may name or
+    locate them. The audit entry records which fields were wiped, never their values (nor
+    did any earlier entry: these fields are masked in every diff).
     """
     current = Participant.objects.select_for_update().get(pk=participant.pk)
     wiped = [name for name in ERASED_FIELDS if getattr(current, name)]
@@ -145,11 +146,12 @@ def participant_erase(*, participant: Participant, by: User, request=None) -> Pa
         setattr(participant, name, "")
     participant.erased_at = timezone.now()
     participant.save(update_fields=[*ERASED_FIELDS, "erased_at", "updated_at"])
+    # Queryset updates: no per-row save, so the wiped text is never loaded. An encrypted
+    # empty value is stored as the empty string, so "not empty" is a plain SQL test.
     notes = (
         Enrollment.objects.filter(participant=participant)
-        .exclude(exit_notes="")
-        # Queryset update: no per-row save, so the wiped text is never loaded.
-        .update(exit_notes="")
+        .filter(~Q(exit_notes="") | ~Q(exit_reason=""))
+        .update(exit_notes="", exit_reason="")
     )
     reasons = Referral.objects.filter(participant=participant).exclude(reason="").update(reason="")
     log_action(

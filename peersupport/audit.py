@@ -139,6 +139,23 @@ def log_action(
     )
 
 
+def names_shown(participants: Iterable) -> int:
+    """How many of ``participants`` a page shows by name (a preferred or legal name)."""
+    return sum(1 for p in participants if p.preferred_name or p.legal_name)
+
+
+def log_names_shown(*, request, action: str, obj: models.Model, count: int) -> AuditEntry:
+    """Audit a page that shows participants' names: which list (the cohort or session in
+    ``obj``) and how many names, never the names themselves."""
+    return log_action(
+        actor=request.user,
+        action=action,
+        obj=obj,
+        detail={"path": request.path, "names": count},
+        request=request,
+    )
+
+
 def log_create(
     *,
     actor,

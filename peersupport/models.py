@@ -1,15 +1,18 @@
 """Organisations, people and their roles, invitations, and the append-only audit log."""
 
 import hashlib
+import ipaddress
+import json
 import secrets
+from datetime import UTC
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import actions
+from . import actions, audit_guard
 
 
 class UserManager(BaseUserManager):
@@ -162,6 +165,62 @@ class AuditQuerySet(models.QuerySet):
 
     _raw_delete = delete
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Entries are chained one after the other (``AuditEntry.save``); an upsert would
+        rewrite a row, so conflicts are refused rather than resolved."""
+        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
+            raise PermissionError("The audit log is append-only.")
+        objs = list(objs)
+        for obj in objs:
+            obj.save(using=self.db)
+        return objs
+
+
+#: What each entry's hash covers, in this order (``audit_hash``).
+HASHED_FIELDS = (
+    "created_at",
+    "organisation_id",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "detail",
+    "ip_address",
+    "user_agent",
+    "prev_hash",
+)
+
+
+def _canonical_json(value):
+    """``value`` as the database hands it back: JSON types only, and whole floats as
+    integers (PostgreSQL's ``jsonb`` writes ``1e20`` back as ``100000000000000000000``)."""
+    if isinstance(value, dict):
+        return {str(k): _canonical_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical_json(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def audit_hash(entry: "AuditEntry") -> str:
+    """SHA-256 over a canonical serialisation of the entry's fields and the previous
+    entry's hash: changing any field of any entry, or removing one, breaks the chain."""
+    values = {}
+    for name in HASHED_FIELDS:
+        value = getattr(entry, name)
+        if name == "created_at":
+            value = value.astimezone(UTC).isoformat()
+        elif name in ("changes", "detail"):
+            value = _canonical_json(json.loads(json.dumps(value or {})))
+        elif name == "ip_address" and value:
+            value = str(ipaddress.ip_address(value))
+        values[name] = value
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
 
 class AuditEntry(models.Model):
     """One thing someone did. Rows are never changed or removed (see ``peersupport.audit``)."""
@@ -182,6 +241,10 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    #: The hash chain (``audit_hash``): the previous entry's ``hash`` ("" for the first),
+    #: and this entry's. ``manage.py verify_audit`` walks it.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -200,7 +263,13 @@ class AuditEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("The audit log is append-only.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or "default"
+        # One writer at a time appends to the chain (``audit_guard.chain_head``): the
+        # chain stays locked until this transaction ends.
+        with transaction.atomic(using=using, savepoint=False):
+            self.prev_hash = audit_guard.chain_head(transaction.get_connection(using))
+            self.hash = audit_hash(self)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")

@@ -306,4 +306,8 @@ class SupervisionForm(forms.ModelForm):
     class Meta:
         model = SupervisionEntry
         fields = ["date", "supervisor", "hours", "notes"]
-        widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "date": DateInput(),
+            "supervisor": forms.TextInput(attrs={"autocomplete": "off"}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from peersupport.fields import EncryptedTextField
 from peersupport.models import Organisation
 
 
@@ -183,11 +184,10 @@ class Volunteer(models.Model):
     supervision_every_days = models.PositiveSmallIntegerField(
         _("supervision due every (days)"), default=30
     )
-    notes = models.TextField(_("notes"), blank=True)
+    #: Free text may mention people: encrypted; the audit log records that it changed,
+    #: not what it says.
+    notes = EncryptedTextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    #: Free text may mention people; the audit log records that it changed, not what it says.
-    AUDIT_MASKED_FIELDS = ("notes",)
 
     class Meta:
         ordering = ["name"]
@@ -220,11 +220,10 @@ class VolunteerTraining(models.Model):
 class SupervisionEntry(models.Model):
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="supervisions")
     date = models.DateField(_("date"))
-    supervisor = models.CharField(_("supervisor"), max_length=150)
+    #: A person's name and what was discussed about people: encrypted, masked in the log.
+    supervisor = EncryptedTextField(_("supervisor"), max_length=150)
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
-    notes = models.TextField(_("notes"), blank=True)
-
-    AUDIT_MASKED_FIELDS = ("notes",)
+    notes = EncryptedTextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["-date"]
@@ -234,6 +233,10 @@ class SupervisionEntry(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.supervisor}"
+
+    def audit_label(self) -> str:
+        """The log's label: the date, not the supervisor's name."""
+        return f"{self.date} #{self.pk}"
 
     def audit_organisation(self):
         return self.volunteer.organisation

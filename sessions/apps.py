@@ -31,6 +31,8 @@ class GroupSessionsConfig(AppConfig):
                 "session.log": _("Session logged"),
                 "attendance.set": _("Attendance recorded"),
                 "attendance.print": _("Sign-in sheet printed"),
+                "attendance.view": _("Attendance sheet viewed"),
+                "attendance.keyed_view": _("Paper sign-in sheet opened for keying in"),
                 "feedback.create": _("Session feedback given"),
             }
         )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from peersupport.audit import log_action
+from peersupport.audit import log_action, log_names_shown, names_shown
 from peersupport.forms import add_errors
 from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership
 from programs.access import cohorts_for
@@ -64,11 +64,23 @@ def facilitator_home(request):
     return render(request, "sessions/attendance/facilitator_home.html", context)
 
 
+def _log_sheet_read(request, session: Session, sheet: list[RosterRow], action: str) -> None:
+    """The sheet shows the group's names: who opened it, and how many names it showed."""
+    log_names_shown(
+        request=request,
+        action=action,
+        obj=session,
+        count=names_shown(row.participant for row in sheet),
+    )
+
+
 def _sheet_context(request, session: Session, role: str, log_form=None) -> dict:
+    sheet = attendance_sheet(session=session)
+    _log_sheet_read(request, session, sheet, "attendance.view")
     return {
         "session": session,
         "cohort": session.cohort,
-        "sheet": attendance_sheet(session=session),
+        "sheet": sheet,
         "statuses": Attendance.Status.choices,
         "refusal": session_refusal(session=session, user=request.user),
         "log_form": log_form or SessionLogForm(session=session, user=request.user),
@@ -244,6 +256,7 @@ def attendance_keyed(request, pk):
             else:
                 _report_keyed(request, outcome, sheet)
                 return redirect(_sheet_url(session))
+    _log_sheet_read(request, session, sheet, "attendance.keyed_view")
     return render(
         request,
         "sessions/attendance/keyed.html",

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Enrollment
+from peersupport.fields import EncryptedTextField
 from programs.models import Cohort, Module, Volunteer
 
 
@@ -38,23 +39,21 @@ class Session(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), null=True, blank=True
     )
-    topics_covered = models.TextField(_("topics covered"), blank=True)
-    notes = models.TextField(
+    # Free text written after a session may name or describe someone despite the help
+    # text: encrypted (the audit log masks encrypted fields), never searched in SQL.
+    topics_covered = EncryptedTextField(_("topics covered"), blank=True)
+    notes = EncryptedTextField(
         _("notes"),
         blank=True,
         help_text=_("Do not write anything that identifies a participant."),
     )
     incident_flagged = models.BooleanField(_("incident for supervisor follow-up"), default=False)
-    incident_notes = models.TextField(_("incident notes"), blank=True)
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    incident_notes = EncryptedTextField(_("incident notes"), blank=True)
+    cancel_reason = EncryptedTextField(_("reason for cancelling"), max_length=200, blank=True)
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
-
-    #: Notes may mention people despite the help text: the audit log records that they
-    #: changed, not what they say.
-    AUDIT_MASKED_FIELDS = ("notes", "incident_notes")
 
     class Meta:
         ordering = ["cohort", "number"]
@@ -120,7 +119,8 @@ class SessionFeedback(models.Model):
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="feedback")
     ratings = models.JSONField(_("ratings"), default=dict)
-    comment = models.TextField(_("comment"), blank=True)
+    #: Anonymous, but a comment may name someone: encrypted.
+    comment = EncryptedTextField(_("comment"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

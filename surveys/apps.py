@@ -24,6 +24,9 @@ class SurveysConfig(AppConfig):
                 "survey_link.create": _("Self-completion link created"),
                 "survey_link.refused": _("Self-completion link refused"),
                 "kiosk.start": _("Survey kiosk started"),
+                "kiosk.list_view": _("Survey kiosk's list of participants viewed"),
+                "survey.todo_view": _("Survey to-do list viewed"),
+                "survey.entry_view": _("Survey entry form viewed"),
                 "kiosk.pin_failed": _("Survey kiosk locked after wrong PINs"),
             }
         )

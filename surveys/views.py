@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 
 from participants.access import get_enrollment_for_user
 from participants.models import Enrollment
-from peersupport.audit import log_action
+from peersupport.audit import log_action, log_names_shown, names_shown
 from peersupport.forms import add_errors
 from peersupport.permissions import STAFF_ROLES, current_membership
 from programs.access import cohorts_for, get_cohort_for_user
@@ -76,6 +76,12 @@ def survey_overview_view(request):
 def survey_todo(request, cohort_pk):
     cohort, _role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
     todo = cohort_survey_todo(cohort=cohort, on=timezone.localdate())
+    log_names_shown(
+        request=request,
+        action="survey.todo_view",
+        obj=cohort,
+        count=names_shown(row.enrollment.participant for row in todo.rows),
+    )
     return render(request, "surveys/todo.html", {"cohort": cohort, "todo": todo})
 
 
@@ -129,6 +135,13 @@ def administration_enter(request, cohort_pk, code, timepoint):
                 )
             return redirect("surveys:survey_todo", cohort_pk=cohort.pk)
     status = 400 if request.method == "POST" else 200
+    # The participant choice lists the cohort by name.
+    log_names_shown(
+        request=request,
+        action="survey.entry_view",
+        obj=cohort,
+        count=names_shown(e.participant for e in form.fields["enrollment"].queryset),
+    )
     return render(
         request,
         "surveys/enter.html",
@@ -379,6 +392,12 @@ def kiosk_next(request, cohort_pk):
         .order_by("participant__code")
         if e.pk not in done
     ]
+    log_names_shown(
+        request=request,
+        action="kiosk.list_view",
+        obj=cohort,
+        count=names_shown(e.participant for e in waiting),
+    )
     return render(
         request,
         "surveys/kiosk_next.html",

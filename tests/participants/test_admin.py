@@ -24,7 +24,7 @@ def staff_coordinator(coordinator):
 
 
 def test_identifying_fields_are_never_listed():
-    assert not set(ParticipantAdmin.list_display) & set(Participant.AUDIT_MASKED_FIELDS)
+    assert not set(ParticipantAdmin.list_display) & set(Participant.ERASED_FIELDS)
     assert ParticipantAdmin.search_fields == ["code"]
 
 
@@ -41,7 +41,7 @@ def test_staff_coordinator_sees_only_own_participants_and_no_names(
     content = page.content.decode()
     assert NAME not in content and "555-0111" not in content
     fields = page.context["adminform"].form.fields
-    assert not set(fields) & set(Participant.AUDIT_MASKED_FIELDS)
+    assert not set(fields) & set(Participant.ERASED_FIELDS)
 
 
 def test_superuser_may_open_identifying_fields(client_for, org):

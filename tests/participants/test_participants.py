@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from participants import services
 from participants.models import Participant
+from peersupport.audit import MASK
 from peersupport.models import AuditEntry
 from tests.factories import (
     AdministrationFactory,
@@ -130,7 +131,7 @@ def test_editing_changes_fields_and_audits_the_change(client_for, coordinator, o
     assert (p.preferred_name, p.birth_year) == ("New", 1981)
     entry = AuditEntry.objects.get(action="participant.update", object_id=str(p.pk))
     assert entry.changes["preferred_name"] == ["•••", "•••"]
-    assert entry.changes["birth_year"] == [1980, 1981]
+    assert entry.changes["birth_year"] == [MASK, MASK]
 
 
 # --- erase and delete ---------------------------------------------------------------------

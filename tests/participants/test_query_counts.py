@@ -55,11 +55,12 @@ def test_participant_detail_queries(
         ConsentFactory(participant=p)
         ReferralFactory(participant=p, program=program)
     c = client_for(coordinator)
-    # 1. session, 2. user, 3. memberships, 4. the participant, 5. the audit entry, 6. its
-    # consents with who recorded them, 7. its enrollments with cohorts and programs, 8. its
-    # referrals with partners and programs, 9. the cohorts offered in the enrol form,
-    # 10-12. the session's activity time saved (savepoint, update, release).
-    with django_assert_max_num_queries(12):
+    # 1. session, 2. user, 3. memberships, 4. the participant, 5. the audit chain's head,
+    # 6. the audit entry, 7. its consents with who recorded them, 8. its enrollments with
+    # cohorts and programs, 9. its referrals with partners and programs, 10. the cohorts
+    # offered in the enrol form, 11-13. the session's activity time saved (savepoint,
+    # update, release).
+    with django_assert_max_num_queries(13):
         response = c.get(reverse("participants:detail", args=[p.pk]))
     assert response.status_code == 200
 
@@ -76,9 +77,10 @@ def test_participant_detail_queries_for_a_facilitator(
         ReferralFactory(participant=p)
     c = client_for(facilitator)
     # 1. session, 2. user, 3. memberships, 4. the participant, 5. is it in one of the
-    # facilitator's cohorts, 6. the audit entry, 7. consents, 8. enrollments, 9. referrals,
-    # 10-12. the session's activity time saved (savepoint, update, release). No enrol form.
-    with django_assert_max_num_queries(12):
+    # facilitator's cohorts, 6. the audit chain's head, 7. the audit entry, 8. consents,
+    # 9. enrollments, 10. referrals, 11-13. the session's activity time saved (savepoint,
+    # update, release). No enrol form.
+    with django_assert_max_num_queries(13):
         response = c.get(reverse("participants:detail", args=[p.pk]))
     assert response.status_code == 200
 
@@ -92,9 +94,9 @@ def test_cohort_enrollments_queries(
         EnrollmentFactory(cohort=cohort)
     c = client_for(coordinator)
     # 1. session, 2. user, 3. memberships, 4. the cohort with its program, 5. its
-    # enrollments with participants, 6. the audit entry, 7-9. the session's activity time
-    # saved (savepoint, update, release).
-    with django_assert_max_num_queries(9):
+    # enrollments with participants, 6. the audit chain's head, 7. the audit entry,
+    # 8-10. the session's activity time saved (savepoint, update, release).
+    with django_assert_max_num_queries(10):
         response = c.get(reverse("participants:cohort_enrollments", args=[cohort.pk]))
     assert len(response.context["enrollments"]) == n
 

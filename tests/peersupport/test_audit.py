@@ -65,24 +65,29 @@ def test_every_action_named_in_the_code_is_registered():
 def test_creation_and_deletion_record_field_values_with_names_masked(coordinator, org):
     from tests.factories import ParticipantFactory
 
-    participant = ParticipantFactory(organisation=org, preferred_name="Rosa", birth_year=1990)
+    participant = ParticipantFactory(
+        organisation=org, preferred_name="Rosa", birth_year=1990, gender_identity="woman"
+    )
     created = log_create(actor=coordinator, action="participant.create", obj=participant)
     assert created.action == "participant.create"
     assert created.changes["preferred_name"] == ["", MASK]
-    assert created.changes["birth_year"] == [None, 1990]
+    assert created.changes["birth_year"] == ["", MASK]
+    assert created.changes["gender_identity"] == [None, "woman"]
 
     deleted = log_delete(actor=coordinator, action="participant.delete", obj=participant)
-    assert deleted.changes["birth_year"] == [1990, None]
+    assert deleted.changes["gender_identity"] == ["woman", None]
     assert deleted.changes["preferred_name"] == [MASK, ""]
     assert "Rosa" not in str(AuditEntry.objects.values_list("changes", "object_repr"))
 
 
 def test_identifying_values_are_masked_between_two_versions():
-    old = Participant(preferred_name="Rosa", birth_year=1990)
-    new = Participant(preferred_name="Rose", birth_year=1991)
+    old = Participant(preferred_name="Rosa", birth_year=1990, gender_identity="woman")
+    new = Participant(preferred_name="Rose", birth_year=1991, gender_identity="non_binary")
     changes = changes_between(old, new)
     assert changes["preferred_name"] == [MASK, MASK]
-    assert changes["birth_year"] == [1990, 1991]
+    # With a code, a birth year narrows a log row down to one person: masked too.
+    assert changes["birth_year"] == [MASK, MASK]
+    assert changes["gender_identity"] == ["woman", "non_binary"]
     assert "Rosa" not in str(changes) and "Rose" not in str(changes)
 
 
@@ -98,7 +103,7 @@ def test_model_update_saves_audits_and_returns_only_what_changed(coordinator, or
         action="participant.update",
         detail={"via": "test"},
     )
-    assert changes == {"preferred_name": [MASK, MASK], "birth_year": [1990, 1991]}
+    assert changes == {"preferred_name": [MASK, MASK], "birth_year": [MASK, MASK]}
     stored = Participant.objects.get(pk=participant.pk)
     assert (stored.preferred_name, stored.birth_year) == ("Rose", 1991)
     entry = AuditEntry.objects.get()

@@ -86,13 +86,14 @@ def test_the_sheet_runs_the_same_queries_for_5_or_30_people(
 ):
     _group(cohort, size)
     client = client_for(facilitator)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         # 1 auth session, 2 user, 3 memberships (middleware), 4 session with cohort,
         # program and organisation, 5 session facilitators and 6 cohort facilitators
         # (prefetched for the log form), 7 "is this facilitator assigned to the cohort"
         # (access rule), 8 roster enrollments with participants, 9 attendance with who
-        # recorded it, 10 volunteers offered as facilitators (log form), 11-13
-        # savepoint, save, release of the idle-timeout session.
+        # recorded it, 10 audit chain's head and 11 audit entry (names shown), 12
+        # volunteers offered as facilitators (log form), 13-15 savepoint, save, release
+        # of the idle-timeout session.
         response = client.get(_url("attendance_sheet", session))
     assert response.status_code == 200
     assert response.content.decode().count("data-att-row") == size
@@ -104,12 +105,12 @@ def test_one_tap_runs_the_same_queries_for_5_or_30_people(
 ):
     people = _group(cohort, size)
     client = client_for(facilitator)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         # 1 auth session, 2 user, 3 memberships, 4 session with cohort, program and
         # organisation, 5 facilitator assigned? (access rule), 6 savepoint, 7 is this
         # enrollment on the roster, 8 savepoint of the write, 9 lock the row, 10 insert
-        # it, 11 audit entry, 12-13 release both savepoints, 14-16 savepoint, save,
-        # release of the idle-timeout session.
+        # it, 11 audit chain's head, 12 audit entry, 13-14 release both savepoints,
+        # 15-17 savepoint, save, release of the idle-timeout session.
         response = _tap(client, session, people[-1], "present", **HTMX)
     assert response.status_code == 200
 
