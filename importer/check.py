@@ -30,7 +30,7 @@ from . import values as v
 from .attendance import KEY_BASE, STATUS_INDEX
 from .csvfile import CsvFile
 from .report import ImportReport
-from .spec import FILES
+from .spec import FILES, ORDER, STEP
 from .values import RowCheck
 
 Progress = Callable[[str, str, int, int | None], None]
@@ -139,20 +139,8 @@ class Checker:
         self.organisation = organisation
 
     def run(self) -> Known:
-        steps = [
-            ("programs.csv", self.programs),
-            ("modules.csv", self.modules),
-            ("instruments.csv", self.instruments),
-            ("instrument_items.csv", self.items),
-            ("program_targets.csv", self.targets),
-            ("cohorts.csv", self.cohorts),
-            ("sessions.csv", self.sessions),
-            ("participants.csv", self.participants),
-            ("enrollments.csv", self.enrollments),
-            ("attendance.csv", self.attendance),
-            ("survey_responses.csv", self.responses),
-        ]
-        for name, step in steps:
+        for name in ORDER:
+            step = getattr(self, STEP[name])
             if name == "program_targets.csv":
                 self.check_instruments()
             if name in self.bundle.openers:

@@ -36,7 +36,7 @@ from .attendance import write as write_attendance
 from .check import Known, Progress
 from .csvfile import CsvFile
 from .report import FileCounts, ImportReport
-from .spec import FILES
+from .spec import FILES, ORDER, STEP
 from .values import RowCheck
 
 BATCH = 5000
@@ -73,20 +73,8 @@ class Saver:
         self.today = timezone.localdate()
 
     def run(self) -> None:
-        steps = [
-            ("programs.csv", self.programs),
-            ("modules.csv", self.modules),
-            ("instruments.csv", self.instruments),
-            ("instrument_items.csv", self.items),
-            ("program_targets.csv", self.targets),
-            ("cohorts.csv", self.cohorts),
-            ("sessions.csv", self.sessions),
-            ("participants.csv", self.participants),
-            ("enrollments.csv", self.enrollments),
-            ("attendance.csv", self.attendance),
-            ("survey_responses.csv", self.responses),
-        ]
-        for name, step in steps:
+        for name in ORDER:
+            step = getattr(self, STEP[name])
             if name == "program_targets.csv":
                 self.library_instruments()
             if name in self.bundle.openers:

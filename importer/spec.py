@@ -52,6 +52,12 @@ SPECS = [
 ]
 FILES = {spec.name: spec for spec in SPECS}
 ORDER = [spec.name for spec in SPECS]
+#: The method of the check pass and of the save pass that reads each file, in ``ORDER``.
+STEP = {name: name.removesuffix(".csv") for name in ORDER} | {
+    "instrument_items.csv": "items",
+    "program_targets.csv": "targets",
+    "survey_responses.csv": "responses",
+}
 
 SESSION_STATUSES = ("scheduled", "held", "cancelled")
 ENROLLMENT_STATUSES = ("enrolled", "completed", "withdrawn")

@@ -16,19 +16,10 @@ from exports import services
 from exports import views as export_views
 from peersupport.models import Job
 from tests.exports.test_export_data import build
+from tests.exports.test_export_jobs import FORM
 from tests.importer.import_bundles import VALID
 
 pytestmark = pytest.mark.django_db
-
-FORM = {
-    "kind": "dataset",
-    "format": "xlsx",
-    "part": "data",
-    "values": "coded",
-    "dates": "none",
-    "period": "all",
-    "audience": "external",
-}
 
 
 def _dead_port() -> int:
