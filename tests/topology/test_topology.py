@@ -479,7 +479,7 @@ def test_the_production_shape_works_end_to_end(deployment, capsys):
     coordinator = Browser(base)
     coordinator.sign_in("lead@example.org", PASSWORD)
 
-    # Import a bundle: checked here, imported by the worker.
+    # Import a bundle: checked and imported by the worker (the web keeps no file).
     upload_page = coordinator.get("/import/")
     assert upload_page.status_code == 200
     token = coordinator.session.cookies.get("csrftoken")
@@ -490,8 +490,14 @@ def test_the_production_shape_works_end_to_end(deployment, capsys):
         headers={"Referer": f"{base}/import/"},
         timeout=60,
     )
-    assert "Dry run" in uploaded.text, uploaded.text[:2000]
+    assert uploaded.status_code == 200, uploaded.text[:2000]
     status_path = urlsplit(uploaded.url).path
+    wait_for(
+        "the dry run",
+        lambda: "Dry run" in coordinator.get(status_path).text,
+        timeout=60,
+        every=0.5,
+    )
     confirmed = coordinator.post(f"{status_path}confirm/", {}, form_page=status_path)
     assert confirmed.status_code == 200
     wait_for(
