@@ -96,9 +96,9 @@ def main() -> None:
             f"(min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})"
         )
     by_method = Counter()
-    for (method, n), count in methods.items():
+    for (method, _n), count in methods.items():
         by_method[method] += count
-    small = sum(c for (m, n), c in methods.items() if m == "permutation")
+    small = sum(c for (m, _n), c in methods.items() if m == "permutation")
     largest = max((n for (m, n) in methods if m == "permutation"), default=0)
     print(
         "  Wilcoxon tests per run: "
