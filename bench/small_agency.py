@@ -2,7 +2,8 @@
 
     DEBUG=1 .venv/bin/python bench/small_agency.py --facilitators 5 [--taps 40] [--workers 3]
 
-Builds a fresh SQLite file (``--database``, default ``peersupport_small_agency.sqlite3`` in the temporary folder;
+Builds a fresh SQLite file (``--database``, default ``peersupport_small_agency.sqlite3``
+in the temporary folder;
 migrated, then one organisation with one running cohort of ``--roster`` people per
 facilitator, each with a session yesterday), starts gunicorn on it (``--workers``) the
 way ``bench/load_taps.py --serve`` does, and has every facilitator tap through their
