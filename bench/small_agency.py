@@ -3,13 +3,13 @@
     DEBUG=1 .venv/bin/python bench/small_agency.py --facilitators 5 [--taps 40] [--workers 3]
 
 Builds a fresh SQLite file (``--database``, default ``peersupport_small_agency.sqlite3``
-in the temporary folder;
-migrated, then one organisation with one running cohort of ``--roster`` people per
-facilitator, each with a session yesterday), starts gunicorn on it (``--workers``) the
-way ``bench/load_taps.py --serve`` does, and has every facilitator tap through their
-roster ``--taps`` times at once, through the attendance page's endpoint (session cookie,
-CSRF token, htmx). It reports taps per second, latency, every error (e.g. a 500 "database
-is locked") and lost writes, with the same checks as ``bench/load_taps.py``.
+in the temporary folder: migrated, then one organisation with one running cohort of
+``--roster`` people per facilitator, each with a session yesterday), starts gunicorn on
+it (``--workers``) the way ``bench/load_taps.py --serve`` does, and has every
+facilitator tap through their roster ``--taps`` times at once, through the attendance
+page's endpoint (session cookie, CSRF token, htmx). It reports taps per second,
+latency, every error (e.g. a 500 "database is locked") and lost writes, with the same
+checks as ``bench/load_taps.py``.
 
 ``build()`` is also what ``tests/sessions/concurrent_taps.py`` uses for its small agency.
 """
