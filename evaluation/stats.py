@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 from scipy import stats as _scipy
 
+from .signedrank import signed_rank
+
 
 def finite(value) -> float | None:
     """``value`` as a float, or None when it is missing, ``nan`` or infinite."""
@@ -68,6 +70,9 @@ class Paired:
     p_value: float | None
     wilcoxon_p: float | None
     effect_size_dz: float | None
+    #: How ``wilcoxon_p`` was computed: ``exact``, ``permutation`` or ``normal``
+    #: (``evaluation.signedrank``); None when there is no p-value.
+    wilcoxon_method: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -76,6 +81,9 @@ class Paired:
 def paired(pairs: Iterable[tuple[float, float]]) -> Paired:
     """Paired t-test (two-sided), Wilcoxon signed-rank (two-sided, SciPy's defaults) and
     Cohen's d_z = mean change / SD of change, over ``(pre, post)`` pairs.
+
+    The Wilcoxon p-value is SciPy's (``scipy.stats.wilcoxon(post, pre)``), computed by
+    ``evaluation.signedrank`` without enumerating sign patterns.
 
     With fewer than two pairs, or when every change is identical (SD zero), the tests and
     the effect size are undefined and come back as None.
@@ -88,6 +96,7 @@ def paired(pairs: Iterable[tuple[float, float]]) -> Paired:
     mean_change = mean(changes)
     sd_change = sample_sd(changes)
     t = p = w = dz = None
+    w_method = None
     if sd_change:  # at least two pairs and not all changes equal
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -95,13 +104,10 @@ def paired(pairs: Iterable[tuple[float, float]]) -> Paired:
             t, p = finite(result.statistic), finite(result.pvalue)
             assert mean_change is not None  # two pairs or more
             dz = mean_change / sd_change
-    if n >= 1 and any(changes):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                w = finite(_scipy.wilcoxon(post, pre).pvalue)
-            except ValueError:  # SciPy refuses some degenerate inputs
-                w = None
+    if any(changes):
+        test = signed_rank(changes)
+        if test is not None and test.p_value is not None:
+            w, w_method = finite(test.p_value), test.method
     return Paired(
         matched_n=n,
         pre_mean=mean(pre),
@@ -112,6 +118,7 @@ def paired(pairs: Iterable[tuple[float, float]]) -> Paired:
         p_value=p,
         wilcoxon_p=w,
         effect_size_dz=dz,
+        wilcoxon_method=w_method,
     )
 
 

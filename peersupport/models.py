@@ -212,7 +212,9 @@ def audit_hash(entry: "AuditEntry") -> str:
     for name in HASHED_FIELDS:
         value = getattr(entry, name)
         if name == "created_at":
-            value = value.astimezone(UTC).isoformat()
+            # Milliseconds, as Django's serialisers write them: a log copied with
+            # dumpdata/loaddata (SQLite to PostgreSQL) keeps an intact chain.
+            value = value.astimezone(UTC).isoformat(timespec="milliseconds")
         elif name in ("changes", "detail"):
             value = _canonical_json(json.loads(json.dumps(value or {})))
         elif name == "ip_address" and value:

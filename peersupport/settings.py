@@ -125,6 +125,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)} "
         "-c cursor_tuple_fraction=1"
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default must hold a small agency's facilitators tapping at once.
+    # Write-ahead logging lets pages read while one request writes; a transaction takes
+    # the write lock when it begins (IMMEDIATE) instead of failing with "database is
+    # locked" when it first writes; a writer waits up to 20 s for the lock; and with WAL,
+    # synchronous=NORMAL is still safe after a crash (a power cut may lose the last
+    # commits, never corrupt the file). See "When SQLite is no longer enough" (README).
+    _sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite_options.setdefault("timeout", 20)
+    _sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "peersupport.User"

@@ -100,3 +100,10 @@ def test_small_counts_are_blanked_for_external_audiences_but_zero_is_kept():
     )
     assert figures == {"participants": None, "enrollments": 0, "pre_n": 5}
     assert suppressed == ["participants"]
+
+
+def test_the_result_says_how_the_wilcoxon_p_was_computed():
+    assert stats.paired([(1, 2), (1, 3), (1, 4)]).wilcoxon_method == "exact"
+    # A tie (two changes of 1) in a small sample: SciPy's permutation test.
+    assert stats.paired([(1, 2), (2, 3), (1, 4)]).wilcoxon_method == "permutation"
+    assert stats.paired([(3, 3), (4, 4)]).wilcoxon_method is None

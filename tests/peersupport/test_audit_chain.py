@@ -158,3 +158,21 @@ def test_concurrent_writers_keep_one_chain_on_postgresql(org):
     assert errors == []
     assert f"{AuditEntry.objects.count()} entries, chain intact." in _verify()
     assert AuditEntry.objects.count() >= 40
+
+
+@pytest.mark.django_db
+def test_an_entry_copied_with_dumpdata_and_loaddata_keeps_its_hash(coordinator, org):
+    """Moving from SQLite to PostgreSQL copies the log with Django's serialisers, which
+    keep milliseconds only: the chain must still verify afterwards."""
+    from datetime import UTC, datetime
+
+    import time_machine
+    from django.core import serializers
+
+    with time_machine.travel(datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=UTC), tick=False):
+        entry = log_action(actor=coordinator, action="organisation.setup", obj=org)
+
+    copied = next(serializers.deserialize("json", serializers.serialize("json", [entry]))).object
+
+    assert copied.created_at.microsecond == 123000  # what a copy keeps
+    assert audit_hash(copied) == entry.hash
