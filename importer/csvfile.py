@@ -97,8 +97,14 @@ class CsvFile:
         self.spec = spec
         self.report = report
         self.columns: set[str] = set()
+        self._header_read = False
 
     def has(self, column: str) -> bool:
+        """Whether the header names ``column`` (read now if no row has been read yet)."""
+        if not self._header_read:
+            rows = self.rows(check=False)
+            next(rows, None)
+            rows.close()
         return column in self.columns
 
     def _problem(self, line, message) -> None:
@@ -115,6 +121,7 @@ class CsvFile:
                     None, _("the .zip file is damaged and cannot be read; nothing was saved.")
                 )
             return
+        self._header_read = True
         bad_line: list[int] = []
         reader = csv.reader(_decoded_lines(raw, bad_line))
         line = 0

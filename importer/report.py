@@ -52,6 +52,8 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     #: Problems not kept because a file already had MAX_PROBLEMS_PER_FILE.
     problems_left_out: int = 0
+    #: What the counts cannot say, e.g. an instrument that gets a new version.
+    notes: list[str] = field(default_factory=list)
     _per_file: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
@@ -91,4 +93,5 @@ class ImportReport:
             "ok": self.ok,
             "files": [c.as_dict() for c in self.files.values()],
             "problems": self.problem_lines(),
+            "notes": list(self.notes),
         }

@@ -15,11 +15,14 @@ from itertools import islice
 import numpy as np
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from participants.models import Consent, Enrollment, Participant
+from peersupport.audit import log_action
 from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
 from surveys.catalog import catalog_instrument_ensure, entry_for_code
+from surveys.instruments import INSTRUMENT_FIELDS, Scoring, needs_new_version
 from surveys.models import Administration, Answer, Instrument, InstrumentItem, ProgramInstrument
 
 from . import rows as parse
@@ -73,8 +76,11 @@ class Saver:
         self.today = timezone.localdate()
 
     def run(self) -> None:
+        self.versioned = self._versioned()
         for name in ORDER:
             step = getattr(self, STEP[name])
+            if name == "instruments.csv":
+                self.instrument_versions()
             if name == "program_targets.csv":
                 self.library_instruments()
             if name in self.bundle.openers:
@@ -90,6 +96,77 @@ class Saver:
             counts.created += 1
             if self.write:
                 catalog_instrument_ensure(organisation=self.org, key=code.lower(), by=self.actor)
+
+    def _versioned(self) -> dict[str, Instrument]:
+        """Current instruments whose scoring the bundle changes although they have surveys
+        already (``surveys.instruments.needs_new_version``), by code: they get a new
+        version, and the surveys already stored keep theirs."""
+        changed = {
+            code: info
+            for code, info in self.known.instruments.items()
+            if info.in_bundle and not info.from_library
+        }
+        found = {}
+        for instrument in Instrument.objects.filter(
+            organisation=self.org, code__in=list(changed), is_current=True
+        ).prefetch_related("items"):
+            info = changed[instrument.code]
+            scoring = Scoring.of(
+                items=info.items.values(),
+                max_missing=info.max_missing,
+                conversion_table=instrument.conversion_table,
+            )
+            if needs_new_version(instrument=instrument, scoring=scoring):
+                found[instrument.code] = instrument
+        return found
+
+    def instrument_versions(self) -> None:
+        """Make the next version of each instrument in ``versioned``: a copy of the current
+        one with the items the bundle keeps, which the instrument and item rows then
+        update like any current instrument."""
+        for code, old in sorted(self.versioned.items()):
+            latest = Instrument.objects.filter(organisation=self.org, code=code).aggregate(
+                v=Max("version")
+            )["v"]
+            self.report.notes.append(
+                _(
+                    "Instrument %(c)s: the bundle changes how it scores answers and it has "
+                    "surveys already, so version %(new)s is created; the surveys already "
+                    "stored keep version %(old)s and their scores."
+                )
+                % {"c": code, "new": latest + 1, "old": old.version}
+            )
+            if not self.write:
+                continue
+            Instrument.objects.filter(pk=old.pk).update(is_current=False)
+            new = Instrument.objects.create(
+                organisation=self.org,
+                code=code,
+                version=latest + 1,
+                is_current=True,
+                **{k: getattr(old, k) for k in INSTRUMENT_FIELDS},
+            )
+            kept = self.known.instruments[code].items
+            InstrumentItem.objects.bulk_create(
+                InstrumentItem(
+                    instrument=new,
+                    number=item.number,
+                    text=item.text,
+                    text_fr=item.text_fr,
+                    min_value=item.min_value,
+                    max_value=item.max_value,
+                    reverse=item.reverse,
+                    value_labels=item.value_labels,
+                )
+                for item in old.items.all()
+                if item.number in kept
+            )
+            log_action(
+                actor=self.actor,
+                action="instrument.new_version",
+                obj=new,
+                detail={"new_version_of": old.pk, "version": new.version, "source": "import"},
+            )
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -519,6 +596,13 @@ class Saver:
             instrument_id__in=instruments.values()
         ).values_list("instrument_id", "number", "id"):
             items.setdefault(instrument, {})[number] = pk
+        #: Item id → number, for every version: answers stored on an older version are
+        #: compared with the bundle's by item number.
+        numbers = dict(
+            InstrumentItem.objects.filter(instrument__organisation=self.org).values_list(
+                "id", "number"
+            )
+        )
         done = 0
         for batch in _batches(self.known.surveys.items(), BATCH):
             resolved = []
@@ -557,6 +641,20 @@ class Saver:
                 old = new = None
                 if old_row is not None:
                     pk, old_instrument, old_date, old_score = old_row
+                    if (old_instrument != instrument or code in self.versioned) and (
+                        old_date,
+                        {
+                            numbers.get(i): v
+                            for i, v in answers.get(pk, {}).items()
+                            if v is not None
+                        },
+                    ) == (
+                        survey.date,
+                        {n: v for n, v in survey.answers.items() if v is not None},
+                    ):
+                        # Already stored on an earlier version: it keeps its version and score.
+                        counts.unchanged += 1
+                        continue
                     old = (old_instrument, old_date, old_score, answers.get(pk, {}))
                     new = (instrument, survey.date, survey.score, new_answers)
                     if old_instrument != instrument:

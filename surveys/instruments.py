@@ -7,6 +7,7 @@ it creates the next version, which becomes the current one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -187,6 +188,61 @@ def score_note(instrument: Instrument) -> str:
     return " ".join(parts)
 
 
+# --- scoring and versions ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What decides the score of a set of answers: the items (number, range, reverse
+    flag), how many may be missing, and the conversion table. Two versions with equal
+    ``Scoring`` score the same answers the same way."""
+
+    items: tuple[tuple[int, int, int, bool], ...]
+    max_missing: int
+    conversion_table: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(
+        cls, *, items: Iterable, max_missing: int, conversion_table: Mapping | None = None
+    ) -> Scoring:
+        """From ``ItemData``, ``ItemSpec`` or ``InstrumentItem`` objects."""
+        return cls(
+            items=tuple(
+                sorted((i.number, i.min_value, i.max_value, bool(i.reverse)) for i in items)
+            ),
+            max_missing=max_missing,
+            conversion_table=tuple(
+                sorted((str(k), json.dumps(v)) for k, v in (conversion_table or {}).items())
+            ),
+        )
+
+
+def scoring_of(instrument: Instrument) -> Scoring:
+    """The scoring of one stored version (uses prefetched items)."""
+    return Scoring.of(
+        items=instrument.items.all(),
+        max_missing=instrument.max_missing,
+        conversion_table=instrument.conversion_table,
+    )
+
+
+def scoring_differs(instruments: Iterable[Instrument]) -> bool:
+    """True when the given versions do not all score answers the same way."""
+    return len({scoring_of(i) for i in instruments}) > 1
+
+
+def needs_new_version(
+    *, instrument: Instrument, scoring: Scoring, wording_changed: bool = False
+) -> bool:
+    """The one rule for a change to a stored instrument (the edit page and the import):
+    it needs a new version when the instrument has administrations and the change alters
+    how answers are scored, or the wording of the items they answered. A change of name,
+    target or notes alone is made in place."""
+    return (scoring != scoring_of(instrument) or wording_changed) and Administration.objects.filter(
+        instrument=instrument
+    ).exists()
+
+
 # --- validation ---------------------------------------------------------------------
 
 
@@ -254,6 +310,12 @@ def _items_snapshot(items: Iterable[ItemData]) -> list:
     ]
 
 
+def _wording(items: Iterable[ItemData]) -> list:
+    return [
+        [i.number, i.text, i.text_fr, i.value_labels] for i in sorted(items, key=lambda i: i.number)
+    ]
+
+
 @transaction.atomic
 def instrument_create(
     *,
@@ -290,7 +352,8 @@ def instrument_update(
     *, instrument: Instrument, fields: Mapping, items: Sequence[ItemData], by, request=None
 ) -> Instrument:
     """Change an instrument. Returns the instrument now current: the same one when it has no
-    administrations yet, otherwise a new version (the old one keeps its answers)."""
+    administrations yet or the change leaves its scoring and wording alone
+    (``needs_new_version``), otherwise a new version (the old one keeps its answers)."""
     instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
     if not instrument.is_current:
         raise ValidationError(
@@ -303,7 +366,16 @@ def instrument_update(
         conversion_table=data.get("conversion_table", instrument.conversion_table),
     )
     old_items = [ItemData.of(i) for i in instrument.items.order_by("number")]
-    if Administration.objects.filter(instrument=instrument).exists():
+    scoring = Scoring.of(
+        items=items,
+        max_missing=data.get("max_missing", instrument.max_missing),
+        conversion_table=data.get("conversion_table", instrument.conversion_table),
+    )
+    if needs_new_version(
+        instrument=instrument,
+        scoring=scoring,
+        wording_changed=_wording(old_items) != _wording(items),
+    ):
         latest = instrument_versions(instrument=instrument).aggregate(v=Max("version"))["v"]
         instrument.is_current = False
         instrument.save(update_fields=["is_current"])

@@ -676,3 +676,14 @@ def test_items_of_a_ready_made_instrument_the_bundle_does_not_define_are_refused
     lines = problems_of(org, tmp_path, files)
     assert any("ready-made instrument whose items come with it" in line for line in lines)
     assert not Instrument.objects.filter(code="SWEMWBS").exists()
+
+
+def test_optional_columns_are_updated_when_a_bundle_is_imported_again(org, tmp_path):
+    run(org, tmp_path, VALID)
+    sessions = VALID["sessions.csv"].replace("180,1,Welcome", "120,1,Hello")
+
+    report = run(org, tmp_path, changed(sessions_csv=sessions))
+
+    assert report.saved
+    first = Session.objects.get(number=1)
+    assert (first.duration_minutes, first.topic) == (120, "Hello")

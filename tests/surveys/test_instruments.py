@@ -41,6 +41,29 @@ def test_editing_an_unanswered_instrument_changes_it_in_place(org, coordinator):
     assert (result.version, result.name, result.items.count()) == (1, "Renamed", 5)
 
 
+def test_renaming_an_answered_instrument_changes_it_in_place(org, coordinator):
+    instrument, cohort = make_survey_setup(organisation=org, code="GSE")
+    administration_create(
+        enrollment=EnrollmentFactory(cohort=cohort),
+        instrument=instrument,
+        timepoint="pre",
+        date=date(2020, 5, 4),
+        mode="staff",
+        answers={1: 1, 2: 1, 3: 1, 4: 1},
+        by=coordinator,
+    )
+    items = [ItemData.of(i) for i in instrument.items.order_by("number")]
+    fields = {"name": "Renamed", "target_score": 3, "max_missing": instrument.max_missing}
+
+    result = instrument_update(instrument=instrument, fields=fields, items=items, by=coordinator)
+
+    assert (result.pk, result.version, result.name) == (instrument.pk, 1, "Renamed")
+    changed = [ItemData.of(i) for i in instrument.items.order_by("number")]
+    changed[0] = ItemData(**{**changed[0].__dict__, "text": "New wording"})
+    again = instrument_update(instrument=result, fields=fields, items=changed, by=coordinator)
+    assert again.version == 2
+
+
 def test_editing_an_answered_instrument_creates_a_new_current_version(org, coordinator):
     instrument, cohort = make_survey_setup(organisation=org, code="GSE", reverse=(1,))
     adm = administration_create(

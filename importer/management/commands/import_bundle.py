@@ -54,6 +54,8 @@ class Command(BaseCommand):
                 f"{counts.file}: {counts.rows} rows; {unit} created {counts.created}, "
                 f"updated {counts.updated}, unchanged {counts.unchanged}"
             )
+        for note in report.notes:
+            self.stdout.write(note)
         if not report.ok:
             for line in report.problem_lines():
                 self.stderr.write(line)
