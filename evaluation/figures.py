@@ -20,10 +20,10 @@ from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from participants.models import Enrollment
+from participants.models import Enrollment, Participant
 from programs.models import Cohort, Program
 from sessions.models import Attendance, Session
-from surveys.instruments import program_instrument_links
+from surveys.instruments import program_instrument_links, scoring_differs
 from surveys.models import Administration, Instrument
 
 from . import engine, stats
@@ -110,6 +110,37 @@ def period_instruments(program: Program, period: Period) -> dict[str, Instrument
     for code, target_pct in targets.items():
         found.setdefault(code, InstrumentInfo(code, code, None, target_pct))
     return dict(sorted(found.items()))
+
+
+def version_use(program: Program, period: Period) -> dict[str, dict]:
+    """Per instrument code, the versions its scored administrations in ``period`` (those
+    the outcome figures use) were answered on, and whether those versions all score
+    answers the same way (``surveys.instruments.scoring_differs``):
+    ``{"GSE": {"versions": [1, 2], "same_scoring": True}}``."""
+    pairs = (
+        Administration.objects.filter(
+            engine.scope_q(program, period, "enrollment__"),
+            enrollment__participant__evaluation_consent=Participant.Consent.YES,
+            is_complete=True,
+            score__isnull=False,
+        )
+        .values_list("instrument_id", flat=True)
+        .distinct()
+    )
+    by_code: dict[str, list[Instrument]] = {}
+    for instrument in (
+        Instrument.objects.filter(pk__in=Subquery(pairs))
+        .order_by("code", "version")
+        .prefetch_related("items")
+    ):
+        by_code.setdefault(instrument.code, []).append(instrument)
+    return {
+        code: {
+            "versions": [i.version for i in versions],
+            "same_scoring": not scoring_differs(versions),
+        }
+        for code, versions in by_code.items()
+    }
 
 
 def _target_scores(instruments: dict[str, InstrumentInfo]) -> dict[str, float | None]:

@@ -74,7 +74,13 @@ def period_of(run: EvaluationRun) -> periods.Period | None:
 
 
 def make_request_key(
-    *, program: Program, period: str, year=None, date_from=None, date_to=None
+    *,
+    program: Program,
+    period: str,
+    year=None,
+    date_from=None,
+    date_to=None,
+    pool_versions: bool = False,
 ) -> str:
     parts = [
         f"p{program.pk}",
@@ -84,6 +90,8 @@ def make_request_key(
         date_to.isoformat() if date_to else "",
         f"min{settings.MIN_CELL}",
     ]
+    if pool_versions:
+        parts.append("pool")
     return ":".join(parts)
 
 
@@ -135,16 +143,25 @@ def request_run(
     year: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    pool_versions: bool = False,
     by=None,
 ) -> RunRequest:
     """Save a run (or join the equal one already queued or running), then queue its job.
+
+    ``pool_versions``: the pages show the figures of an instrument whose administrations
+    were answered on versions that score differently (withheld otherwise).
 
     Not to be called inside an outer transaction: the run must be committed before a
     worker looks for it.
     """
     validate(program=program, period=period, year=year, date_from=date_from, date_to=date_to)
     key = make_request_key(
-        program=program, period=period, year=year, date_from=date_from, date_to=date_to
+        program=program,
+        period=period,
+        year=year,
+        date_from=date_from,
+        date_to=date_to,
+        pool_versions=pool_versions,
     )
     _expire_stale(key)
     run, created = active_run(key), False
@@ -157,7 +174,8 @@ def request_run(
                     year=year,
                     date_from=date_from,
                     date_to=date_to,
-                    parameters={"min_cell": settings.MIN_CELL},
+                    parameters={"min_cell": settings.MIN_CELL}
+                    | ({"pool_versions": True} if pool_versions else {}),
                     request_key=key,
                     requested_by=by if getattr(by, "is_authenticated", False) else None,
                 )
@@ -217,6 +235,8 @@ def compute(run: EvaluationRun, *, progress=None) -> tuple[dict, dict]:
             for field in figures.DEMOGRAPHIC_FIELDS
         },
         "intervals": figures.confidence_intervals(program, whole, min_cell=min_cell),
+        # The versions each instrument's scored administrations were answered on.
+        "versions": figures.version_use(program, whole),
     }
     progress(90)
     return result, details

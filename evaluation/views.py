@@ -52,6 +52,10 @@ class PeriodForm(forms.Form):
     date_to = forms.DateField(
         label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    pool_versions = forms.BooleanField(
+        label=gettext_lazy("Pool instrument versions that score differently"),
+        required=False,
+    )
 
     def clean(self):
         data = super().clean()
@@ -74,10 +78,11 @@ class PeriodForm(forms.Form):
 
     def request_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {k: data[k] for k in ("period", "year", "date_from", "date_to")}
+        keys = ("period", "year", "date_from", "date_to", "pool_versions")
+        return {k: data[k] for k in keys}
 
     def query(self) -> str:
-        data = {k: v for k, v in self.request_kwargs().items() if v not in (None, "")}
+        data = {k: v for k, v in self.request_kwargs().items() if v not in (None, "", False)}
         return urlencode({k: str(v) for k, v in data.items()})
 
 
@@ -99,6 +104,8 @@ def _report_url(program: Program, query: str = "") -> str:
 def _run_query(run: EvaluationRun) -> str:
     data = {"period": run.period, "year": run.year, "date_from": run.date_from}
     data["date_to"] = run.date_to
+    if run.parameters.get("pool_versions"):
+        data["pool_versions"] = True
     return urlencode({k: str(v) for k, v in data.items() if v is not None})
 
 
@@ -242,8 +249,9 @@ def period_label(obj: dict) -> str:
     return _("%(start)s to %(end)s") % {"start": obj["period_start"], "end": obj["period_end"]}
 
 
-def summary(obj: dict, names: dict[str, str]) -> str:
-    """One plain-language sentence from a period's figures; suppressed parts are left out."""
+def summary(obj: dict, names: dict[str, str], withheld: frozenset[str] = frozenset()) -> str:
+    """One plain-language sentence from a period's figures; suppressed parts and withheld
+    instruments are left out."""
     label = period_label(obj)
     n = obj["participants"]
     parts = []
@@ -271,6 +279,8 @@ def summary(obj: dict, names: dict[str, str]) -> str:
             "offered": _fmt(offered, 0 if float(offered).is_integer() else 1),
         }
     for code, inst in obj["instruments"].items():
+        if code in withheld:
+            continue
         name = names.get(code, code)
         pct, target = inst["post_meeting_target_pct"], inst["target_pct"]
         if pct is not None and target is not None:
@@ -350,16 +360,22 @@ def present(run: EvaluationRun) -> dict:
     names = {code: i.name for code, i in current.items()}
     for obj in objects:
         obj["_min_cell"] = min_cell
+    details = run.details or {}
+    pooled = bool(run.parameters.get("pool_versions"))
+    versions = {code: version_note(code, details, pooled=pooled) for code in codes}
+    withheld = frozenset(code for code, v in versions.items() if v["withheld"])
     instruments = [
         {
             "code": code,
             "name": names.get(code, code),
             "note": score_note(current[code]) if code in current else "",
-            "rows": [_instrument_row(obj, code, min_cell) for obj in objects],
+            "versions": versions[code],
+            "rows": []
+            if code in withheld
+            else [_instrument_row(obj, code, min_cell) for obj in objects],
         }
         for code in codes
     ]
-    details = run.details or {}
     last = objects[-1]
     chart_list = [
         charts.bar_chart(
@@ -369,6 +385,8 @@ def present(run: EvaluationRun) -> dict:
         )
     ]
     for code in codes:
+        if code in withheld:
+            continue
         target = periods[0]["instruments"][code]["target_pct"] if periods else None
         name = names.get(code, code)
         chart_list.append(
@@ -420,7 +438,8 @@ def present(run: EvaluationRun) -> dict:
         "module_headers": [_("Sessions offered"), _("Sessions attended"), _("Attendance")],
         "participation_rows": [_participation_row(o, min_cell) for o in objects],
         "instrument_tables": instruments,
-        "summaries": [summary(o, names) for o in periods if o["enrollments"] != 0],
+        "summaries": [summary(o, names, withheld) for o in periods if o["enrollments"] != 0],
+        "withheld": sorted(withheld),
         "charts": chart_list,
         "min_cell": min_cell,
         "details": details,
@@ -448,6 +467,39 @@ def present(run: EvaluationRun) -> dict:
             for field, groups in details.get("by_group", {}).items()
         ],
     }
+
+
+def _and(versions: list[int]) -> str:
+    numbers = [str(v) for v in versions]
+    if len(numbers) == 1:
+        return numbers[0]
+    return _("%(list)s and %(last)s") % {"list": ", ".join(numbers[:-1]), "last": numbers[-1]}
+
+
+def version_note(code: str, details: dict, *, pooled: bool) -> dict:
+    """What the page says about the versions an instrument's figures combine (from the
+    run's ``details``; nothing for one version, or a run stored before versions were
+    recorded), and whether its figures are withheld: versions that score differently are
+    only shown pooled when the run asked for it."""
+    use = details.get("versions", {}).get(code)
+    if not use or len(use["versions"]) < 2:
+        return {"text": "", "withheld": False, "differs": False}
+    values = {"versions": _and(use["versions"]), "code": code}
+    if use["same_scoring"]:
+        text = _("Combines versions %(versions)s of %(code)s, which score answers the same way.")
+        return {"text": text % values, "withheld": False, "differs": False}
+    if pooled:
+        text = _(
+            "Pools versions %(versions)s of %(code)s, as asked, although they score answers "
+            "differently: read these figures with that in mind."
+        )
+        return {"text": text % values, "withheld": False, "differs": True}
+    text = _(
+        "The figures for %(code)s are withheld: its surveys in this period were answered on "
+        "versions %(versions)s, which score answers differently. To compute them pooled "
+        "anyway, tick “Pool instrument versions that score differently” and compute again."
+    )
+    return {"text": text % values, "withheld": True, "differs": True}
 
 
 GROUP_TITLES = {
