@@ -8,16 +8,33 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_app_sets_wal_immediate_transactions_and_a_busy_timeout_on_sqlite():
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-        pytest.skip("the test database is not SQLite")
-    options = settings.DATABASES["default"]["OPTIONS"]
+def test_the_app_sets_wal_immediate_transactions_and_a_busy_timeout_on_sqlite(tmp_path):
+    """Read in a fresh process with an SQLite ``DATABASE_URL``, whatever the suite runs on."""
+    shown = subprocess.run(  # noqa: S603 - our own interpreter and settings
+        [
+            sys.executable,
+            "-c",
+            "import json; from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default']['OPTIONS']))",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "peersupport.settings_test",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    options = json.loads(shown.stdout)
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 10
     assert "journal_mode=WAL" in options["init_command"]
