@@ -18,11 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import Consent, Enrollment, Participant
-from peersupport.audit import log_action
 from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
 from surveys.catalog import catalog_instrument_ensure, entry_for_code
-from surveys.instruments import INSTRUMENT_FIELDS, Scoring, needs_new_version
+from surveys.instruments import (
+    ItemData,
+    Scoring,
+    instrument_next_version,
+    needs_new_version,
+)
 from surveys.models import Administration, Answer, Instrument, InstrumentItem, ProgramInstrument
 
 from . import rows as parse
@@ -138,34 +142,13 @@ class Saver:
             )
             if not self.write:
                 continue
-            Instrument.objects.filter(pk=old.pk).update(is_current=False)
-            new = Instrument.objects.create(
-                organisation=self.org,
-                code=code,
-                version=latest + 1,
-                is_current=True,
-                **{k: getattr(old, k) for k in INSTRUMENT_FIELDS},
-            )
             kept = self.known.instruments[code].items
-            InstrumentItem.objects.bulk_create(
-                InstrumentItem(
-                    instrument=new,
-                    number=item.number,
-                    text=item.text,
-                    text_fr=item.text_fr,
-                    min_value=item.min_value,
-                    max_value=item.max_value,
-                    reverse=item.reverse,
-                    value_labels=item.value_labels,
-                )
-                for item in old.items.all()
-                if item.number in kept
-            )
-            log_action(
-                actor=self.actor,
-                action="instrument.new_version",
-                obj=new,
-                detail={"new_version_of": old.pk, "version": new.version, "source": "import"},
+            instrument_next_version(
+                instrument=old,
+                fields={},
+                items=[ItemData.of(item) for item in old.items.all() if item.number in kept],
+                by=self.actor,
+                detail={"source": "import"},
             )
 
     # --- helpers ---------------------------------------------------------------------

@@ -376,27 +376,9 @@ def instrument_update(
         scoring=scoring,
         wording_changed=_wording(old_items) != _wording(items),
     ):
-        latest = instrument_versions(instrument=instrument).aggregate(v=Max("version"))["v"]
-        instrument.is_current = False
-        instrument.save(update_fields=["is_current"])
-        new = Instrument(
-            organisation_id=instrument.organisation_id,
-            code=instrument.code,
-            version=latest + 1,
-            is_current=True,
-            **{k: data.get(k, getattr(instrument, k)) for k in INSTRUMENT_FIELDS},
+        return instrument_next_version(
+            instrument=instrument, fields=data, items=items, by=by, request=request
         )
-        new.save()
-        _create_items(new, items)
-        log_action(
-            actor=by,
-            action="instrument.new_version",
-            obj=new,
-            changes=changes_between(instrument, new, fields=INSTRUMENT_FIELDS),
-            detail={"new_version_of": instrument.pk, "version": new.version},
-            request=request,
-        )
-        return new
     items_changed = _items_snapshot(old_items) != _items_snapshot(items)
     if items_changed:
         instrument.items.all().delete()
@@ -410,6 +392,41 @@ def instrument_update(
         request=request,
     )
     return instrument
+
+
+def instrument_next_version(
+    *,
+    instrument: Instrument,
+    fields: Mapping,
+    items: Sequence[ItemData],
+    by,
+    request=None,
+    detail: Mapping | None = None,
+) -> Instrument:
+    """Retire ``instrument`` and make the next version, current, with ``fields`` (the rest
+    copied) and ``items``: the answers already given keep the version they were scored on.
+    Called inside the caller's transaction."""
+    latest = instrument_versions(instrument=instrument).aggregate(v=Max("version"))["v"]
+    instrument.is_current = False
+    instrument.save(update_fields=["is_current"])
+    new = Instrument(
+        organisation_id=instrument.organisation_id,
+        code=instrument.code,
+        version=latest + 1,
+        is_current=True,
+        **{k: fields.get(k, getattr(instrument, k)) for k in INSTRUMENT_FIELDS},
+    )
+    new.save()
+    _create_items(new, items)
+    log_action(
+        actor=by,
+        action="instrument.new_version",
+        obj=new,
+        changes=changes_between(instrument, new, fields=INSTRUMENT_FIELDS),
+        detail={"new_version_of": instrument.pk, "version": new.version, **(detail or {})},
+        request=request,
+    )
+    return new
 
 
 TIMEPOINT_FIELDS = {"pre": "at_pre", "post": "at_post", "followup": "at_followup"}
