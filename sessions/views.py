@@ -60,7 +60,9 @@ def cohort_list(request):
 @login_required
 def cohort_create(request):
     membership = current_membership(request, roles=[COORDINATOR])
-    form = CohortForm(request.POST or None, organisation=membership.organisation)
+    # From a program's page: that program is chosen already.
+    initial = {"program": request.GET.get("program", "")} if request.method == "GET" else None
+    form = CohortForm(request.POST or None, organisation=membership.organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             cohort = services.cohort_create(

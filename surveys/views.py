@@ -21,7 +21,7 @@ from participants.access import get_enrollment_for_user
 from participants.models import Enrollment
 from peersupport.audit import log_action, log_names_shown, names_shown
 from peersupport.forms import add_errors
-from peersupport.permissions import STAFF_ROLES, current_membership
+from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership
 from programs.access import cohorts_for, get_cohort_for_user
 
 from .access import get_administration_for_user
@@ -74,7 +74,7 @@ def survey_overview_view(request):
 
 @login_required
 def survey_todo(request, cohort_pk):
-    cohort, _role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    cohort, role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
     todo = cohort_survey_todo(cohort=cohort, on=timezone.localdate())
     log_names_shown(
         request=request,
@@ -82,7 +82,8 @@ def survey_todo(request, cohort_pk):
         obj=cohort,
         count=names_shown(row.enrollment.participant for row in todo.rows),
     )
-    return render(request, "surveys/todo.html", {"cohort": cohort, "todo": todo})
+    context = {"cohort": cohort, "todo": todo, "can_manage": role == COORDINATOR}
+    return render(request, "surveys/todo.html", context)
 
 
 # --- staff entry --------------------------------------------------------------------
