@@ -53,6 +53,12 @@ class ParticipantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("gender_identity", "indigenous_identity", "racialised"):
             self.fields[name].help_text = _("Optional; self-identified.")
+        # The one thing a record needs: how to call the person (the code comes on save).
+        self.fields["preferred_name"].required = True
+        self.fields["preferred_name"].error_messages["required"] = _(
+            "Enter a preferred name: the name the person wants to be called. "
+            "A participant cannot be saved without one."
+        )
 
     def clean_birth_year(self):
         year = self.cleaned_data.get("birth_year")

@@ -10,6 +10,8 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from peersupport.forms import plain_code_errors
+
 from .models import (
     ClosureDate,
     CurriculumTopic,
@@ -55,6 +57,7 @@ class ProgramForm(forms.ModelForm):
     def __init__(self, *args, organisation, **kwargs):
         self.organisation = organisation
         super().__init__(*args, **kwargs)
+        plain_code_errors(self)
 
     def clean_code(self):
         code = self.cleaned_data["code"]
@@ -224,6 +227,7 @@ class ProgramFromTemplateForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         self.organisation = organisation
         super().__init__(*args, **kwargs)
+        plain_code_errors(self)
         self.fields["template"].choices = template_choices()
 
     def clean_code(self):

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from peersupport.forms import plain_code_errors
 from programs.models import Cohort, Program, Volunteer
 
 from .models import Session
@@ -51,6 +52,7 @@ class CohortForm(forms.ModelForm):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
+        plain_code_errors(self)
         self.organisation = organisation
         if self.instance.pk:
             # The program cannot change (the sessions come from it) and facilitators

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Enrollment
+from peersupport.forms import plain_code_errors
 
 from .instruments import ItemData, item_text, labels_for
 from .models import Administration, Instrument
@@ -72,6 +73,7 @@ class InstrumentForm(forms.ModelForm):
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        plain_code_errors(self)
         if self.instance.pk:
             self.initial["conversion_table"] = format_pairs(self.instance.conversion_table)
         if editing:
