@@ -22,6 +22,7 @@ class ParticipantsConfig(AppConfig):
                 "enrollment.create": _("Enrollment or application recorded"),
                 "enrollment.promote": _("Waitlisted or applied person enrolled"),
                 "enrollment.withdraw": _("Enrollment withdrawn"),
+                "enrollment.redate": _("Enrollment date changed"),
                 "enrollment.complete": _("Program completed"),
                 "enrollment.list": _("Enrollments of a cohort viewed"),
                 "partner.create": _("Partner agency added"),

@@ -292,7 +292,10 @@ def enrollment_create(
         raise ValueError(f"cannot create an enrollment with status {status!r}")
     duplicate = ValidationError(
         {
-            "cohort": _("%(code)s is already in cohort %(cohort)s.")
+            "cohort": _(
+                "%(code)s is already in cohort %(cohort)s. To change the date they joined, "
+                "use “Change date” on the cohort's enrollments page."
+            )
             % {"code": participant.code, "cohort": cohort.code}
         }
     )
@@ -320,6 +323,35 @@ def enrollment_create(
         request=request,
     )
     return enrollment
+
+
+@transaction.atomic
+def enrollment_set_date(*, enrollment: Enrollment, on: date, by: User, request=None) -> Enrollment:
+    """Correct the date ``enrollment``'s person joined the cohort (e.g. enrolled late on
+    paper): rosters of sessions from ``on`` on list them. Audited as a change."""
+    if enrollment.status not in PLACE_STATUSES + (Enrollment.Status.WITHDRAWN,):
+        raise ValidationError(
+            _("Only an enrolled person has an enrollment date; enrol them first.")
+        )
+    data: dict = {"enrolled_on": on}
+    if enrollment.applied_on == enrollment.enrolled_on:
+        # Enrolled directly (no application before): the application date moves with it.
+        data["applied_on"] = on
+    elif enrollment.applied_on and on < enrollment.applied_on:
+        raise ValidationError(
+            {
+                "on": _("The enrollment date cannot be before the application (%(date)s).")
+                % {"date": enrollment.applied_on.isoformat()}
+            }
+        )
+    if enrollment.exit_date and on > enrollment.exit_date:
+        raise ValidationError(
+            {
+                "on": _("The enrollment date cannot be after the exit date (%(date)s).")
+                % {"date": enrollment.exit_date.isoformat()}
+            }
+        )
+    return _enrollment_update(enrollment, data, action="enrollment.redate", by=by, request=request)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -38,6 +39,7 @@ from .forms import (
     ConsentWithdrawForm,
     EnrollForm,
     EnrollmentDateForm,
+    EnrollmentRedateForm,
     ParticipantForm,
     PartnerForm,
     ReferralForm,
@@ -275,7 +277,7 @@ def participant_enroll(request, pk):
             enrollment = services.enrollment_create(
                 participant=participant,
                 cohort=data["cohort"],
-                on=data["on"],
+                on=data["on"] or data["cohort"].start_date,
                 status=(
                     Enrollment.Status.APPLIED
                     if data["applied_only"]
@@ -301,6 +303,7 @@ def cohort_enrollments(request, pk):
         form = CohortEnrollForm(
             request.POST or None,
             participants=Participant.objects.filter(organisation_id=cohort.organisation_id),
+            cohort=cohort,
         )
     if request.method == "POST":
         # Facilitators may look at the list but not change it (403, audited).
@@ -395,6 +398,33 @@ def enrollment_withdraw(request, pk):
             return HttpResponseRedirect(_back_to_cohort(request, enrollment))
     context = {"form": form, "enrollment": enrollment, "next": _next_or(request, "")}
     return render(request, "participants/enrollment_withdraw.html", context)
+
+
+@login_required
+def enrollment_redate(request, pk):
+    """Correct the date a person joined a cohort."""
+    enrollment, _role = get_enrollment_for_user(request, pk, roles=COORDINATORS)
+    form = EnrollmentRedateForm(request.POST or None, initial={"on": enrollment.enrolled_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_set_date(
+                enrollment=enrollment, on=form.cleaned_data["on"], by=request.user, request=request
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(code)s is enrolled in cohort %(cohort)s from %(date)s.")
+                % {
+                    "code": enrollment.participant.code,
+                    "cohort": enrollment.cohort.code,
+                    "date": formats.date_format(enrollment.enrolled_on),
+                },
+            )
+            return HttpResponseRedirect(_back_to_cohort(request, enrollment))
+    context = {"form": form, "enrollment": enrollment, "next": _next_or(request, "")}
+    return render(request, "participants/enrollment_redate.html", context)
 
 
 def _date_action(request, pk, service, done_message):
