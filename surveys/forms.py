@@ -284,7 +284,8 @@ class StaffEntryForm(AnswersMixin, forms.Form):
             .order_by("participant__code")
         )
         self.fields["enrollment"].label_from_instance = self._enrollment_label
-        self.fields["date"].initial = timezone.localdate()
+        if not self.initial.get("date"):
+            self.fields["date"].initial = timezone.localdate()
         self.add_item_fields(instrument, choices=False)
 
     @staticmethod

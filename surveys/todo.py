@@ -187,6 +187,24 @@ def survey_overview(*, cohorts, on: date) -> list[dict]:
     return out
 
 
+def next_without_survey(
+    *, cohort: Cohort, code: str, timepoint: str, after: Enrollment | None = None
+) -> Enrollment | None:
+    """The next person enrolled in ``cohort`` (by code, after ``after``, then from the
+    top) who has no ``code`` survey at ``timepoint`` yet: "save and enter the next one"
+    moves there. None when everyone has one. One query."""
+    waiting = list(
+        Enrollment.objects.filter(cohort=cohort, status__in=SURVEY_STATUSES)
+        .exclude(administrations__instrument_code=code, administrations__timepoint=timepoint)
+        .select_related("participant")
+        .order_by("participant__code")
+    )
+    if after is not None:
+        later = [e for e in waiting if e.participant.code > after.participant.code]
+        waiting = later or [e for e in waiting if e.pk != after.pk]
+    return waiting[0] if waiting else None
+
+
 def instrument_for_entry(*, cohort: Cohort, code: str) -> Instrument | None:
     """The current version of an instrument the cohort's program uses."""
     if not ProgramInstrument.objects.filter(
