@@ -250,7 +250,7 @@ def session_log(request, pk):
     session, _role = get_session_for_user(
         request, pk, roles=STAFF_ROLES, queryset=Session.objects.select_related("cohort__program")
     )
-    form = SessionLogForm(request.POST or None, instance=session)
+    form = SessionLogForm(request.POST or None, session=session, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
