@@ -124,7 +124,11 @@ class CohortEnrollForm(forms.Form):
     """Enrol a participant, named by code, in this cohort (from the cohort's list). The
     date starts at the cohort's start: people are mostly enrolled for the whole cohort."""
 
-    code = forms.CharField(label=_("Participant code"), max_length=32)
+    code = forms.CharField(
+        label=_("Participant code"),
+        max_length=32,
+        help_text=_("Or find the person by name above and choose them."),
+    )
     on = forms.DateField(label=_("Enrolled from"), widget=DateInput)
     applied_only = forms.BooleanField(
         label=_("Record as an application only (no place taken yet)"), required=False

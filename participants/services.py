@@ -21,7 +21,8 @@ from peersupport.audit import MASK, log_action, log_create, log_delete, model_up
 from peersupport.models import Organisation, User
 from programs.models import Cohort
 
-from .models import Consent, Enrollment, Participant, Partner, Referral
+from .models import Consent, Enrollment, Participant, ParticipantNameTerm, Partner, Referral
+from .name_index import name_index_set
 from .signals import participant_records_asked
 
 #: Stages that take one of a cohort's places (``Cohort.capacity``).
@@ -76,6 +77,7 @@ def participant_create(
         except IntegrityError:
             if attempt == CODE_ATTEMPTS - 1:
                 raise
+    name_index_set(participant)
     log_create(
         actor=by,
         action="participant.create",
@@ -98,6 +100,8 @@ def participant_update(
         action="participant.update",
         request=request,
     )
+    if "preferred_name" in fields:
+        name_index_set(participant)
     return participant
 
 
@@ -146,6 +150,8 @@ def participant_erase(*, participant: Participant, by: User, request=None) -> Pa
         setattr(participant, name, "")
     participant.erased_at = timezone.now()
     participant.save(update_fields=[*ERASED_FIELDS, "erased_at", "updated_at"])
+    # No name left, so nothing to find them by.
+    ParticipantNameTerm.objects.filter(participant=participant).delete()
     # Queryset updates: no per-row save, so the wiped text is never loaded. An encrypted
     # empty value is stored as the empty string, so "not empty" is a plain SQL test.
     notes = (

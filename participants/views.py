@@ -46,8 +46,11 @@ from .forms import (
     WithdrawForm,
 )
 from .models import Enrollment, Participant, Partner, Referral
+from .name_index import search_by_name
 
 PAGE_SIZE = 50
+#: People listed at most when finding someone to enrol by name.
+FOUND_MAX = 20
 COORDINATORS = (COORDINATOR,)
 LIST_FIELDS = ("id", "organisation_id", "code", "preferred_name", "evaluation_consent", "erased_at")
 
@@ -94,7 +97,22 @@ def participant_list(request):
         .only(*LIST_FIELDS)
         .prefetch_related(Prefetch("enrollments", queryset=enrollments))
     )
+    name_error = None
+    if request.GET.get("name", "").strip():
+        try:
+            queryset = search_by_name(
+                participants=queryset,
+                organisation=membership.organisation,
+                query=request.GET["name"],
+                user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            name_error, queryset = exc, queryset.none()
     filterset = ParticipantFilter(request.GET or None, queryset=queryset, cohorts=cohorts)
+    if name_error is not None:
+        filterset.form.is_valid()
+        add_errors(filterset.form, name_error)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _log_view(
         request,
@@ -299,12 +317,32 @@ def cohort_enrollments(request, pk):
     cohort, role = get_cohort_for_user(request, pk, roles=STAFF_ROLES)
     is_coordinator = role == COORDINATOR
     form = None
+    found, find_error = None, None
     if is_coordinator:
+        people = Participant.objects.filter(organisation_id=cohort.organisation_id)
+        picked = request.GET.get("pick", "").strip()
         form = CohortEnrollForm(
             request.POST or None,
-            participants=Participant.objects.filter(organisation_id=cohort.organisation_id),
+            participants=people,
             cohort=cohort,
+            initial={"code": picked} if picked else None,
         )
+        if request.method == "GET" and request.GET.get("find", "").strip():
+            # Finding the person to enrol by name: through the blind index, audited.
+            try:
+                found = list(
+                    search_by_name(
+                        participants=people.filter(erased_at__isnull=True).only(
+                            "id", "organisation_id", "code", "preferred_name"
+                        ),
+                        organisation=cohort.organisation,
+                        query=request.GET["find"],
+                        user=request.user,
+                        request=request,
+                    )[:FOUND_MAX]
+                )
+            except ValidationError as exc:
+                find_error = " ".join(exc.messages)
     if request.method == "POST":
         # Facilitators may look at the list but not change it (403, audited).
         require_role(request, cohort.organisation_id, COORDINATORS)
@@ -353,6 +391,9 @@ def cohort_enrollments(request, pk):
         "can_manage": is_coordinator,
         "enrollments": enrollments,
         "form": form,
+        "found": found,
+        "find_error": find_error,
+        "find": request.GET.get("find", ""),
         "places_taken": counts[Enrollment.Status.ENROLLED] + counts[Enrollment.Status.COMPLETED],
         "waitlist_length": counts[Enrollment.Status.WAITLISTED],
     }
