@@ -165,3 +165,44 @@ def test_finding_by_name_on_the_enrol_page_says_what_is_wrong(client_for, coordi
     response = client_for(coordinator).get(url, {"find": "r"})
     assert response.status_code == 200
     assert "Type at least two letters" in response.content.decode()
+
+
+def _settings_error(**env):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    base = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DEBUG": "0",
+        "SECRET_KEY": "settings-test-secret-key-0123456789abcdefghijkl",
+        "FIELD_ENCRYPTION_KEY": "dGVzdC1vbmx5LWZpZWxkLWtleS0wMTIzNDU2Nzg5YWI=",
+        "DJANGO_SETTINGS_MODULE": "peersupport.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**base, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode, done.stderr.strip().splitlines()[-1] if done.stderr else ""
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "NAME_INDEX_KEY must be set when DEBUG is off."),
+        (
+            {"NAME_INDEX_KEY": "dGVzdC1vbmx5LWZpZWxkLWtleS0wMTIzNDU2Nzg5YWI="},
+            "NAME_INDEX_KEY must differ from FIELD_ENCRYPTION_KEY and SECRET_KEY.",
+        ),
+        ({"NAME_INDEX_KEY": "short"}, "NAME_INDEX_KEY must be at least 32 characters long."),
+    ],
+)
+def test_production_needs_a_name_index_key_of_its_own(env, message):
+    code, last_line = _settings_error(**env)
+    assert code != 0
+    assert last_line.endswith(message)
