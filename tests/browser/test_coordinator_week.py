@@ -42,9 +42,10 @@ TECHNICAL = re.compile(r"[Cc]onstraint|slug|Traceback|IntegrityError")
 
 def nav(page, name: str) -> None:
     """Click the menu entry ``name``, opening the menu group that holds it if needed."""
-    link = page.locator("nav").get_by_role("link", name=name, exact=True).first
+    menu = page.get_by_role("navigation", name="Main")
+    link = menu.get_by_role("link", name=name, exact=True).first
     if not link.is_visible():
-        toggles = page.locator("nav [data-bs-toggle]")
+        toggles = menu.locator("[data-bs-toggle]")
         for i in range(toggles.count()):
             toggles.nth(i).click()
             if link.is_visible():
