@@ -1,7 +1,7 @@
 """Bad input on the cohort and program pages is refused in words a coordinator uses:
 impossible dates (finding 4) and no technical message (finding 7)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -122,3 +122,44 @@ def test_a_program_code_with_accents_is_refused_in_words(client_for, coordinator
     assert response.status_code == 200
     _assert_plain(response.content.decode())
     assert "letters without accents" in response.content.decode()
+
+
+def _program_edit_data(program, **fields):
+    from tests.programs.test_views import program_data
+
+    module = program.modules.order_by("order").first()
+    return program_data(
+        modules=[(m.pk, m.name, m.weeks) for m in program.modules.order_by("order")],
+        topics=(),
+        code=program.code,
+        name=program.name,
+        status=program.status,
+        **fields,
+    ) | ({"modules-0-id": module.pk} if module else {})
+
+
+def test_a_program_cannot_start_after_one_of_its_cohorts(client_for, coordinator, program, cohort):
+    url = reverse("programs:program_edit", args=[program.pk])
+    late_start = (cohort.start_date + timedelta(days=7)).isoformat()
+    response = client_for(coordinator).post(url, _program_edit_data(program, start_date=late_start))
+    assert response.status_code == 200
+    errors = response.context["editor"].form.errors["start_date"]
+    assert errors[0].startswith(f"Cohort {cohort.code} starts on ")
+    program.refresh_from_db()
+    assert program.start_date == date(2025, 4, 1)
+
+
+def test_a_program_cannot_end_before_one_of_its_cohorts_starts(
+    client_for, coordinator, program, cohort
+):
+    url = reverse("programs:program_edit", args=[program.pk])
+    data = _program_edit_data(
+        program,
+        start_date="2025-04-01",
+        end_date=(cohort.start_date - timedelta(days=1)).isoformat(),
+    )
+    response = client_for(coordinator).post(url, data)
+    errors = response.context["editor"].form.errors["end_date"]
+    assert any(e.startswith(f"Cohort {cohort.code} starts on ") for e in errors)
+    program.refresh_from_db()
+    assert program.end_date is None
