@@ -206,3 +206,40 @@ def test_production_needs_a_name_index_key_of_its_own(env, message):
     code, last_line = _settings_error(**env)
     assert code != 0
     assert last_line.endswith(message)
+
+
+@pytest.mark.parametrize("n_found", [2, 12])
+def test_finding_by_name_on_the_enrol_page_costs_the_same_for_more_people(
+    client_for, coordinator, org, n_found, django_assert_max_num_queries
+):
+    for i in range(n_found):
+        services.participant_create(organisation=org, by=None, preferred_name=f"Rosa {i}")
+    cohort = CohortFactory(program=ProgramFactory(organisation=org), code="spring")
+    client = client_for(coordinator)
+    url = reverse("participants:cohort_enrollments", args=[cohort.pk])
+    client.get(url)
+    # 1-3 session, user, memberships; 4 the cohort; 5 its organisation (the search's
+    # scope); 6 the count for the search's audit entry, 7-8 its chain head and insert;
+    # 9 the people found; 10 the enrollments; 11-12 the page's own audit entry; 13-15 the
+    # session save (savepoint, update, release). None per person found.
+    with django_assert_max_num_queries(15):
+        response = client.get(url, {"find": "rosa"})
+    assert len(response.context["found"]) == n_found
+
+
+def test_the_enrollment_date_page_has_a_fixed_number_of_queries(
+    client_for, coordinator, org, django_assert_max_num_queries
+):
+    cohort = CohortFactory(program=ProgramFactory(organisation=org), code="spring")
+    person = services.participant_create(organisation=org, by=None, preferred_name="Rosa")
+    enrollment = services.enrollment_create(
+        participant=person, cohort=cohort, on=cohort.start_date, by=coordinator
+    )
+    client = client_for(coordinator)
+    url = reverse("participants:enrollment_redate", args=[enrollment.pk])
+    client.get(url)
+    # 1-3 session, user, memberships; 4 the enrollment with its cohort and participant
+    # (the code in the title); 5 the cohort's program; 6-8 the session save (savepoint,
+    # update, release) - at most 8, 7 when the access helper joins the program.
+    with django_assert_max_num_queries(8):
+        assert client.get(url).status_code == 200
