@@ -238,8 +238,7 @@ def test_the_enrollment_date_page_has_a_fixed_number_of_queries(
     client = client_for(coordinator)
     url = reverse("participants:enrollment_redate", args=[enrollment.pk])
     client.get(url)
-    # 1-3 session, user, memberships; 4 the enrollment with its cohort and participant
-    # (the code in the title); 5 the cohort's program; 6-8 the session save (savepoint,
-    # update, release) - at most 8, 7 when the access helper joins the program.
-    with django_assert_max_num_queries(8):
+    # 1-3 session, user, memberships; 4 the enrollment with its cohort and participant;
+    # 5-7 the session save (savepoint, update, release).
+    with django_assert_max_num_queries(7):
         assert client.get(url).status_code == 200
