@@ -9,7 +9,8 @@ from django.utils import timezone
 from evaluation import figures, runs
 from evaluation.models import EvaluationRun
 from evaluation.periods import year_period
-from exports import privacy, report, services as export_services
+from exports import privacy, report
+from exports import services as export_services
 from exports.base import ExportOptions
 from participants import services
 from participants.models import Consent, Participant, Referral, evaluation_consented
