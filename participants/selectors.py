@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
 from django.db.models import (
     Case,
     Count,
@@ -131,7 +131,17 @@ def retention_cutoff(*, organisation: Organisation, on: date) -> date | None:
     details to be due for purging on ``on`` (None when the organisation keeps them)."""
     if organisation.retention_months is None:
         return None
-    return on - relativedelta(months=organisation.retention_months)
+    return months_before(on, organisation.retention_months)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month ``months`` earlier (the month's last day when it is
+    shorter: 31 May less 3 months is 28 or 29 February)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
 
 
 def retention_due(*, organisation: Organisation, on: date) -> QuerySet[Participant]:

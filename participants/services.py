@@ -172,11 +172,12 @@ def participant_erase(*, participant: Participant, by: User, request=None) -> Pa
     participant.erased_at = timezone.now()
     participant.save(update_fields=["erased_at"])
     keep_scores = participant.organisation.erasure_keeps_scores
-    removed: dict = {}
+    removed: dict[str, int] = {}
     for _receiver, counts in participant_erased.send(
         Participant, participant=participant, keep_scores=keep_scores
     ):
-        removed.update(counts or {})
+        if isinstance(counts, dict):
+            removed.update(counts)
     log_action(
         actor=by,
         action="participant.erase",

@@ -252,3 +252,18 @@ def test_the_preview_query_count_does_not_grow(
         with django_assert_max_num_queries(10):
             response = c.get(reverse("participants:retention"))
         assert response.context["due_count"] in (2, 22)
+
+
+@pytest.mark.parametrize(
+    "day, months, cutoff",
+    [
+        (date(2023, 7, 1), 24, date(2021, 7, 1)),
+        (date(2024, 5, 31), 3, date(2024, 2, 29)),  # February is shorter: its last day
+        (date(2024, 1, 15), 1, date(2023, 12, 15)),  # across the year
+    ],
+)
+def test_the_retention_period_counts_calendar_months(org, day, months, cutoff):
+    from participants.selectors import retention_cutoff
+
+    org.retention_months = months
+    assert retention_cutoff(organisation=org, on=day) == cutoff
