@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, Q
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -131,6 +131,15 @@ def participant_delete(*, participant: Participant, by: User, request=None) -> N
         raise refusal from None
 
 
+def _empty_value(name: str):
+    """What a cleared field holds: "" for text, else its default (None when nullable)."""
+    field = Participant._meta.get_field(name)
+    if isinstance(field, models.CharField | models.TextField):
+        return ""
+    assert isinstance(field, models.Field)  # a column of the participant, not a relation
+    return None if field.null else field.get_default()
+
+
 def _clear_identifying(participant: Participant) -> dict:
     """Clear the identifying fields and the free text about one person: the one way both
     erasure and the retention purge clear her details.
@@ -140,9 +149,10 @@ def _clear_identifying(participant: Participant) -> dict:
     locate them. Answers what was cleared, as names and counts, never values.
     """
     current = Participant.objects.select_for_update().get(pk=participant.pk)
-    wiped = [name for name in ERASED_FIELDS if getattr(current, name)]
-    for name in ERASED_FIELDS:
-        setattr(participant, name, "")
+    empty = {name: _empty_value(name) for name in ERASED_FIELDS}
+    wiped = [name for name in ERASED_FIELDS if getattr(current, name) != empty[name]]
+    for name, value in empty.items():
+        setattr(participant, name, value)
     participant.save(update_fields=[*ERASED_FIELDS, "updated_at"])
     # Queryset updates: no per-row save, so the wiped text is never loaded. An encrypted
     # empty value is stored as the empty string, so "not empty" is a plain SQL test.
