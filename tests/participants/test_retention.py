@@ -267,3 +267,27 @@ def test_the_retention_period_counts_calendar_months(org, day, months, cutoff):
 
     org.retention_months = months
     assert retention_cutoff(organisation=org, on=day) == cutoff
+
+
+def test_the_command_purges_what_is_due_and_a_dry_run_changes_nothing(org):
+    import io
+
+    from django.core.management import call_command
+
+    org.retention_months = 12
+    org.save()
+    people = _ended_long_ago(org, 2)
+    out = io.StringIO()
+    call_command("purge_retention", "--dry-run", stdout=out)
+    assert out.getvalue() == f"{org.slug}: 2 due\n"
+    assert Participant.objects.get(pk=people[0].pk).preferred_name == "Hidden 0"
+    out = io.StringIO()
+    call_command("purge_retention", stdout=out)
+    assert out.getvalue() == f"{org.slug}: 2 purged\n"
+    assert Participant.objects.get(pk=people[0].pk).preferred_name == ""
+    assert "Hidden" not in out.getvalue()
+
+
+def test_a_cleared_field_of_any_kind_gets_its_empty_value():
+    assert services._empty_value("phone") == ""
+    assert services._empty_value("birth_year") is None  # a number: its null
