@@ -21,6 +21,7 @@ class ParticipantsConfig(AppConfig):
                 "erasure.approve": _("Erasure of a participant approved"),
                 "erasure.reject": _("Erasure of a participant rejected"),
                 "erasure.list": _("Erasure requests viewed"),
+                "erasure.view": _("Erasure request and its reason viewed"),
                 "retention.purge": _("Identifying details purged on the retention schedule"),
                 "retention.policy_update": _("Retention schedule or erasure policy changed"),
                 "retention.preview": _("Retention purge preview viewed"),

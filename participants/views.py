@@ -286,6 +286,14 @@ def erasure_decide(request, pk):
         "is_pending": is_pending,
         "keeps_scores": erasure.participant.organisation.erasure_keeps_scores,
     }
+    if request.method == "GET":
+        # The reason is free text about her: who read it is in the log.
+        _log_view(
+            request,
+            action="erasure.view",
+            obj=erasure,
+            organisation=erasure.participant.organisation,
+        )
     return render(request, "participants/erasure_decide.html", context)
 
 

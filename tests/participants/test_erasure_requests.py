@@ -244,6 +244,9 @@ def test_a_second_coordinator_approves_on_the_decision_page(
     assert "P-J" in listing.content.decode()
     page = client_for(second_coordinator).get(response.url).content.decode()
     assert REASON in page and "Nightingale" not in page
+    read = AuditEntry.objects.get(action="erasure.view")
+    assert (read.actor, read.object_id) == (second_coordinator, str(erasure.pk))
+    assert "forget" not in str(read.detail)
     done = client_for(second_coordinator).post(response.url, {"decision": "approve"})
     assert done.status_code == 302
     jane.refresh_from_db()
@@ -267,9 +270,9 @@ def test_erasure_pages_query_counts_do_not_grow_with_requests(
             assert c.get(reverse("participants:erasure_list")).status_code == 200
         erasure = ErasureRequest.objects.first()
         # session, user, memberships, the request with participant and users, the
-        # organisation (its erasure policy), the session's refreshed expiry (3: savepoint,
-        # update, release)
-        with django_assert_max_num_queries(8):
+        # organisation (its erasure policy), the audit entry of the view (chain head,
+        # insert), the session's refreshed expiry (3: savepoint, update, release)
+        with django_assert_max_num_queries(10):
             assert (
                 c.get(reverse("participants:erasure_decide", args=[erasure.pk])).status_code == 200
             )
