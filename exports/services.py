@@ -116,6 +116,30 @@ def build_file(
         raise ValueError(f"Unknown format {fmt!r}")
 
 
+def write_report(run, fmt: str, target, *, external: bool) -> None:
+    """The report of a finished evaluation run as CSV, XLSX or PDF into ``target`` (a
+    path or a binary file): what the report links of the pages and ``manage.py export``
+    download."""
+    from . import report
+
+    if fmt == "xlsx":
+        report.write_xlsx(run, target, external=external)
+        return
+    if fmt == "csv":
+        data = b"".join(report.csv_chunks(run, external=external))
+    elif fmt == "pdf":
+        from .pdf import render_pdf
+
+        data = render_pdf(run, external=external)
+    else:
+        raise ValueError(f"Unknown report format {fmt!r}")
+    if hasattr(target, "write"):
+        target.write(data)
+    else:
+        with open(target, "wb") as out:
+            out.write(data)
+
+
 # --- background jobs ----------------------------------------------------------------------
 
 

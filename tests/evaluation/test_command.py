@@ -39,7 +39,8 @@ def test_year_prints_exactly_the_spec_object(world):
     ]  # fmt: skip
     assert list(printed["instruments"]["GSE"]) == [
         "pre_n", "post_n", "matched_n", "incomplete_n", "pre_mean", "post_mean",
-        "mean_change", "sd_change", "t", "p_value", "wilcoxon_p", "effect_size_dz",
+        "mean_change", "sd_change", "t", "p_value", "wilcoxon_p", "wilcoxon_method",
+        "effect_size_dz",
         "target_score", "post_meeting_target_n", "post_meeting_target_pct", "target_pct",
     ]  # fmt: skip
     assert printed["sessions_offered_mean"] == 17 / 6  # unrounded
