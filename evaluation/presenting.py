@@ -158,9 +158,15 @@ def definitions() -> list[tuple[str, str]]:
     ]
 
 
-def period_label(obj: dict) -> str:
+def period_label(obj: dict, *, total: bool = False) -> str:
+    """ "Year 2", "All years (… to …)" for the total of a year-by-year run, or the dates."""
     if obj.get("year"):
         return _("Year %(year)s") % {"year": obj["year"]}
+    if total:
+        return _("All years (%(start)s to %(end)s)") % {
+            "start": obj["period_start"],
+            "end": obj["period_end"],
+        }
     return _("%(start)s to %(end)s") % {"start": obj["period_start"], "end": obj["period_end"]}
 
 
@@ -169,11 +175,16 @@ def _suppressed(obj: dict, key: str) -> bool:
 
 
 def summary(
-    obj: dict, names: dict[str, str], withheld: frozenset[str] = frozenset(), min_cell: int = 5
+    obj: dict,
+    names: dict[str, str],
+    withheld: frozenset[str] = frozenset(),
+    min_cell: int = 5,
+    *,
+    label: str | None = None,
 ) -> str:
     """One plain-language sentence from a period's figures; suppressed parts and withheld
-    instruments are left out, and said to be."""
-    label = period_label(obj)
+    instruments are left out."""
+    label = label or period_label(obj)
     n = obj.get("participants")
     if not obj.get("enrollments") and n == 0:
         return _("No one took part in %(period)s.") % {"period": label}
@@ -326,9 +337,23 @@ def _headline(obj: dict, codes, names, withheld, min_cell) -> list[dict]:
                 display.percent(target) if target is not None else "",
             )
         if inst.get("pre_mean") is not None or _suppressed(obj, prefix + "pre_mean"):
-            add(_("%(name)s: pre mean") % {"name": name}, "pre_mean", prefix)
-            add(_("%(name)s: post mean") % {"name": name}, "post_mean", prefix)
-            add(_("%(name)s: p (Wilcoxon)") % {"name": name}, "wilcoxon_p", prefix)
+            pre, post, p = (
+                display.cell(obj, key, prefix=prefix, min_cell=min_cell)
+                for key in ("pre_mean", "post_mean", "wilcoxon_p")
+            )
+            text = _("%(pre)s → %(post)s") % {"pre": pre["text"], "post": post["text"]}
+            if not p["suppressed"] and p["text"] != display.DASH:
+                text = _("%(means)s (Wilcoxon p %(p)s)") % {
+                    "means": text,
+                    "p": p["text"] if p["text"].startswith("<") else "= " + p["text"],
+                }
+            rows.append(
+                {
+                    "label": _("%(name)s: mean before → after") % {"name": name},
+                    "value": {"text": text, "suppressed": pre["suppressed"]},
+                    "target": "",
+                }
+            )
     return rows
 
 
@@ -358,13 +383,17 @@ def present(
     versions = {code: version_note(code, details, pooled=pooled) for code in codes}
     withheld = frozenset(code for code, v in versions.items() if v["withheld"])
     last = objects[-1] if objects else {}
+
+    def label(obj: dict) -> str:
+        return period_label(obj, total=len(objects) > 1 and obj is last)
+
     labels = figure_labels()
     instruments = []
     chart_list: list[charts.Chart] = []
     not_drawn: list[str] = []
     attendance = charts.bar_chart(
         _("Attendance rate by year (%)"),
-        [(period_label(o), _pct(o.get("attendance_rate"))) for o in years],
+        [(label(o), _pct(o.get("attendance_rate"))) for o in years],
         top=100,
     )
     if attendance.empty:
@@ -374,9 +403,9 @@ def present(
     for code in codes:
         name = names[code]
         instrument = current.get(code)
-        methods = [
+        method_of = [
             {
-                "label": period_label(o),
+                "label": label(o),
                 "text": _("suppressed (fewer than %(min)s matched pairs)") % {"min": min_cell}
                 if _suppressed(o, f"instruments.{code}.wilcoxon_method")
                 else display.method_name(o["instruments"][code].get("wilcoxon_method"))
@@ -385,17 +414,22 @@ def present(
             }
             for o in objects
         ]
+        methods: dict[str, list[str]] = {}
+        for m in method_of:
+            methods.setdefault(m["text"], []).append(m["label"])
         entry = {
             "code": code,
             "name": name,
             "note": score_note(instrument) if instrument else "",
             "citation": instrument.citation if instrument else "",
             "versions": versions[code],
-            "methods": methods,
+            "methods": [
+                {"text": text, "periods": ", ".join(labels)} for text, labels in methods.items()
+            ],
             "rows": []
             if code in withheld
             else [
-                _row(o, INSTRUMENT_COLUMNS, min_cell, period_label(o), f"instruments.{code}.")
+                _row(o, INSTRUMENT_COLUMNS, min_cell, label(o), f"instruments.{code}.")
                 for o in objects
             ],
             "charts": [],
@@ -414,10 +448,7 @@ def present(
             target = years[0]["instruments"][code].get("target_pct") if years else None
             chart = charts.bar_chart(
                 _("%(name)s: %% meeting the target at post-test") % {"name": name},
-                [
-                    (period_label(o), o["instruments"][code].get("post_meeting_target_pct"))
-                    for o in years
-                ],
+                [(label(o), o["instruments"][code].get("post_meeting_target_pct")) for o in years],
                 top=100,
                 target=target,
                 target_text=_("target %(t)s") % {"t": display.percent(target)}
@@ -446,7 +477,7 @@ def present(
             ci = details.get("intervals", {}).get(code, {})
             chart = charts.interval_chart(
                 _("%(name)s: mean before and after, %(period)s")
-                % {"name": name, "period": period_label(last)},
+                % {"name": name, "period": label(last)},
                 [
                     (_("Pre"), inst["pre_mean"], ci.get("pre_ci")),
                     (_("Post"), inst["post_mean"], ci.get("post_ci")),
@@ -460,16 +491,14 @@ def present(
         "participation_headers": [labels[k] for k in PARTICIPATION_COLUMNS],
         "instrument_headers": [labels[k] for k in INSTRUMENT_COLUMNS],
         "module_headers": [labels[k] for k in MODULE_COLUMNS],
-        "participation_rows": [
-            _row(o, PARTICIPATION_COLUMNS, min_cell, period_label(o)) for o in objects
-        ],
+        "participation_rows": [_row(o, PARTICIPATION_COLUMNS, min_cell, label(o)) for o in objects],
         "instrument_tables": instruments,
-        "summaries": [
-            summary(o, names, withheld, min_cell) for o in (years if len(objects) > 1 else objects)
-        ]
-        + ([summary(last, names, withheld, min_cell)] if len(objects) > 1 else []),
+        "summary": summary(last, names, withheld, min_cell) if last else "",
+        "year_summaries": [summary(o, names, withheld, min_cell, label=label(o)) for o in years]
+        if len(objects) > 1
+        else [],
         "headline": _headline(last, codes, names, withheld, min_cell) if last else [],
-        "headline_label": period_label(last) if last else "",
+        "headline_label": label(last) if last else "",
         "no_records": not last or not last.get("enrollments"),
         "withheld": sorted(withheld),
         "charts": chart_list,
