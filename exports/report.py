@@ -167,7 +167,7 @@ def display_variables() -> list[Variable]:
     out = []
     for v in variables():
         if v.name == "value":
-            out.append(Variable("figure", _("Figure"), STRING))
+            out.append(Variable("figure", _("Figure, in words"), STRING))
         out.append(v)
         if v.name == "value":
             out.append(Variable("value_shown", _("Value as shown in the report"), STRING))
