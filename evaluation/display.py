@@ -50,10 +50,15 @@ KINDS = {
 }
 
 
+def decimal(value) -> Decimal:
+    """The decimal value of a stored figure: the shortest decimal that is the float."""
+    return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+
+
 def rounded(value, decimals: int = 1) -> Decimal:
     """``value`` rounded half up to ``decimals`` places, on its decimal value."""
     step = Decimal(1).scaleb(-decimals)
-    return Decimal(repr(float(value))).quantize(step, ROUND_HALF_UP)
+    return decimal(value).quantize(step, ROUND_HALF_UP)
 
 
 def number(value, decimals: int = 1) -> str:
@@ -63,7 +68,8 @@ def number(value, decimals: int = 1) -> str:
 
 def percent(value, *, fraction: bool = False) -> str:
     """A whole percentage: ``fraction`` for a value from 0 to 1 (82.5 -> "83%")."""
-    return _("%(v)s%%") % {"v": number(100 * value if fraction else value, 0)}
+    shown = decimal(value) * 100 if fraction else value  # 0.825 -> 82.5 exactly
+    return _("%(v)s%%") % {"v": number(shown, 0)}
 
 
 def p_value(value) -> str:
