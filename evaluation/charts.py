@@ -61,6 +61,9 @@ class Chart:
     right_x: int = WIDTH - RIGHT
     #: True when a 95% confidence interval is drawn (the caption then says so).
     ci_drawn: bool = False
+    #: Font size of the bars' labels and values: smaller when many bars share the width,
+    #: so that neighbouring labels never overlap.
+    font_size: float = 11.0
 
     @property
     def empty(self) -> bool:
@@ -95,6 +98,18 @@ def _decimals(top: float) -> int:
     return 0 if float(top / 4).is_integer() else 1
 
 
+#: The width of a character, as a share of the font size (generous for sans-serif).
+CHAR_WIDTH = 0.62
+
+
+def fitting_font_size(slot: float, texts: Sequence[str], largest: float = 11.0) -> float:
+    """The font size at which the longest of ``texts`` fits in ``slot`` pixels."""
+    longest = max((len(t) for t in texts), default=0)
+    if not longest:
+        return largest
+    return round(min(largest, 0.9 * slot / (CHAR_WIDTH * longest)), 1)
+
+
 def bar_chart(
     title: str,
     bars: Sequence[tuple[str, float | None]],
@@ -119,6 +134,7 @@ def bar_chart(
             bar.height = HEIGHT - BOTTOM - bar.y
             bar.text = text(value)
         chart.bars.append(bar)
+    chart.font_size = fitting_font_size(slot, [t for b in chart.bars for t in (b.label, b.text)])
     if target is not None:
         chart.target_y = _scale(target, top)
         chart.target_text = target_text

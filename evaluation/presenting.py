@@ -283,7 +283,8 @@ def version_note(code: str, details: dict, *, pooled: bool) -> dict:
 def group_label(field: str, value) -> str:
     if not value:
         return _("Not recorded")
-    choices = dict(Participant._meta.get_field(field).choices)
+    model_field = Participant._meta.get_field(field)
+    choices = dict(getattr(model_field, "flatchoices", None) or ())
     return str(choices.get(value, value))
 
 

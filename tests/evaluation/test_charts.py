@@ -40,3 +40,14 @@ def test_the_chart_draws_with_attributes_so_the_pdf_has_colours():
     svg = render_to_string("evaluation/reports/_chart.html", {"chart": chart})
     assert 'class="chart-bar" fill="#' in svg
     assert "style=" not in svg
+
+
+def test_many_bars_get_a_smaller_font_so_neighbouring_labels_never_overlap():
+    bars = [(f"Year {n}", 100.0) for n in range(1, 13)]
+    chart = charts.bar_chart("Attendance", bars, top=100, target=75, target_text="target 75%")
+    slot = chart.bars[1].centre - chart.bars[0].centre
+    widest = max(len(t) for b in chart.bars for t in (b.label, b.text))
+    assert chart.font_size < 11
+    assert widest * charts.CHAR_WIDTH * chart.font_size < slot
+    few = charts.bar_chart("Attendance", bars[:3], top=100)
+    assert few.font_size == 11

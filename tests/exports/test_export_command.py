@@ -128,3 +128,16 @@ def test_evaluators_cannot_have_the_internal_export_nor_outsiders_any(
     with pytest.raises(CommandError, match="No program has the code"):
         call_command("export", "--program", "NOPE", "--kind", "items", "--format", "csv",
                      "-o", path)  # fmt: skip
+
+
+def test_the_report_speaks_the_language_asked_for(w, tmp_path):
+    path = tmp_path / "rapport.xlsx"
+    export("--kind", "report", "--format", "xlsx", "--year", "1", "--language", "fr",
+           "-o", str(path))  # fmt: skip
+    sheet = load_workbook(path).worksheets[0]
+    labels, names, *rows = list(sheet.values)
+    assert labels[0] == "Code du programme"
+    assert names[0] == "program"
+    attendance = next(r for r in rows if r[7] == "attendance_rate")
+    assert attendance[8] == "Présences"
+    assert attendance[10].endswith("\xa0%")

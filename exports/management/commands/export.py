@@ -5,6 +5,7 @@
         --salt "our project salt" --user evaluator@example.org -o biy_y5.sav
     python manage.py export --program BIY --kind attendance --format csv \\
         --from 2024-01-01 --to 2024-12-31 --audience internal -o attendance.csv
+    python manage.py export --program BIY --kind report --format xlsx --language fr -o biy.xlsx
 
 The same exporters as the pages (``exports.registry``, ``exports.services``; the report
 of an evaluation run through ``exports.services.write_report``), computing the report's
@@ -21,8 +22,10 @@ from __future__ import annotations
 import os
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from evaluation import periods, runs
 from evaluation.models import EvaluationRun
@@ -70,9 +73,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--codebook", action="store_true", help="the codebook, not data")
         parser.add_argument("--user", help="the e-mail of the person the export is for")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="language of the labels, notes and PDF",
+        )
         parser.add_argument("-o", "--output", required=True, help="file to write")
 
     def handle(self, *args, **options):
+        with translation.override(options["language"]):
+            self._handle(options)
+
+    def _handle(self, options):
         kind, fmt = options["kind"], options["fmt"]
         allowed = REPORT_FORMATS if kind == REPORT else EXPORTERS[kind].formats
         if fmt not in allowed:
