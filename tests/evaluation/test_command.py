@@ -46,6 +46,21 @@ def test_year_prints_exactly_the_spec_object(world):
     assert printed["sessions_offered_mean"] == 17 / 6  # unrounded
 
 
+def test_each_outcome_says_how_its_wilcoxon_p_was_computed(world, settings):
+    printed = json.loads(run("--program", "EVAL", "--year", "1"))
+    gse = printed["instruments"]["GSE"]
+    # Year 1's four pairs change by 7, 4, 0 and 13/3: a zero change, so SciPy (and
+    # evaluation.signedrank) use the exact permutation test.
+    assert gse["matched_n"] == 4 and gse["wilcoxon_method"] == "permutation"
+    rows = list(csv.reader(io.StringIO(run("--program", "EVAL", "--year", "1", "--format", "csv"))))
+    assert rows[1][rows[0].index("GSE.wilcoxon_method")] == "permutation"
+    # Too few pairs: the method is suppressed with the other statistics of the pairs.
+    settings.MIN_CELL = 5
+    printed = json.loads(run("--program", "EVAL", "--year", "1"))
+    assert printed["instruments"]["GSE"]["wilcoxon_method"] is None
+    assert "instruments.GSE.wilcoxon_method" in printed["suppressed"]
+
+
 def test_all_years_prints_years_and_total(world):
     printed = json.loads(run("--program", "EVAL", "--all-years"))
     assert set(printed) == {"program", "years", "total"}

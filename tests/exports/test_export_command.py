@@ -125,6 +125,8 @@ def test_evaluators_cannot_have_the_internal_export_nor_outsiders_any(
                "--user", evaluator.email, "-o", path)  # fmt: skip
     with pytest.raises(CommandError, match="is not a coordinator or evaluator"):
         export("--kind", "items", "--format", "csv", "--user", outsider.email, "-o", path)
+    with pytest.raises(CommandError, match="does not exist"):
+        export("--kind", "items", "--format", "csv", "-o", str(tmp_path / "nowhere" / "x.csv"))
     with pytest.raises(CommandError, match="No program has the code"):
         call_command("export", "--program", "NOPE", "--kind", "items", "--format", "csv",
                      "-o", path)  # fmt: skip
