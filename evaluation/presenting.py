@@ -495,7 +495,12 @@ def present(
         "participation_rows": [_row(o, PARTICIPATION_COLUMNS, min_cell, label(o)) for o in objects],
         "instrument_tables": instruments,
         "summary": summary(last, names, withheld, min_cell) if last else "",
-        "year_summaries": [summary(o, names, withheld, min_cell, label=label(o)) for o in years]
+        # Years nobody took part in are in the table (zeros), not in sentences.
+        "year_summaries": [
+            summary(o, names, withheld, min_cell, label=label(o))
+            for o in years
+            if o.get("enrollments") != 0
+        ]
         if len(objects) > 1
         else [],
         "headline": _headline(last, codes, names, withheld, min_cell) if last else [],

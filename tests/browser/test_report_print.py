@@ -22,6 +22,7 @@ def test_the_printed_report_page_has_the_pdfs_sections(
     runs.request_run(program=world.program, period="all")
     sign_in(page, evaluator)
     page.goto(reverse("evaluation:report", args=[world.program.pk]) + "?period=all")
+    shot(page, "screen")
     page.emulate_media(media="print")
     shot(page, "print")
     assert not page.locator("nav.navbar, nav[aria-label]").first.is_visible()
