@@ -28,6 +28,9 @@ def context(run: EvaluationRun, *, external: bool) -> dict:
         "period_start": whole.get("period_start"),
         "period_end": whole.get("period_end"),
         "computed": report._when(run),
+        "consent_note": report.consent_note(
+            report.details_of(run), min_cell=report.min_cell_of(run), external=external
+        ).strip(),
         "LANGUAGE_CODE": translation.get_language(),
     }
 
