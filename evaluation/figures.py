@@ -59,6 +59,7 @@ MATCHED_KEYS = (
     "t",
     "p_value",
     "wilcoxon_p",
+    "wilcoxon_method",
     "effect_size_dz",
 )
 POST_KEYS = ("post_meeting_target_n", "post_meeting_target_pct")
@@ -289,6 +290,7 @@ def _instrument_figures(
         "t": paired.t,
         "p_value": paired.p_value,
         "wilcoxon_p": paired.wilcoxon_p,
+        "wilcoxon_method": paired.wilcoxon_method,
         "effect_size_dz": paired.effect_size_dz,
         "target_score": info.target_score,
         "post_meeting_target_n": meet_n,
