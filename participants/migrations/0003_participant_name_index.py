@@ -24,7 +24,7 @@ def index_existing_names(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0001_initial'),
+        ('participants', '0002_consent_purpose_expiry_and_erasure_requests'),
     ]
 
     operations = [
