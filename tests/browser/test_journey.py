@@ -289,7 +289,7 @@ def coordinator_registers_a_participant(page, shot, name, born, consents) -> str
     code = page.get_by_role("heading", level=1).inner_text().strip()
 
     page.get_by_role("link", name="Record consent").click()
-    labelled(page, "Consent").select_option(label="Consent to evaluation use")
+    labelled(page, "Purpose").select_option(label="Consent to evaluation use")
     page.get_by_label("Given" if consents else "Refused").check()
     labelled(page, "Date").fill(COHORT_START.isoformat())
     page.get_by_label("Version of the consent text").fill("2025-1")
