@@ -383,3 +383,24 @@ class ErasureRequest(models.Model):
 
     def audit_organisation(self):
         return self.participant.organisation
+
+
+class ParticipantNameTerm(models.Model):
+    """One entry of the blind index of preferred names (``participants.name_index``): a
+    keyed hash (HMAC-SHA256 under ``NAME_INDEX_KEY``) of a prefix of one word of the name.
+    The name itself is never stored here; without the key the hashes say nothing."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="name_terms"
+    )
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["digest", "participant"], name="name_term_unique"),
+        ]
+        verbose_name = _("name index entry")
+        verbose_name_plural = _("name index entries")
+
+    def __str__(self):
+        return f"{self.participant_id}:{self.digest[:8]}"

@@ -61,7 +61,9 @@ def cohort_list(request):
 @login_required
 def cohort_create(request):
     membership = current_membership(request, roles=[COORDINATOR])
-    form = CohortForm(request.POST or None, organisation=membership.organisation)
+    # From a program's page: that program is chosen already.
+    initial = {"program": request.GET.get("program", "")} if request.method == "GET" else None
+    form = CohortForm(request.POST or None, organisation=membership.organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             cohort = services.cohort_create(
@@ -249,7 +251,7 @@ def session_log(request, pk):
     session, _role = get_session_for_user(
         request, pk, roles=STAFF_ROLES, queryset=Session.objects.select_related("cohort__program")
     )
-    form = SessionLogForm(request.POST or None, instance=session)
+    form = SessionLogForm(request.POST or None, session=session, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -120,6 +120,14 @@ ENTRIES = [
         kwargs=lambda w: {"pk": w.enrollment_cohort.pk},
     ),
     Entry("participants:enrollment_withdraw", coordinator_only(), kwargs=_enrollment),
+    Entry("participants:enrollment_redate", coordinator_only(), kwargs=_enrollment),
+    Entry(
+        "participants:enrollment_redate",
+        coordinator_only(302),
+        kwargs=_enrollment,
+        method="post",
+        data=lambda w: {"on": w.enrollment_cohort.start_date.isoformat()},
+    ),
     Entry(
         "participants:enrollment_complete",
         coordinator_only(302),

@@ -236,3 +236,15 @@ def test_a_participant_without_attendance_or_surveys_can_be_deleted(client_for, 
 def test_another_organisations_participant_is_not_found(client_for, outsider, org):
     p = ParticipantFactory(organisation=org)
     assert client_for(outsider).get(reverse("participants:detail", args=[p.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_participant_without_a_preferred_name_is_a_form_error_and_nothing_is_saved(
+    client_for, coordinator, org, name
+):
+    response = client_for(coordinator).post(
+        reverse("participants:create"), {"preferred_name": name, "birth_year": "1990"}
+    )
+    assert response.status_code == 200
+    assert "Enter a preferred name" in response.context["form"].errors["preferred_name"][0]
+    assert not Participant.objects.filter(organisation=org).exists()
