@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import actions
-from .models import Invitation, Role, User
+from .models import Invitation, Organisation, Role, User, validate_https_url
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -80,3 +80,20 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name", "language"]
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    """What a coordinator sets for the safety of the people the organisation serves."""
+
+    quick_exit_url = forms.URLField(
+        label=Organisation._meta.get_field("quick_exit_url").verbose_name,
+        help_text=Organisation._meta.get_field("quick_exit_url").help_text,
+        max_length=300,
+        assume_scheme="https",
+        validators=[validate_https_url],
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = list(Organisation.SAFETY_SETTINGS)

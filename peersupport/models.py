@@ -139,6 +139,16 @@ class Organisation(models.Model):
         _("email"), max_length=10, choices=FieldUse.choices, default=FieldUse.OPTIONAL
     )
 
+    #: What coordinators set on the organisation's settings page.
+    SAFETY_SETTINGS = (
+        "quick_exit_url",
+        "discreet_mode",
+        "contact_access_grace_days",
+        "legal_name_field",
+        "birth_year_field",
+        "phone_field",
+        "email_field",
+    )
     #: The identifying participant fields an organisation may hide or require, with the
     #: Organisation field that says how each is used (data minimisation).
     MINIMISED_FIELDS = {

@@ -77,7 +77,9 @@ def survey_link_usable(token: str) -> tuple[SurveyLink | None, str | None]:
     if not token or len(token) > 100:
         return None, "unknown"
     link = (
-        SurveyLink.objects.select_related("instrument", "enrollment__cohort__program")
+        SurveyLink.objects.select_related(
+            "instrument", "enrollment__cohort__program", "enrollment__cohort__organisation"
+        )
         .prefetch_related(
             Prefetch("instrument__items", queryset=InstrumentItem.objects.order_by("number"))
         )

@@ -261,6 +261,8 @@ def survey_respond(request, token):
     link, reason = survey_link_usable(token)
     if reason is not None:
         return _refuse(request, reason, link)
+    # Her agency's quick-exit site and discreet mode on the page she answers on.
+    request.safety_organisation = link.enrollment.cohort.organisation
     with translation.override(link.language):
         form = SelfCompletionForm(
             request.POST or None, instrument=link.instrument, language=link.language
