@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from peersupport.models import FieldUse
 from programs.models import Cohort, Program
 
 from .models import Consent, Participant, Partner, Referral
@@ -25,6 +26,10 @@ def _today():
 
 
 class ParticipantForm(forms.ModelForm):
+    """A participant's details. The organisation's data-minimisation settings decide which
+    identifying fields are asked for (``Organisation.field_use``): a field it does not
+    collect is left out, a required one must be filled in."""
+
     email = forms.EmailField(label=_("email"), required=False)
 
     class Meta:
@@ -34,6 +39,9 @@ class ParticipantForm(forms.ModelForm):
             "legal_name",
             "phone",
             "email",
+            *Participant.CONTACT_RULE_FIELDS,
+            "safe_times",
+            "code_word",
             "safe_contact",
             "birth_year",
             "gender_identity",
@@ -45,14 +53,23 @@ class ParticipantForm(forms.ModelForm):
             "preferred_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "legal_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+            "safe_times": forms.TextInput(attrs={"autocomplete": "off"}),
+            "code_word": forms.TextInput(attrs={"autocomplete": "off"}),
             "safe_contact": forms.Textarea(attrs={"rows": 2}),
             "referral_source": forms.TextInput(attrs={"autocomplete": "off"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("gender_identity", "indigenous_identity", "racialised"):
             self.fields[name].help_text = _("Optional; self-identified.")
+        if organisation is not None:
+            for name in organisation.MINIMISED_FIELDS:
+                use = organisation.field_use(name)
+                if use == FieldUse.HIDDEN:
+                    del self.fields[name]
+                elif use == FieldUse.REQUIRED:
+                    self.fields[name].required = True
 
     def clean_birth_year(self):
         year = self.cleaned_data.get("birth_year")

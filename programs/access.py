@@ -124,7 +124,11 @@ def reaches_contacts(
         return True
     if membership.role != FACILITATOR:
         return False
-    return queryset.filter(contact_access(membership, cohort=cohort, today=today)).exists()
+    ids = contact_cohort_ids(membership, today=today)
+    if not ids:
+        return False
+    lookup = f"{cohort}__in" if cohort else "pk__in"
+    return queryset.filter(**{lookup: sorted(ids)}).exists()
 
 
 def get_program_for_user(request, pk, roles=ALL_ROLES) -> Access[Program]:
