@@ -357,6 +357,7 @@ def cohort_enrollments(request, pk):
             "participant__code",
             "participant__preferred_name",
             "participant__erased_at",
+            "participant__contact_never",
         )
         .order_by("participant__code")
     )

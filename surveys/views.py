@@ -229,6 +229,7 @@ def survey_link_new(request, enrollment_pk):
                 instrument=instrument,
                 timepoint=form.cleaned_data["timepoint"],
                 language=form.cleaned_data["language"],
+                channel=form.cleaned_data["channel"],
                 by=request.user,
                 request=request,
             )
@@ -242,7 +243,13 @@ def survey_link_new(request, enrollment_pk):
             return render(
                 request,
                 "surveys/link_issued.html",
-                {"enrollment": enrollment, "link": link, "url": url, "qr": qr},
+                {
+                    "enrollment": enrollment,
+                    "link": link,
+                    "url": url,
+                    "qr": qr,
+                    "channel": form.cleaned_data["channel"],
+                },
             )
     return render(
         request,
