@@ -30,7 +30,7 @@ class ParticipantForm(forms.ModelForm):
     identifying fields are asked for (``Organisation.field_use``): a field it does not
     collect is left out, a required one must be filled in."""
 
-    email = forms.EmailField(label=_("email"), required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
 
     class Meta:
         model = Participant
