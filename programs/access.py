@@ -70,8 +70,9 @@ def cohort_end_dates(cohorts: Iterable[Cohort]) -> dict[int, date]:
     cohorts = list(cohorts)
     last: dict[int, date] = {}
     for _receiver, answer in cohort_last_day.send(Cohort, cohort_ids=[c.pk for c in cohorts]):
-        last.update(answer or {})
-    ends = {}
+        if isinstance(answer, dict):
+            last.update(answer)
+    ends: dict[int, date] = {}
     for cohort in cohorts:
         if cohort.pk in last:
             ends[cohort.pk] = last[cohort.pk]
