@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import actions
@@ -86,7 +87,7 @@ class OrganisationSettingsForm(forms.ModelForm):
     """What a coordinator sets for the safety of the people the organisation serves."""
 
     quick_exit_url = forms.URLField(
-        label=Organisation._meta.get_field("quick_exit_url").verbose_name,
+        label=capfirst(Organisation._meta.get_field("quick_exit_url").verbose_name),
         help_text=Organisation._meta.get_field("quick_exit_url").help_text,
         max_length=300,
         assume_scheme="https",

@@ -78,7 +78,7 @@ def test_one_escape_does_nothing(page, sign_in, coordinator, neutral):
     assert "/participants/" in page.url and neutral == []
 
 
-def test_click_leaves_for_the_organisations_site(phone, sign_in, coordinator, org):
+def test_click_leaves_for_the_organisations_site(phone, sign_in, shot, coordinator, org):
     org.quick_exit_url = NEUTRAL
     org.save(update_fields=["quick_exit_url"])
     phone.context.route(
@@ -86,6 +86,12 @@ def test_click_leaves_for_the_organisations_site(phone, sign_in, coordinator, or
         lambda route: route.fulfill(status=200, content_type="text/html", body=STUB),
     )
     sign_in(phone, coordinator)
+    shot(phone, "phone")
+    # In view and not covering the menu button.
+    button = phone.get_by_role("link", name="Quick exit").bounding_box()
+    menu = phone.get_by_role("button", name="Menu").bounding_box()
+    assert button["x"] + button["width"] <= 375
+    assert menu["x"] + menu["width"] <= button["x"] or menu["y"] >= button["y"] + button["height"]
     phone.get_by_role("link", name="Quick exit").click()
     _at_neutral_site(phone)
 
