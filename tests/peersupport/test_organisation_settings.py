@@ -105,3 +105,18 @@ def test_discreet_mode_neutral_title_and_icon_and_no_names(org, coordinator, cli
     )
     messages = [str(m) for m in response.context["messages"]]
     assert messages and not any("Marguerite" in m for m in messages)
+
+
+@pytest.mark.parametrize("members", [1, 12])
+def test_the_settings_page_query_count_does_not_grow(
+    org, coordinator, client_for, members, django_assert_max_num_queries
+):
+    from tests.factories.peersupport import MembershipFactory
+
+    MembershipFactory.create_batch(members, organisation=org, role="facilitator")
+    client = client_for(coordinator)
+    # 1-3 session, user, memberships; 4 the organisation; 5-7 the session's activity
+    # time saved (savepoint, update, release).
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("organisation_settings"))
+    assert response.status_code == 200
