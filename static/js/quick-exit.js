@@ -3,7 +3,8 @@
 // organisation chose. location.replace puts the neutral site in place of this page in
 // the tab's history; going Back to another page of the app in this tab sends the
 // person straight on to the neutral site again (sessionStorage remembers the exit until
-// she opens the app normally). It cannot clear the browser's history list, nor hide
+// she opens the app normally). Someone signed in is signed out on the way. It cannot
+// clear the browser's history list, nor hide
 // anything from monitoring software: docs/privacy.md says so.
 (function () {
   "use strict";
@@ -17,7 +18,20 @@
     return /^https:\/\//i.test(url || "") ? url : "https://www.google.com/";
   }
 
+  // Signed in: end the session on the way out, so the app asks for the password again
+  // if someone opens it on this device. sendBeacon survives the page being replaced.
+  function signOut() {
+    var link = document.querySelector("[data-quick-exit][data-sign-out]");
+    if (!link || !navigator.sendBeacon) { return; }
+    try {
+      var form = new FormData();
+      form.append("csrfmiddlewaretoken", link.getAttribute("data-csrf") || "");
+      navigator.sendBeacon(link.getAttribute("data-sign-out"), form);
+    } catch (e) { /* leave anyway */ }
+  }
+
   function leave(url) {
+    signOut();
     try { window.sessionStorage.setItem(KEY, url); } catch (e) { /* storage refused */ }
     document.documentElement.classList.add("quick-exiting");
     try { document.title = ""; } catch (e) { /* nothing to do */ }

@@ -2,6 +2,7 @@
 
 import pytest
 
+from peersupport.models import AuditEntry
 from tests.factories import ParticipantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,6 +67,21 @@ def test_escape_twice_leaves_and_back_does_not_show_the_app(page, sign_in, coord
     page.go_back(wait_until="commit")
     page.wait_for_url(NEUTRAL)
     assert "participants" not in page.url
+
+
+def test_quick_exit_signs_out(page, sign_in, coordinator, neutral):
+    sign_in(page, coordinator)
+    page.goto("/participants/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    _at_neutral_site(page)
+    for _ in range(50):  # the sign-out is sent as the page leaves; give it a moment
+        if AuditEntry.objects.filter(action="auth.logout", actor=coordinator).exists():
+            break
+        page.wait_for_timeout(100)
+    assert AuditEntry.objects.filter(action="auth.logout", actor=coordinator).exists()
+    page.goto("/participants/")
+    assert "/accounts/login/" in page.url
 
 
 def test_one_escape_does_nothing(page, sign_in, coordinator, neutral):
