@@ -120,3 +120,15 @@ def test_the_settings_page_query_count_does_not_grow(
     with django_assert_max_num_queries(7):
         response = client.get(reverse("organisation_settings"))
     assert response.status_code == 200
+
+
+def test_the_error_page_has_quick_exit_first(rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    from peersupport.views import error_500
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    html = error_500(request).content.decode()
+    first = _first_focusable(html)
+    assert 'id="quick-exit"' in first and 'href="https://www.google.com/"' in first
