@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0001_initial'),
+        ('participants', '0002_consent_purpose_expiry_and_erasure_requests'),
     ]
 
     operations = [

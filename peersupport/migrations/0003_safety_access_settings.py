@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('peersupport', '0001_initial'),
+        ('peersupport', '0002_retention_and_erasure_policy'),
     ]
 
     operations = [
