@@ -24,13 +24,19 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from participants.models import Participant
-from peersupport.permissions import REPORT_ROLES, Access, current_membership, get_for_user
+from peersupport.permissions import (
+    EVALUATOR,
+    REPORT_ROLES,
+    Access,
+    current_membership,
+    get_for_user,
+)
 from programs.access import get_program_for_user
 from programs.models import Program
 from surveys.instruments import score_note
 from surveys.models import Instrument
 
-from . import charts, periods, runs
+from . import charts, disclosure, periods, runs
 from .models import EvaluationRun
 
 #: A queued run not started after this long probably has no worker: offer "compute now".
@@ -119,7 +125,7 @@ def home(request):
 
 @login_required
 def report(request, program_id: int):
-    program, _role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
+    program, role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
     form = PeriodForm(request.GET or {"period": EvaluationRun.Period.ALL})
     context = {"program": program, "form": form, "years": periods.program_years(program)}
     if form.is_valid():
@@ -130,7 +136,8 @@ def report(request, program_id: int):
         if active is not None:
             context["offer_foreground"] = _offer_foreground(active)
         if done is not None:
-            context.update(present(done))
+            # Evaluators are outside the organisation: they see what its exports show them.
+            context.update(present(done, external=role == EVALUATOR))
     return render(request, "evaluation/reports/report.html", context)
 
 
@@ -344,12 +351,17 @@ def _instrument_row(obj, code, min_cell):
     }
 
 
-def present(run: EvaluationRun) -> dict:
-    """Tables, charts and summary sentences for a finished run."""
+def present(run: EvaluationRun, *, external: bool = False) -> dict:
+    """Tables, charts and summary sentences for a finished run; for an audience outside
+    the organisation (``external``), with small numbers and whatever would give them
+    away suppressed (``evaluation.disclosure``)."""
     result = run.result or {}
     min_cell = run.parameters.get("min_cell", 5)
     objects = [*result["years"], result["total"]] if "years" in result else [result]
-    periods = result.get("years", [result])
+    details = run.details or {}
+    if external:
+        objects, details = disclosure.protect(objects, details, min_cell=min_cell)
+    periods = objects[:-1] if "years" in result else objects
     codes = list(objects[0]["instruments"]) if objects else []
     current = {
         i.code: i
@@ -360,7 +372,6 @@ def present(run: EvaluationRun) -> dict:
     names = {code: i.name for code, i in current.items()}
     for obj in objects:
         obj["_min_cell"] = min_cell
-    details = run.details or {}
     pooled = bool(run.parameters.get("pool_versions"))
     versions = {code: version_note(code, details, pooled=pooled) for code in codes}
     withheld = frozenset(code for code, v in versions.items() if v["withheld"])

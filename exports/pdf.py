@@ -109,7 +109,7 @@ def means_chart(title: str, pre, post, pre_ci=None, post_ci=None) -> str:
 
 def context(run: EvaluationRun, *, external: bool) -> dict:
     cell = report.min_cell_of(run)
-    objects = [report.externalise(o, cell) if external else o for o in report.periods(run)]
+    objects, details = report.figures_for(run, external=external)
     names = report.instrument_names(run)
     years = [o for o in objects if o.get("year")] or objects
     codes = list(objects[0].get("instruments", {})) if objects else []
@@ -131,7 +131,7 @@ def context(run: EvaluationRun, *, external: bool) -> dict:
             ],
         )
     ]
-    intervals = report.details_of(run).get("intervals", {})
+    intervals = details.get("intervals", {})
     for code in codes:
         prefix = f"instruments.{code}."
         instruments.append(

@@ -8,13 +8,12 @@ too (the stored result keeps them for the organisation's own pages).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evaluation import figures, stats
+from evaluation import disclosure, figures
 from evaluation.models import EvaluationRun
 from surveys.models import Instrument
 
@@ -58,26 +57,15 @@ def periods(run: EvaluationRun) -> list[dict]:
     return [result] if result else []
 
 
-def externalise(obj: dict, min_cell: int, *, module: bool = False) -> dict:
-    """A copy of a period (or breakdown) object with small counts suppressed."""
-    obj = copy.deepcopy(obj)
-    suppressed = obj.setdefault("suppressed", [])
-    if module:
-        stats.suppress_small_counts(
-            obj, ("enrollments", "sessions_offered", "sessions_attended"),
-            min_cell=min_cell, suppressed=suppressed,
-        )  # fmt: skip
-        return obj
-    stats.suppress_small_counts(obj, figures.COUNT_KEYS, min_cell=min_cell, suppressed=suppressed)
-    for code, inst in obj.get("instruments", {}).items():
-        stats.suppress_small_counts(
-            inst,
-            [*figures.INSTRUMENT_COUNT_KEYS, "post_meeting_target_n"],
-            min_cell=min_cell,
-            suppressed=suppressed,
-            prefix=f"instruments.{code}.",
-        )
-    return obj
+def figures_for(run: EvaluationRun, *, external: bool) -> tuple[list[dict], dict]:
+    """The period objects (each year, then the total; or the one period) and the
+    breakdowns every output of the run shows: for an audience outside the organisation,
+    with small numbers and every value that would give them away by subtraction
+    suppressed (``evaluation.disclosure``)."""
+    objects, details = periods(run), details_of(run)
+    if not external:
+        return objects, details
+    return disclosure.protect(objects, details, min_cell=min_cell_of(run))
 
 
 def period_name(obj: dict) -> str:
@@ -118,28 +106,21 @@ def _measures(obj: dict, head: tuple, breakdown: str, group, keys) -> Iterator[t
 
 def rows(run: EvaluationRun, *, external: bool) -> Iterator[tuple]:
     """Long format: one row per figure, period and group."""
-    cell = min_cell_of(run)
-    objects = periods(run)
+    objects, details = figures_for(run, external=external)
     for obj in objects:
-        if external:
-            obj = externalise(obj, cell)
         head = (run.program.code, obj.get("year"), obj.get("period_start"), obj.get("period_end"))
         yield from _measures(obj, head, "", "", PARTICIPATION)
-    details = details_of(run)
     if not objects:
         return
     last = objects[-1]
     head = (run.program.code, last.get("year"), last.get("period_start"), last.get("period_end"))
     for group in details.get("by_cohort", []):
-        g = externalise(group, cell) if external else group
-        yield from _measures(g, head, "cohort", group["group"], PARTICIPATION)
+        yield from _measures(group, head, "cohort", group["group"], PARTICIPATION)
     for field, groups in details.get("by_group", {}).items():
-        for group in groups:  # already computed with small counts suppressed
-            g = externalise(group, cell) if external else group
-            yield from _measures(g, head, field, group["group"] or "", PARTICIPATION)
+        for group in groups:  # computed with small counts suppressed
+            yield from _measures(group, head, field, group["group"] or "", PARTICIPATION)
     for module in details.get("by_module", []):
-        m = externalise(module, cell, module=True) if external else module
-        yield from _measures(m, head, "module", module.get("module") or "", MODULE_KEYS)
+        yield from _measures(module, head, "module", module.get("module") or "", MODULE_KEYS)
 
 
 def notes(run: EvaluationRun, *, external: bool) -> list[str]:
