@@ -192,7 +192,7 @@ def test_dates_can_be_weeks_of_the_cohort_or_shifted_per_person(w):
 
 @pytest.mark.django_db
 def test_item_responses_are_long_format_for_consented_people_only(w):
-    exporter, rows = rows_of(w, "items")
+    exporter, rows = rows_of(w, "items", **OWN)
     assert [v.name for v in exporter.variables()] == [
         "pseudonym", "cohort", "program_year", "instrument", "version", "timepoint",
         "item", "value", "reverse",
