@@ -263,8 +263,11 @@ def summary(obj: dict, names: dict[str, str], withheld: frozenset[str] = frozens
     n = obj["participants"]
     parts = []
     if n is None:
-        parts.append(_("Fewer than %(min)s participants took part in %(period)s") % {
-            "min": obj.get("_min_cell", 5), "period": label})  # fmt: skip
+        # Hidden because it is small, or because it would give a small number away.
+        parts.append(
+            _("The number of participants in %(period)s is not shown, to protect small numbers")
+            % {"period": label}
+        )
     else:
         parts.append(
             ngettext(
