@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,8 +27,12 @@ from .base import (
     DATES_SHIFT,
     DATES_WEEK,
     INTEGER,
+    NOT_ADMINISTERED,
     NUMBER,
+    ORDINAL,
+    SCORE_MISSING,
     STRING,
+    TOO_INCOMPLETE,
     Exporter,
     Variable,
     safe_name,
@@ -109,6 +113,15 @@ class DatasetExporter(Exporter):
     def __init__(self, *, program, options):
         super().__init__(program=program, options=options)
         self.instruments = instrument_catalogue(program, options)
+        self.instrument_objects = {
+            i.code: i
+            for i in Instrument.objects.filter(
+                organisation_id=program.organisation_id,
+                code__in=[code for code, _n, _v in self.instruments],
+            )
+            .order_by("code", "is_current", "version")
+            .prefetch_related("items")
+        }  # later rows overwrite earlier ones: the current (else latest) version is kept
         self.modules = list(program.modules.order_by("order").values_list("id", "order", "name"))
 
     # --- variables -----------------------------------------------------------------
@@ -118,22 +131,20 @@ class DatasetExporter(Exporter):
         v = [
             Variable("pseudonym", _("Pseudonym (this export, or this project's salt)")),
             Variable("cohort", _("Cohort code")),
-            Variable("program_year", _("Program year of the cohort"), INTEGER),
+            Variable("program_year", _("Program year of the cohort"), INTEGER, measure=ORDINAL),
             Variable(
                 "age_band",
                 _("Age band at the cohort's start"),
                 CATEGORY,
                 tuple((c, label) for c, _lo, _hi, label in privacy.AGE_BANDS),
+                measure=ORDINAL,
             ),
             Variable("gender", _("Gender identity"), CATEGORY, coded(GENDER)),
             Variable("indigenous", _("Indigenous identity"), CATEGORY, coded(YESNO)),
             Variable("racialised", _("Racialised / visible minority"), CATEGORY, coded(YESNO)),
             Variable(
                 "qi_suppressed",
-                _(
-                    "A value was left empty: it would narrow the row to fewer people than the "
-                    "smallest cell"
-                ),
+                _("A narrowing value was left empty (too few people share it)"),
                 CATEGORY,
                 YES_NO_FLAG,
             ),
@@ -172,7 +183,12 @@ class DatasetExporter(Exporter):
                         NUMBER,
                         instrument=code,
                         version=str(version),
-                        note=_("Scored administrations only; pro-rated when items are missing."),
+                        note=_(
+                            "Scored administrations only; pro-rated when items are missing. "
+                            "Empty: withheld (see the notes)."
+                        ),
+                        missing=SCORE_MISSING,
+                        about=score_about(self.instrument_objects.get(code)),
                     )
                 )
                 if o.dates == DATES_WEEK:
@@ -195,6 +211,11 @@ class DatasetExporter(Exporter):
             )
             % {"columns": ", ".join(self.quasi_identifiers()), "min": self.options.min_cell},
             _("No names, contact details, notes or birth years are exported."),
+            _(
+                "Scores: %(na)s = not administered, %(ti)s = administered but too incomplete "
+                "to score (user-missing in SPSS); empty = withheld, as the notes say."
+            )
+            % {"na": NOT_ADMINISTERED, "ti": TOO_INCOMPLETE},
         ]
         self.planned()
         notes += withheld_notes(self.withheld, self.left_out, self.blanks, self.group_blanks)
@@ -240,10 +261,11 @@ class DatasetExporter(Exporter):
                     **{
                         f"s_{code}_{tp}": Subquery(
                             scored.filter(is_complete=True).values("score")[:1]
-                        )
+                        ),
+                        f"a_{code}_{tp}": Exists(scored),
                     }
                 )
-                fields.append(f"s_{code}_{tp}")
+                fields += [f"s_{code}_{tp}", f"a_{code}_{tp}"]
                 if self.options.dates != "none":
                     qs = qs.annotate(**{f"d_{code}_{tp}": Subquery(scored.values("date")[:1])})
                     fields.append(f"d_{code}_{tp}")
@@ -386,14 +408,16 @@ class DatasetExporter(Exporter):
             rest = row[12:]
             out += list(rest[:n_modules])
             rest = rest[n_modules:]
-            step = 2 if with_dates else 1
+            step = 3 if with_dates else 2
             for i in range(n_scores):
-                score = rest[i * step]
+                score, given = rest[i * step], rest[i * step + 1]
+                if score is None:
+                    score = TOO_INCOMPLETE if given else NOT_ADMINISTERED
                 out.append(score)
                 if o.dates == DATES_WEEK:
-                    out.append(privacy.cohort_week(rest[i * step + 1], start))
+                    out.append(privacy.cohort_week(rest[i * step + 2], start))
                 elif o.dates == DATES_SHIFT:
-                    out.append(_iso(privacy.shifted(rest[i * step + 1], shift)))
+                    out.append(_iso(privacy.shifted(rest[i * step + 2], shift)))
             for field, column in withheld.GROUP_COLUMNS.items():
                 answer = {"gender": gender, "indigenous": indigenous, "racialised": racialised}
                 if (answer[column] or "") in held.groups.get(field, ()):
@@ -462,3 +486,39 @@ def withheld_notes(held, left_out: dict, blanks: dict, group_blanks: int = 0) ->
             % {"column": column, "n": n}
         )
     return notes
+
+
+def score_about(instrument) -> tuple[tuple[str, str], ...]:
+    """What the codebook says of an instrument's score: its range, direction, target,
+    the items that may be missing and how the score is computed."""
+    if instrument is None:
+        return ()
+    from django.template.defaultfilters import floatformat
+
+    from surveys.instruments import item_specs
+    from surveys.scoring import score_range
+
+    low, high = score_range(item_specs(instrument), instrument.conversion_table)
+    if instrument.conversion_table:
+        conversion = _(
+            "Sum of the item values (reverse items reversed), converted by the published "
+            "table to the %(label)s."
+        ) % {"label": instrument.score_label or _("score")}
+    elif instrument.max_missing:
+        conversion = _(
+            "Sum of the item values (reverse items reversed); with up to %(n)s items "
+            "missing, the mean of the answered items times the number of items (unrounded)."
+        ) % {"n": instrument.max_missing}
+    else:
+        conversion = _("Sum of the item values (reverse items reversed); no item may be missing.")
+    target = instrument.target_score
+    return (
+        ("range", f"{floatformat(low, -2)}–{floatformat(high, -2)}"),
+        (
+            "direction",
+            str(_("higher is better") if instrument.higher_is_better else _("lower is better")),
+        ),
+        ("target", "" if target is None else floatformat(target, -2)),
+        ("max_missing", str(instrument.max_missing)),
+        ("conversion", str(conversion)),
+    )

@@ -94,20 +94,21 @@ def test_dataset_has_one_row_per_consented_enrollment_with_hand_worked_values(w)
     assert ",".join(v.name for v in exporter.variables()) == DATASET_HEADER
     key = exporter.options.pseudonym_key
     p = {k: privacy.pseudonym(key, person.pk) for k, person in w.people.items()}
+    # A score never administered is -9 (documented, user-missing in SPSS).
     assert rows == [
-        (p["A"], "c1", 1, 3, 1, 2, 2, 0, 4, 3, 2, 2, 0, 8.0, 15.0, None),
-        (p["B"], "c1", 1, 3, 1, 2, 2, 0, 3, 2, 1, 1, 0, None, None, None),
-        (p["C"], "c1", 1, 3, 1, 2, 2, 0, 5, 3, 1, 1, 0, None, None, None),
-        (p["D"], "c1", 1, 3, 1, 2, 2, 0, 3, 3, 2, 1, 1, 7.0, None, None),
+        (p["A"], "c1", 1, 3, 1, 2, 2, 0, 4, 3, 2, 2, 0, 8.0, 15.0, -9),
+        (p["B"], "c1", 1, 3, 1, 2, 2, 0, 3, 2, 1, 1, 0, -9, -9, -9),
+        (p["C"], "c1", 1, 3, 1, 2, 2, 0, 5, 3, 1, 1, 0, -9, -9, -9),
+        (p["D"], "c1", 1, 3, 1, 2, 2, 0, 3, 3, 2, 1, 1, 7.0, -9, -9),
         # R (65 and over, non-binary, Indigenous, prefer not) is alone even with every
         # narrowing value blank: left out.
-        (p["E"], "c2", 1, 3, 1, 2, 2, 0, 3, 1, 0, 0, 0, None, None, None),
-        (p["A"], "c2", 1, 3, 1, 2, 2, 0, 4, 1, 0, 0, 0, None, None, None),
+        (p["E"], "c2", 1, 3, 1, 2, 2, 0, 3, 1, 0, 0, 0, -9, -9, -9),
+        (p["A"], "c2", 1, 3, 1, 2, 2, 0, 4, 1, 0, 0, 0, -9, -9, -9),
     ]
     text = csv_text(exporter)
     lines = text.split("\r\n")
     assert lines[0] == DATASET_HEADER
-    assert lines[1] == f"{p['A']},c1,1,3,1,2,2,0,4,3,2,2,0,8.0,15.0,"
+    assert lines[1] == f"{p['A']},c1,1,3,1,2,2,0,4,3,2,2,0,8.0,15.0,-9"
     assert len(lines) == 8 and lines[-1] == ""
     assert "1 rows left out: even with every narrowing value empty" in " ".join(
         exporter.codebook_notes()
@@ -256,17 +257,30 @@ def test_feedback_summaries_suppress_small_means_and_never_export_comments(w):
 def test_codebook_lists_variables_labels_values_and_instrument_versions(w):
     exporter = services.make_exporter(w.program, "dataset", options())
     rows = list(csv.reader(io.StringIO(csv_text(exporter, "codebook"))))
-    assert rows[0] == ["variable", "label", "type", "values", "instrument", "version", "note"]
-    by_name = {r[0]: r for r in rows[1:]}
-    assert by_name["gender"][3].startswith("1 = Woman; 2 = Man; 3 = Non-binary")
-    assert by_name["age_band"][3] == (
+    assert rows[0] == [
+        "variable", "label", "type", "measure", "values", "missing", "instrument", "version",
+        "range", "direction", "target", "max_missing", "conversion", "note",
+    ]  # fmt: skip
+    by_name = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert by_name["gender"]["values"].startswith("1 = Woman; 2 = Man; 3 = Non-binary")
+    assert by_name["age_band"]["values"] == (
         "1 = under 18; 2 = 18–24; 3 = 25–34; 4 = 35–44; 5 = 45–54; 6 = 55–64; 7 = 65 and over"
     )
-    assert by_name["gse_post"][4:6] == ["GSE", "1"]
+    assert by_name["age_band"]["measure"] == "ordinal"
+    assert by_name["gender"]["measure"] == "nominal"
+    assert by_name["sessions_attended"]["measure"] == "scale"
+    # GSE here: 4 items 1..4 (item 4 reversed), target 12, no item may be missing.
+    post = by_name["gse_post"]
+    assert (post["instrument"], post["version"], post["measure"]) == ("GSE", "1", "scale")
+    assert post["missing"] == "not administered: -9; too incomplete to score: -8"
+    assert (post["range"], post["direction"], post["target"], post["max_missing"]) == (
+        "4–16", "higher is better", "12", "0",
+    )  # fmt: skip
+    assert post["conversion"].startswith("Sum of the item values (reverse items reversed)")
     # A module named like a formula is neutralised in the codebook too.
-    assert by_name["attended_m2"][1] == "Sessions attended in module 2 (=2+3)"
+    assert by_name["attended_m2"]["label"] == "Sessions attended in module 2 (=2+3)"
     feedback = services.make_exporter(w.program, "feedback", options())
-    notes = {r[0]: r[6] for r in csv.reader(io.StringIO(csv_text(feedback, "codebook")))}
+    notes = {r[0]: r[-1] for r in csv.reader(io.StringIO(csv_text(feedback, "codebook")))}
     assert notes["q2_mean"] == "'=1+1 useful"
 
 
@@ -306,7 +320,7 @@ def test_xlsx_dataset_has_data_codebook_and_notes_sheets(w, tmp_path):
     data = list(book["dataset"].values)
     assert data[0] == tuple(DATASET_HEADER.split(","))
     assert data[1][3:9] == ("25–34", "Woman", "No", "No", "No", "Completed")
-    assert data[1][13:16] == (8, 15, None)
+    assert data[1][13:16] == (8, 15, -9)
 
 
 # --- the evaluation report ------------------------------------------------------------------
