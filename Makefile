@@ -43,7 +43,7 @@ TYPED := $(sort $(filter-out exports/views.py exports/forms.py exports/urls.py e
 	*/todo.py */instruments.py */scoring.py */kiosk.py peersupport/jobs.py peersupport/storage.py \
 	peersupport/rotation.py peersupport/backups.py \
 	evaluation/figures.py evaluation/periods.py evaluation/engine.py \
-	evaluation/stats.py evaluation/signedrank.py evaluation/runs.py evaluation/figures/*.py exports/*.py exports/*/*.py)))
+	evaluation/stats.py evaluation/signedrank.py evaluation/runs.py evaluation/disclosure.py evaluation/figures/*.py exports/*.py exports/*/*.py)))
 typecheck: install
 	$(BIN)/mypy $(filter-out tests/% bench/% %/migrations/%,$(TYPED))
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .figures import COUNT_KEYS, INSTRUMENT_COUNT_KEYS, MATCHED_KEYS, PARTICIPATION_KEYS
 
@@ -60,11 +61,11 @@ class Relation:
 
 def complementary(
     relations: Sequence[Relation],
-    weights: Mapping[Hashable, float | None],
-    hidden: Iterable[Hashable],
+    weights: Mapping[Any, float | None],
+    hidden: Iterable[Any],
     *,
     min_cell: int,
-) -> set[Hashable]:
+) -> set[Any]:
     """The cells to hide so that no hidden cell can be worked out from the shown ones.
 
     ``weights`` is each cell's count (the number of records it stands for; only shown
@@ -246,9 +247,9 @@ def protect(objects: list[dict], details: dict, *, min_cell: int) -> tuple[list[
         if key[1].endswith(".post")
     ]
     if modules:
-        offered = whole.get("sessions_offered_mean"), whole.get("enrollments")
+        mean, n = whole.get("sessions_offered_mean"), whole.get("enrollments")
         cells[(id(whole), "sessions")] = (whole, fams["participation"][1], "")
-        total_offered = None if None in offered else round(offered[0] * offered[1])
+        total_offered = None if mean is None or n is None else round(mean * n)
         links += [((id(whole), "sessions"), (id(whole), "participation"))]
         links += [((id(whole), "participation"), (id(whole), "sessions"))]
         relations.append(

@@ -327,7 +327,11 @@ class DatasetExporter(Exporter):
             if held.row_hidden(year, cohort):
                 self.left_out["cells"] += 1
                 continue
-            answers = {"gender": gender, "indigenous": indigenous, "racialised": racialised}
+            answers: dict[str, str | None] = {
+                "gender": gender,
+                "indigenous": indigenous,
+                "racialised": racialised,
+            }
             for field, column in withheld.GROUP_COLUMNS.items():
                 if (answers[column] or "") in held.groups.get(field, ()):
                     answers[column] = None
