@@ -157,6 +157,14 @@ def notes(run: EvaluationRun, *, external: bool) -> list[str]:
             _("For use outside the organisation: counts from 1 to %(n)s are suppressed too.")
             % {"n": cell - 1}
         )
+        out.append(
+            _(
+                "Values that would give a suppressed one away by subtraction (a total minus "
+                "its shown parts, or means weighted by their n) are suppressed too: years "
+                "add up to all years, cohorts to their year, groups and modules to the "
+                "period."
+            )
+        )
     return out
 
 
