@@ -12,7 +12,7 @@ from evaluation import disclosure
 from programs.models import Cohort
 from sessions.models import Session
 
-from . import privacy
+from . import privacy, withheld
 from .base import CATEGORY, INTEGER, Exporter, Variable
 from .dataset import YES_NO_FLAG, code_map, coded
 from .scope import cohort_filter, period_filter
@@ -64,6 +64,12 @@ class AttendanceCountsExporter(Exporter):
                 )
                 % {"n": self.options.min_cell - 1}
             )
+            notes.append(
+                _(
+                    "Sessions of a cohort or year whose figures the report for outside the "
+                    "organisation hides are left out: their counts add up to the cohort's size."
+                )
+            )
         return notes
 
     def queryset(self):
@@ -107,7 +113,12 @@ class AttendanceCountsExporter(Exporter):
     def rows(self) -> Iterator[tuple]:
         min_cell, external = self.options.min_cell, self.options.external
         keys = ("present", "late", "absent", "excused", "attended")
+        # A session's marks add up to its cohort's size: sessions of a cohort or year the
+        # report hides are left out, as in the participant-level exports.
+        held = withheld.withheld(self.program, self.options)
         for cohort, start, number, day, module, status, *counts in self._session_rows():
+            if held.row_hidden(self.program.year_of(start), cohort):
+                continue
             counts.append(counts[0] + counts[1])
             hidden: set = set()
             if external:

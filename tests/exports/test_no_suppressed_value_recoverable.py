@@ -354,6 +354,11 @@ def test_attendance_counts_hide_no_single_cell_of_present_late_attended(world):
     at = {n: i for i, n in enumerate(names)}
     assert any(r[at["suppressed"]] for r in rows)  # there are small cells
     assert attendance_attack(rows, names) == []
+    # A session's marks add up to its cohort's size: hidden cohorts' sessions are left out.
+    cells = cells_from_rows(report.rows(_run, external=True))
+    hidden = {k[1] for k, c in cells.items() if k[0] == "cohort" and c[("", "enrollments")][1]}
+    assert hidden == {"C", "D"}  # the small year's cohort, and Year 3's that would tell it
+    assert {r[at["cohort"]] for r in rows} == {"A", "B"}
     for row in rows:  # what is shown is never a small count
         for key in ("present", "late", "absent", "excused", "attended"):
             assert not disclosure.small(row[at[key]], MIN_CELL)
