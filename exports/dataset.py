@@ -429,10 +429,21 @@ class DatasetExporter(Exporter):
             for _id, order, _name in self.modules:
                 if order in held.modules:
                     out[at[f"attended_m{order}"]] = None
+            raw = {"gender": gender, "indigenous": indigenous, "racialised": racialised}
             for code, _name, _version in self.instruments:
-                if held.score_hidden(year, cohort, code):
-                    for tp in TIMEPOINTS:
-                        base = safe_name(f"{code}_{tp}")
+                everything = held.score_hidden(year, cohort, code)
+                codes = not everything and (
+                    held.incomplete_hidden(year, cohort, code)
+                    or any(
+                        (raw[column] or "", code) in held.group_incomplete.get(field, ())
+                        for field, column in withheld.GROUP_COLUMNS.items()
+                    )
+                )
+                for tp in TIMEPOINTS:
+                    base = safe_name(f"{code}_{tp}")
+                    if codes and out[at[base]] in (NOT_ADMINISTERED, TOO_INCOMPLETE):
+                        out[at[base]] = None  # "not administered" would tell the others
+                    if everything:
                         for name in (base, base[:27] + "_week", base[:27] + "_date"):
                             if name in at:
                                 out[at[name]] = None
@@ -458,6 +469,13 @@ def withheld_notes(held, left_out: dict, blanks: dict, group_blanks: int = 0) ->
                 "would give a small number away by subtraction)."
             )
             % {"n": left_out["cells"]}
+        )
+    if held.incomplete or held.year_incomplete or held.cohort_incomplete:
+        notes.append(
+            _(
+                "Where the report hides the number of an instrument's surveys too incomplete "
+                "to score, the codes for a missing score are left empty too."
+            )
         )
     if held.scores or held.year_scores or held.cohort_scores:
         notes.append(

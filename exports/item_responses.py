@@ -78,16 +78,20 @@ class ItemResponsesExporter(Exporter):
         self.withheld = held = withheld.withheld(self.program, o)
         ids, people, records = [], [], []
         self.left_out = {"cells": 0, "rare": 0}
-        for pk, pid, cohort, start, code, day in (
+        for pk, pid, cohort, start, code, day, complete in (
             Administration.objects.filter(enrollment_filter(self.program, o, "enrollment__"))
             .order_by()
             .values_list(
                 "pk", "enrollment__participant_id", "enrollment__cohort__code",
-                "enrollment__cohort__start_date", "instrument_code", "date",
+                "enrollment__cohort__start_date", "instrument_code", "date", "is_complete",
             )
         ):  # fmt: skip
             year = self.program.year_of(start)
-            if held.row_hidden(year, cohort) or held.score_hidden(year, cohort, code):
+            if (
+                held.row_hidden(year, cohort)
+                or held.score_hidden(year, cohort, code)
+                or (not complete and held.incomplete_hidden(year, cohort, code))
+            ):
                 self.left_out["cells"] += 1
                 continue
             record = [cohort, year]

@@ -35,8 +35,14 @@ class Withheld:
     scores: set[str] = field(default_factory=set)
     year_scores: set[tuple[int, str]] = field(default_factory=set)
     cohort_scores: set[tuple[str, str]] = field(default_factory=set)
+    #: Where only the count of surveys too incomplete to score is hidden.
+    incomplete: set[str] = field(default_factory=set)
+    year_incomplete: set[tuple[int, str]] = field(default_factory=set)
+    cohort_incomplete: set[tuple[str, str]] = field(default_factory=set)
     #: Per breakdown field, the raw answers ("" for not recorded) whose group is hidden.
     groups: dict[str, set[str]] = field(default_factory=dict)
+    #: Per breakdown field, ``(answer, code)`` whose count of incomplete surveys is hidden.
+    group_incomplete: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     #: Module orders (None: sessions outside the curriculum) whose attendance is hidden.
     modules: set[int | None] = field(default_factory=set)
 
@@ -50,18 +56,28 @@ class Withheld:
             or (cohort, code) in self.cohort_scores
         )
 
+    def incomplete_hidden(self, year: int | None, cohort: str, code: str) -> bool:
+        """Whether the number of this instrument's surveys too incomplete to score is
+        hidden here (so neither they nor the surveys never given may be told apart)."""
+        return (
+            code in self.incomplete
+            or (year, code) in self.year_incomplete
+            or (cohort, code) in self.cohort_incomplete
+        )
 
-def _hidden_families(obj: dict) -> tuple[bool, set[str]]:
-    """Whether the participation figures are hidden, and the instruments with a hidden
-    figure."""
+
+def _hidden_families(obj: dict) -> tuple[bool, set[str], set[str]]:
+    """Whether the participation figures are hidden, the instruments with a hidden score
+    figure, and those with only their count of incomplete surveys hidden."""
     fams = disclosure.families(obj)
     participation = disclosure.is_hidden(obj, fams["participation"][1])
-    codes = {
-        name.split(".")[1]
-        for name, (_w, keys) in fams.items()
-        if name.startswith("instruments.") and disclosure.is_hidden(obj, keys)
-    }
-    return participation, codes
+    scores: set[str] = set()
+    incomplete: set[str] = set()
+    for name, (_w, keys) in fams.items():
+        if name.startswith("instruments.") and disclosure.is_hidden(obj, keys):
+            code = name.split(".")[1]
+            (incomplete if name.endswith(".incomplete") else scores).add(code)
+    return participation, scores, incomplete - scores
 
 
 def withheld(program, options: ExportOptions) -> Withheld:
@@ -79,24 +95,27 @@ def withheld(program, options: ExportOptions) -> Withheld:
     else:
         objects, details = runs.shown_figures(program, min_cell=options.min_cell)
     whole = objects[-1]
-    hidden, codes = _hidden_families(whole)
-    out.everything = hidden
-    out.scores = codes
+    out.everything, out.scores, out.incomplete = _hidden_families(whole)
     for obj in objects[:-1]:
-        hidden, codes = _hidden_families(obj)
+        hidden, codes, incomplete = _hidden_families(obj)
         if hidden:
             out.years.add(obj["year"])
         out.year_scores |= {(obj["year"], code) for code in codes}
+        out.year_incomplete |= {(obj["year"], code) for code in incomplete}
     for cohort in details.get("by_cohort", []):
-        hidden, codes = _hidden_families(cohort)
+        hidden, codes, incomplete = _hidden_families(cohort)
         if hidden:
             out.cohorts.add(cohort["group"])
         out.cohort_scores |= {(cohort["group"], code) for code in codes}
+        out.cohort_incomplete |= {(cohort["group"], code) for code in incomplete}
     for name, groups in details.get("by_group", {}).items():
         for group in groups:
-            hidden, codes = _hidden_families(group)
+            hidden, codes, incomplete = _hidden_families(group)
             if hidden or codes:
                 out.groups.setdefault(name, set()).add(group["group"] or "")
+            out.group_incomplete.setdefault(name, set()).update(
+                (group["group"] or "", code) for code in incomplete
+            )
     for module in details.get("by_module", []):
         if disclosure.is_hidden(module, disclosure.MODULE_KEYS):
             out.modules.add(module.get("order"))
