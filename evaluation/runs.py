@@ -243,6 +243,8 @@ def compute(run: EvaluationRun, *, progress=None) -> tuple[dict, dict]:
         "intervals": figures.confidence_intervals(program, whole, min_cell=min_cell),
         # The versions each instrument's scored administrations were answered on.
         "versions": figures.version_use(program, whole),
+        # Surveys left out because the evaluation consent was withdrawn or has expired.
+        "consent_left_out": figures.consent_left_out(program, whole),
     }
     progress(90)
     return result, details

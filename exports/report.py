@@ -140,7 +140,8 @@ def notes(run: EvaluationRun, *, external: bool) -> list[str]:
         _(
             "Scores: sum of item values (reverse items reversed), pro-rated when no more than "
             "the allowed number of items is missing; only people who consented to evaluation use."
-        ),
+        )
+        + consent_note(details_of(run), min_cell=cell, external=external),
         _(
             "Outcome statistics: over enrollments with both a scored pre and post; paired "
             "t-test and Wilcoxon signed-rank, two-sided; effect size d_z = mean change / SD."
@@ -166,6 +167,30 @@ def notes(run: EvaluationRun, *, external: bool) -> list[str]:
             )
         )
     return out
+
+
+def consent_note(details: dict, *, min_cell: int, external: bool) -> str:
+    """The people and surveys the consent rule left out because an evaluation consent was
+    withdrawn or expired (the run's ``consent_left_out``), as a sentence ("" when none);
+    small counts suppressed for use outside the organisation."""
+
+    def shown(count: int) -> str | int:
+        return f"< {min_cell}" if external and 0 < count < min_cell else count
+
+    left_out = details.get("consent_left_out") or {}
+    withdrawn = left_out.get("withdrawn") or {}
+    expired = left_out.get("expired") or {}
+    if not (withdrawn.get("participants") or expired.get("participants")):
+        return ""
+    return " " + _(
+        "Left out because the consent to evaluation use was withdrawn: %(wp)s people "
+        "(%(wa)s surveys); because it expired: %(ep)s people (%(ea)s surveys)."
+    ) % {
+        "wp": shown(withdrawn.get("participants", 0)),
+        "wa": shown(withdrawn.get("administrations", 0)),
+        "ep": shown(expired.get("participants", 0)),
+        "ea": shown(expired.get("administrations", 0)),
+    }
 
 
 def _when(run: EvaluationRun) -> str:
