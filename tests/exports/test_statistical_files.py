@@ -113,3 +113,29 @@ def test_stata_file_is_format_118_and_pandas_reads_labels_and_codes(exporter, tm
     )
     labelled = pd.read_stata(path)
     assert labelled["gender"].iloc[0] == "Woman"
+
+
+def test_a_background_job_writes_labels_in_the_language_of_whoever_asked(
+    org, coordinator, settings
+):
+    import pyreadstat
+    from django.utils import translation
+
+    from exports import files
+    from peersupport import storage
+
+    settings.MIN_CELL = 5
+    w = build(org, coordinator)
+    with translation.override("fr"):  # the request of a French-speaking evaluator
+        job = services.start_job(
+            program=w.program, kind="dataset", fmt="sav", part="data",
+            options=options(**OWN), user=coordinator, what={},
+        )  # fmt: skip
+    # The worker runs in no particular language.
+    with translation.override("en"):
+        assert services.run_job(job.token).state == "done"
+    with storage.local_copy(files.file_name(job)) as path:
+        _frame, meta = pyreadstat.read_sav(str(path))
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["gender"] == "Identité de genre"
+    assert meta.variable_value_labels["gse_pre"][-9] == "non administré"
