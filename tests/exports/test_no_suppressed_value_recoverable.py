@@ -393,3 +393,13 @@ def test_participant_rows_of_hidden_cells_are_left_out(world, kind):
     qi = [at[n] for n in exporter.quasi_identifiers()]
     people = [r[at["pseudonym"]] for r in rows]
     assert privacy.smallest_group([[r[i] for i in qi] for r in rows], people) >= MIN_CELL
+
+
+def test_an_export_of_the_small_year_alone_leaves_every_row_out(world):
+    program, _run = world
+    year = periods.year_period(program, 2)
+    exporter = services.make_exporter(
+        program, "dataset", options(year=2, period_start=year.start, period_end=year.end)
+    )
+    assert list(exporter.rows()) == []
+    assert "3 rows left out: they belong to a year or cohort" in " ".join(exporter.codebook_notes())
