@@ -86,7 +86,10 @@ def variables() -> list[Variable]:
         Variable("measure", _("Figure, as named in the evaluation definitions"), STRING),
         Variable("value", _("Value (empty when suppressed or undefined)"), NUMBER),
         Variable(
-            "suppressed", _("Suppressed: fewer than the smallest cell"), CATEGORY, YES_NO_FLAG
+            "suppressed",
+            _("Suppressed: a small number, or one that would give a small number away"),
+            CATEGORY,
+            YES_NO_FLAG,
         ),
     ]
 
