@@ -126,9 +126,9 @@ def k_anonymise(
     cohort, year, age band, demographics, weeks…). Afterwards every combination of values
     is shared by at least ``k`` people (distinct ``people``, or rows). While some rows sit
     in smaller groups, the column whose blanking in those rows leaves the fewest rows in
-    small groups is blanked in them (a blank is a value of its own, so blanked rows only
-    hide among other blanked rows). Rows still alone once all their columns are blank are
-    left out.
+    small groups is blanked in them, on a tie the one with the most different values among
+    them (a blank is a value of its own, so blanked rows only hide among other blanked
+    rows). Rows still alone once all their columns are blank are left out.
     """
     rows = [list(r) for r in records]
     who = list(range(len(rows))) if people is None else list(people)
@@ -149,21 +149,24 @@ def k_anonymise(
         if not small:
             break
         small_set = set(small)
-        best: tuple[int, int] | None = None  # (rows left small, column)
+        # (rows left small, fewer distinct values among them, column): on a tie, the
+        # column that narrows these rows most goes first (never one they all share).
+        best: tuple[int, int, int] | None = None
         for column in range(width):
             if all(rows[i][column] is None for i in small):
                 continue
+            distinct = len({rows[i][column] for i in small})
             trial = [
                 (i, [None if (c == column and i in small_set) else v for c, v in enumerate(row)])
                 for i, row in live
             ]
-            left = len(small_rows(trial))
-            if best is None or left < best[0]:
-                best = (left, column)
+            candidate = (len(small_rows(trial)), -distinct, column)
+            if best is None or candidate < best:
+                best = candidate
         if best is None:  # every column of these rows is blank already
             dropped |= small_set
             continue
-        column = best[1]
+        column = best[2]
         for i in small:
             if rows[i][column] is not None:
                 rows[i][column] = None

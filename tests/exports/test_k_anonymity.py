@@ -60,3 +60,15 @@ def test_every_combination_of_narrowing_columns_has_at_least_min_cell_people(dem
                     records = [[r[i] for i in qi] for r in raw_rows]
                     assert privacy.smallest_group(records, raw_people) < MIN_CELL
     assert len(checked) == 12
+
+
+def test_a_column_every_small_row_shares_is_blanked_last():
+    # Five women of one cohort, of three age bands and two Indigenous answers: blanking the
+    # cohort would change nothing, so the age band and the answer go instead.
+    records = [
+        ["EAST-1", 1, age, "woman", indigenous]
+        for age, indigenous in [(2, "no"), (3, "no"), (3, "yes"), (4, "no"), (4, "no")]
+    ]
+    result = privacy.k_anonymise(records, 5)
+    assert result.dropped == set()
+    assert result.blanks_per_column == {2: 5, 4: 5}  # age band and Indigenous, not cohort
