@@ -91,7 +91,7 @@ def offline_sessions(*, membership, today: date) -> QuerySet[Session]:
             cohort__in=cohorts, date__range=(since, today + timedelta(days=OFFLINE_DAYS_AHEAD))
         )
         .exclude(status=Session.Status.CANCELLED)
-        .select_related("cohort")
+        .select_related("cohort__organisation")
         .order_by("date", "start_time", "cohort__code")
     )
 
@@ -202,7 +202,7 @@ def _last_change_time(row: Attendance) -> datetime:
     return last.made_at if last is not None else row.updated_at
 
 
-def _refuse(record: OfflineChange, code: str, message: str) -> dict[str, Any]:
+def _refuse(record: OfflineChange, code: str, message: str = "") -> dict[str, Any]:
     record.result = OfflineChange.Result.REFUSED
     record.reason = code
     record.save()
@@ -222,11 +222,11 @@ def _apply_tap(change: Change, session: Session, *, by, request, today: date) ->
     enrollment = Enrollment.objects.filter(pk=change.enrollment_id, cohort=session.cohort).first()
     if enrollment is None:
         record.enrollment_id = None
-        return _refuse(record, "not_enrolled", _reason_message(record))
+        return _refuse(record, "not_enrolled")
     if not _may_change(by, session):
-        return _refuse(record, "not_yours", _reason_message(record))
+        return _refuse(record, "not_yours")
     if enrollment.status == Enrollment.Status.WITHDRAWN and enrollment.updated_at > change.made_at:
-        return _refuse(record, "withdrawn", _reason_message(record))
+        return _refuse(record, "withdrawn")
     row = (
         Attendance.objects.select_for_update(of=("self",))
         .select_related("recorded_by")
@@ -268,9 +268,9 @@ def _apply_tap(change: Change, session: Session, *, by, request, today: date) ->
             today=today,
         )
     except AttendanceError as error:
-        code = "withdrawn" if enrollment.status == Enrollment.Status.WITHDRAWN else error.code
-        message = _reason_message(OfflineChange(reason=code)) if code == "withdrawn" else ""
-        return _refuse(record, code, message or error.message)
+        if enrollment.status == Enrollment.Status.WITHDRAWN:
+            return _refuse(record, "withdrawn")
+        return _refuse(record, error.code, error.message)
     record.result = OfflineChange.Result.APPLIED
     record.applied_at = row.updated_at
     record.save()
@@ -286,7 +286,7 @@ def _apply_log(change: Change, session: Session, *, by, request, today: date) ->
         made_at=change.made_at,
     )
     if not _may_change(by, session):
-        return _refuse(record, "not_yours", _reason_message(record))
+        return _refuse(record, "not_yours")
     refusal = session_refusal(session=session, user=by, today=today)
     if refusal is not None:
         return _refuse(record, refusal.code, refusal.message)

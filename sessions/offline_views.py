@@ -108,7 +108,10 @@ def offline_sync(request):
     answers: list = []
     if request.method == "POST":
         try:
-            payload = json.loads(request.body or b"{}")
+            try:
+                payload = json.loads(request.body or b"{}")
+            except json.JSONDecodeError:
+                raise ValueError(_("The request is not valid JSON.")) from None
             if not isinstance(payload, dict):
                 raise ValueError(_("The request is not a JSON object."))
             if payload.get("owner") != owner:
