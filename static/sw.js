@@ -9,13 +9,23 @@
 
 var CACHE = "peersupport-shell-" + CONFIG.version;
 
+// A weak connection drops requests: try each file a few times before giving up.
+function keep(cache, url, tries) {
+  return cache.add(new Request(url, { credentials: "same-origin", cache: "reload" }))
+    .catch(function (error) {
+      if (tries <= 1) { throw error; }
+      return new Promise(function (resolve) { setTimeout(resolve, 500); })
+        .then(function () { return keep(cache, url, tries - 1); });
+    });
+}
+
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(CACHE).then(function (cache) {
-      var requests = [CONFIG.shell, CONFIG.manifest].concat(CONFIG.assets).map(function (url) {
-        return new Request(url, { credentials: "same-origin", cache: "reload" });
-      });
-      return cache.addAll(requests);
+      // One at a time: a small server is not asked for eight things at once.
+      return [CONFIG.shell, CONFIG.manifest].concat(CONFIG.assets).reduce(function (done, url) {
+        return done.then(function () { return keep(cache, url, 3); });
+      }, Promise.resolve());
     }).then(function () { return self.skipWaiting(); })
   );
 });

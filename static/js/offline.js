@@ -556,18 +556,19 @@
   }
 
   // --- Start ---------------------------------------------------------------------------
+  function register() {
+    // After the first sync, so the worker's own requests do not compete with it.
+    if (cfg.facilitator !== "1" || !navigator.serviceWorker) { return; }
+    document.head.appendChild(el("link", { rel: "manifest", href: cfg.manifestUrl }));
+    return navigator.serviceWorker.register(cfg.swUrl, { scope: "/" }).catch(function () {});
+  }
   function start() {
-    if (cfg.facilitator === "1" && navigator.serviceWorker) {
-      var link = el("link", { rel: "manifest", href: cfg.manifestUrl });
-      document.head.appendChild(link);
-      navigator.serviceWorker.register(cfg.swUrl, { scope: "/" }).catch(function () {});
-    }
     claim().then(purgeOld).then(function () {
       if (cfg.shell === "1") { return renderShell().then(renderBanner); }
       return renderBanner().then(paintSheet);
     }).then(function () {
       if (cfg.signedIn === "1" || cfg.shell === "1") { return sync(); }
-    });
+    }).then(register);
     window.addEventListener("online", function () { sync(); });
     window.addEventListener("offline", function () { renderBanner(); });
   }
