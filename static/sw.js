@@ -11,7 +11,8 @@ var CACHE = "peersupport-shell-" + CONFIG.version;
 
 // A weak connection drops requests: try each file a few times before giving up.
 function keep(cache, url, tries) {
-  return cache.add(new Request(url, { credentials: "same-origin", cache: "reload" }))
+  // Without cookies: the shell is the same page for anyone, and nobody's session is used.
+  return cache.add(new Request(url, { credentials: "omit", cache: "reload" }))
     .catch(function (error) {
       if (tries <= 1) { throw error; }
       return new Promise(function (resolve) { setTimeout(resolve, 500); })

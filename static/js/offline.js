@@ -158,7 +158,7 @@
   var otherPerson = false;
   function main() { return document.getElementById("main") || document.body; }
   function renderBanner() {
-    return Promise.all([myQueue(), all("results")]).then(function (r) {
+    return Promise.all([myQueue(), all("results"), getMeta("owner")]).then(function (r) {
       var queue = r[0], results = r[1];
       var old = document.getElementById("offline-banner");
       if (old) { old.remove(); }
@@ -182,7 +182,9 @@
         }
         box.appendChild(line);
       }
-      if (results.length) {
+      // What happened to the taps names people: shown to the person who made them only.
+      var mine = cfg.shell === "1" || (cfg.owner && r[2] === cfg.owner);
+      if (results.length && mine) {
         var list = el("ul", { class: "mb-2" });
         results.sort(function (a, b) { return a.time - b.time; }).forEach(function (item) {
           list.appendChild(el("li", { class: "offline-result offline-" + item.result, text: item.text }));
@@ -202,7 +204,7 @@
   var syncing = null;
   function wantsRosters() {
     var path = location.pathname;
-    return path === cfg.homeUrl || pagePattern.test(path) || cfg.shell === "1";
+    return path === cfg.homeUrl || cfg.shell === "1";
   }
   function describe(answer, sessions, item) {
     var session = sessions[answer.session];
@@ -269,7 +271,10 @@
         }
         return fetch(url, options);
       }).then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        // Not an answer of the sync (a sign-in page, a kiosk, a proxy's error): try later.
+        if (!json || response.redirected) { return null; }
+        return response.json().then(function (body) {
           signedOut = response.status === 401;
           otherPerson = response.status === 409;
           if (!response.ok) { return null; }
@@ -362,6 +367,22 @@
       });
     });
   }
+  // A tap saved online: the roster the phone keeps shows it too.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var row = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("[data-att-row]") : null;
+    var marker = row ? row.querySelector("[data-saved-status]") : null;
+    var session = sheetSession();
+    if (!marker || session === null || event.detail.xhr.status >= 400) { return; }
+    var enrollment = parseInt(row.querySelector("input[name=enrollment]").value, 10);
+    all("sessions").then(function (rows) {
+      var stored = rows.filter(function (r) { return r.id === session; })[0];
+      if (!stored) { return null; }
+      stored.people.forEach(function (p) {
+        if (p.e === enrollment) { p.status = marker.getAttribute("data-saved-status"); }
+      });
+      return put("sessions", stored);
+    });
+  });
   document.addEventListener("click", function (event) {
     if (navigator.onLine || cfg.shell === "1") { return; }
     var button = event.target.closest ? event.target.closest(".att-btn") : null;
@@ -562,13 +583,35 @@
     document.head.appendChild(el("link", { rel: "manifest", href: cfg.manifestUrl }));
     return navigator.serviceWorker.register(cfg.swUrl, { scope: "/" }).catch(function () {});
   }
+  // Rosters are fetched from My sessions once the page has been left alone for a moment
+  // (a person reading it, not passing through) and when what the phone keeps is older
+  // than ten minutes: a small server is not asked for them on every click.
+  var FRESH = 10 * 60 * 1000;
+  function refreshLater() {
+    setTimeout(function () {
+      all("sessions").then(function (rows) {
+        var stale = !rows.length || rows.some(function (r) { return r.savedAt < Date.now() - FRESH; });
+        return stale ? sync() : null;
+      }).then(register);
+    }, 2000);
+  }
   function start() {
     claim().then(purgeOld).then(function () {
       if (cfg.shell === "1") { return renderShell().then(renderBanner); }
       return renderBanner().then(paintSheet);
     }).then(function () {
-      if (cfg.signedIn === "1" || cfg.shell === "1") { return sync(); }
-    }).then(register);
+      return myQueue();
+    }).then(function (queue) {
+      if (cfg.shell === "1") { return sync(); }
+      if (cfg.facilitator === "1") {
+        if (location.pathname === cfg.homeUrl) { refreshLater(); }
+        return queue.length ? sync() : null;
+      }
+      if (cfg.signedIn !== "1") { return null; }
+      // Not a facilitator here: no roster stays on the phone; a queue left from before is
+      // still sent (the server refuses what this role may not change, with the reason).
+      return clear("sessions").then(function () { return queue.length ? sync() : null; });
+    });
     window.addEventListener("online", function () { sync(); });
     window.addEventListener("offline", function () { renderBanner(); });
   }
