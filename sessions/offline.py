@@ -219,7 +219,9 @@ def _apply_tap(change: Change, session: Session, *, by, request, today: date) ->
         by=by,
         made_at=change.made_at,
     )
-    enrollment = Enrollment.objects.filter(pk=change.enrollment_id, cohort=session.cohort).first()
+    enrollment = Enrollment.objects.filter(
+        pk=change.enrollment_id or 0, cohort=session.cohort
+    ).first()
     if enrollment is None:
         record.enrollment_id = None
         return _refuse(record, "not_enrolled")

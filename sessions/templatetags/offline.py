@@ -11,22 +11,22 @@ from sessions.offline import owner_token
 register = template.Library()
 
 
-def _counted(singular: str, plural: str) -> dict[str, str]:
-    """The phrase for 0, 1 and more (enough for English and French plural rules)."""
-    return {
-        "zero": ngettext(singular, plural, 0),
-        "one": ngettext(singular, plural, 1),
-        "other": ngettext(singular, plural, 2),
-    }
+def _counted(phrase) -> dict[str, str]:
+    """``phrase(n)`` for 0, 1 and more (enough for English and French plural rules)."""
+    return {"zero": phrase(0), "one": phrase(1), "other": phrase(2)}
 
 
 def client_strings() -> dict:
     return {
         "statuses": [[value, str(label)] for value, label in Attendance.Status.choices],
         "queued": _("saved on this phone, not sent yet"),
-        "waiting": _counted("%(count)s tap not sent yet", "%(count)s taps not sent yet"),
+        "waiting": _counted(
+            lambda n: ngettext("%(count)s tap not sent yet", "%(count)s taps not sent yet", n)
+        ),
         "logs_waiting": _counted(
-            "%(count)s session log not sent yet", "%(count)s session logs not sent yet"
+            lambda n: ngettext(
+                "%(count)s session log not sent yet", "%(count)s session logs not sent yet", n
+            )
         ),
         "offline": _("No connection. Taps are saved on this phone and sent when it returns."),
         "sending": _("Sending…"),
@@ -34,7 +34,6 @@ def client_strings() -> dict:
         "other_person": _(
             "Changes saved on this phone by someone else wait for them to sign in again."
         ),
-        "sent": _counted("%(count)s change sent.", "%(count)s changes sent."),
         "overridden": _(
             "%(who)s: your tap “%(mine)s” (%(time)s) was not kept: %(by)s changed it to "
             "“%(kept)s” later (%(at)s)."
