@@ -53,6 +53,8 @@ from .models import Attendance, OfflineChange, Session
 OFFLINE_DAYS_AHEAD = 7
 #: The most changes one request may carry; the phone sends a longer queue in parts.
 MAX_CHANGES = 500
+#: Changes applied per commit.
+COMMIT_EVERY = 50
 
 
 @dataclass
@@ -351,7 +353,7 @@ def offline_apply(
 ) -> list[dict[str, Any]]:
     """Apply changes made offline, in the order they were made; one answer per change.
 
-    Each change is its own transaction: a refused one does not undo the others.
+    Each change is its own savepoint: a refused one does not undo the others.
     """
     today = today or timezone.localdate()
     ordered = sorted(changes, key=lambda c: c.made_at)
@@ -359,23 +361,29 @@ def offline_apply(
         {c.session_id for c in ordered}
     )
     answers = []
-    for change in ordered:
-        if change.log is None:
-            try:
-                check_status(change.status)
-            except AttendanceError as error:
+    for start in range(0, len(ordered), COMMIT_EVERY):
+        # One commit per part of the queue (each change in its own savepoint): a phone's
+        # queue is applied at the speed of the database's writes, not of its commits.
+        with transaction.atomic():
+            for change in ordered[start : start + COMMIT_EVERY]:
                 answers.append(
-                    {
-                        "id": str(change.client_id),
-                        "result": "refused",
-                        "code": "status",
-                        "reason": error.message,
-                    }
+                    _apply_checked(change, sessions, by=by, request=request, today=today)
                 )
-                continue
-        session = sessions.get(change.session_id)
-        answers.append(_apply_one(change, session, by=by, request=request, today=today))
     return answers
+
+
+def _apply_checked(change: Change, sessions, *, by, request, today) -> dict[str, Any]:
+    if change.log is None:
+        try:
+            check_status(change.status)
+        except AttendanceError as error:
+            return {
+                "id": str(change.client_id),
+                "result": "refused",
+                "code": "status",
+                "reason": error.message,
+            }
+    return _apply_one(change, sessions.get(change.session_id), by=by, request=request, today=today)
 
 
 def parse_changes(payload: Any, *, now: datetime) -> tuple[list[Change], list[dict[str, Any]]]:
