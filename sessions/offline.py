@@ -151,6 +151,9 @@ def _answer(change: OfflineChange, message: str = "") -> dict[str, Any]:
     if change.kind == OfflineChange.Kind.TAP:
         answer["enrollment"] = change.enrollment_id
         answer["status"] = change.status
+        if change.enrollment_id:
+            # The pseudonymous code, for a phone that no longer keeps the roster.
+            answer["person"] = change.enrollment.participant.code
     if change.result == OfflineChange.Result.REFUSED:
         answer["code"] = change.reason
         answer["reason"] = message or _reason_message(change)
@@ -221,12 +224,15 @@ def _apply_tap(change: Change, session: Session, *, by, request, today: date) ->
         by=by,
         made_at=change.made_at,
     )
-    enrollment = Enrollment.objects.filter(
-        pk=change.enrollment_id or 0, cohort=session.cohort
-    ).first()
+    enrollment = (
+        Enrollment.objects.select_related("participant")
+        .filter(pk=change.enrollment_id or 0, cohort=session.cohort)
+        .first()
+    )
     if enrollment is None:
         record.enrollment_id = None
         return _refuse(record, "not_enrolled")
+    record.enrollment = enrollment
     if not _may_change(by, session):
         return _refuse(record, "not_yours")
     if enrollment.status == Enrollment.Status.WITHDRAWN and enrollment.updated_at > change.made_at:
@@ -320,7 +326,7 @@ def _apply_log(change: Change, session: Session, *, by, request, today: date) ->
 
 def _apply_one(change: Change, session: Session | None, *, by, request, today) -> dict:
     done = (
-        OfflineChange.objects.select_related("overridden_by")
+        OfflineChange.objects.select_related("overridden_by", "enrollment__participant")
         .filter(client_id=change.client_id)
         .first()
     )

@@ -203,13 +203,12 @@
   // --- Sync ----------------------------------------------------------------------------
   var syncing = null;
   function wantsRosters() {
-    var path = location.pathname;
-    return path === cfg.homeUrl || cfg.shell === "1";
+    return rostersWanted || cfg.shell === "1";
   }
   function describe(answer, sessions, item) {
     var session = sessions[answer.session];
     var person = session && session.people.filter(function (p) { return p.e === answer.enrollment; })[0];
-    var who = person ? (person.name ? person.name + " (" + person.code + ")" : person.code) : "#" + answer.enrollment;
+    var who = person ? (person.name ? person.name + " (" + person.code + ")" : person.code) : (answer.person || "");
     if (answer.kind === "log" || (item && item.kind === "log")) {
       return fmt(T.log_refused, { date: session ? session.date : "", reason: answer.reason || "" });
     }
@@ -587,11 +586,13 @@
   // (a person reading it, not passing through) and when what the phone keeps is older
   // than ten minutes: a small server is not asked for them on every click.
   var FRESH = 10 * 60 * 1000;
+  var rostersWanted = false;
   function refreshLater() {
     setTimeout(function () {
       all("sessions").then(function (rows) {
-        var stale = !rows.length || rows.some(function (r) { return r.savedAt < Date.now() - FRESH; });
-        return stale ? sync() : null;
+        // Always which sessions the phone may keep; the rosters when they are old.
+        rostersWanted = !rows.length || rows.some(function (r) { return r.savedAt < Date.now() - FRESH; });
+        return sync();
       }).then(register);
     }, 2000);
   }
@@ -607,7 +608,11 @@
         if (location.pathname === cfg.homeUrl) { refreshLater(); }
         return queue.length ? sync() : null;
       }
-      if (cfg.signedIn !== "1") { return null; }
+      if (cfg.signedIn !== "1") {
+        // A page from the server to someone not signed in (the sign-in page after a
+        // time-out, a lost phone): no names stay; waiting taps (no names) wait for her.
+        return Promise.all([clear("sessions"), clear("results")]).then(renderBanner);
+      }
       // Not a facilitator here: no roster stays on the phone; a queue left from before is
       // still sent (the server refuses what this role may not change, with the reason).
       return clear("sessions").then(function () { return queue.length ? sync() : null; });
