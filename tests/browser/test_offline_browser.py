@@ -163,3 +163,32 @@ def test_signing_out_with_taps_not_sent_warns_then_empties_the_phone(
     stored = phone.evaluate(STORED)
     assert stored == {"meta": [], "sessions": [], "queue": [], "results": []}
     assert not Attendance.objects.exists()
+
+
+def test_taps_kept_while_the_sign_in_expired_are_sent_after_signing_in_again(
+    phone, sign_in, facilitator, group
+):
+    from django.contrib.sessions.models import Session as SignIn
+    from playwright.sync_api import expect
+
+    session, people = group
+    sign_in(phone, facilitator)
+    _ready_offline(phone, session)
+    phone.wait_for_load_state("networkidle")
+    phone.context.set_offline(True)
+    _row(phone, people[0]).get_by_role("button", name="Late").click()
+    _row(phone, people[1]).get_by_role("button", name="Absent").click()
+    expect(phone.locator("#offline-waiting")).to_contain_text("2 taps not sent yet")
+
+    SignIn.objects.all().delete()  # the sign-in times out on the server meanwhile
+    phone.context.set_offline(False)
+    waiting = phone.locator("#offline-waiting")
+    expect(waiting).to_contain_text("Sign in again to send them.")
+    assert not Attendance.objects.exists()
+
+    sign_in(phone, facilitator)
+    expect(phone.locator("#offline-waiting")).to_have_count(0)
+    assert dict(Attendance.objects.values_list("enrollment_id", "status")) == {
+        people[0].pk: "late",
+        people[1].pk: "absent",
+    }
