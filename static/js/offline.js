@@ -165,7 +165,7 @@
       var taps = queue.filter(function (q) { return q.kind === "tap"; }).length;
       var logs = queue.length - taps;
       var box = el("div", { id: "offline-banner", class: "offline-banner" });
-      if (!navigator.onLine && cfg.facilitator !== "") {
+      if (!navigator.onLine) {
         box.appendChild(el("p", { class: "alert alert-secondary mb-2", role: "status", text: T.offline }));
       }
       if (queue.length) {

@@ -192,3 +192,35 @@ def test_taps_kept_while_the_sign_in_expired_are_sent_after_signing_in_again(
         people[0].pk: "late",
         people[1].pk: "absent",
     }
+
+
+def test_the_session_log_written_offline_is_sent_when_the_connection_returns(
+    phone, sign_in, facilitator, group
+):
+    from playwright.sync_api import expect
+
+    from sessions.models import Session
+
+    session, people = group
+    sign_in(phone, facilitator)
+    _ready_offline(phone, session)
+    phone.wait_for_load_state("networkidle")
+    phone.context.set_offline(True)
+    phone.reload()  # the page the phone draws from what it keeps
+    expect(phone.get_by_text("No connection. Taps are saved on this phone")).to_be_visible()
+    phone.get_by_label("How long did the session last (minutes)?").fill("0")
+    phone.get_by_role("button", name="Save the sheet").click()
+    expect(phone.get_by_role("alert")).to_contain_text("between 1 and 1440")
+    phone.get_by_label("How long did the session last (minutes)?").fill("95")
+    phone.get_by_label("Topics covered").fill("Safety planning")
+    phone.get_by_role("button", name="Save the sheet").click()
+    expect(phone.get_by_text("The session log is saved on this phone")).to_be_visible()
+    expect(phone.locator("#offline-waiting")).to_contain_text("1 session log not sent yet")
+    assert Session.objects.get(pk=session.pk).status == Session.Status.SCHEDULED
+
+    phone.context.set_offline(False)
+    expect(phone.locator("#offline-waiting")).to_have_count(0)
+    session.refresh_from_db()
+    assert session.status == Session.Status.HELD
+    assert (session.duration_minutes, session.topics_covered) == (95, "Safety planning")
+    assert [v.name for v in session.facilitators.all()] == ["Rosa"]
