@@ -335,6 +335,8 @@ def _apply_one(change: Change, session: Session | None, *, by, request, today) -
             # Ids are random: the same id from someone else is not their change to read.
             return {"id": str(change.client_id), "result": "refused", "code": "bad_request"}
         return _answer(done)
+    if session is not None and membership_for(by, session.cohort.organisation_id) is None:
+        session = None  # another organisation's: not even whether it exists
     if session is None:
         return {
             "id": str(change.client_id),

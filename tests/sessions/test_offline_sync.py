@@ -219,6 +219,18 @@ def test_the_facilitator_of_another_cohort_is_refused(client_for, org, session, 
     assert not Attendance.objects.exists()
 
 
+def test_another_organisation_learns_nothing_about_a_session(client_for, outsider, session, people):
+    change = tap(session, people[0], "present")
+    answer = post(client_for(outsider), outsider, [change]).json()["answers"][0]
+    assert (answer["result"], answer["code"]) == ("refused", "no_session")
+    missing = {**change, "id": str(uuid.uuid4()), "session": session.pk + 1000}
+    assert post(client_for(outsider), outsider, [missing]).json()["answers"][0] == {
+        **answer,
+        "id": missing["id"],
+    }
+    assert not Attendance.objects.exists() and not OfflineChange.objects.exists()
+
+
 def test_an_id_already_used_by_someone_else_is_refused_without_saying_more(
     client_for, facilitator, coordinator, session, people
 ):
