@@ -151,7 +151,7 @@ def _answer(change: OfflineChange, message: str = "") -> dict[str, Any]:
     if change.kind == OfflineChange.Kind.TAP:
         answer["enrollment"] = change.enrollment_id
         answer["status"] = change.status
-        if change.enrollment_id:
+        if change.enrollment is not None:
             # The pseudonymous code, for a phone that no longer keeps the roster.
             answer["person"] = change.enrollment.participant.code
     if change.result == OfflineChange.Result.REFUSED:
