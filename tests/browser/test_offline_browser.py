@@ -74,6 +74,14 @@ def test_taps_made_offline_survive_a_reload_and_sync_with_one_override(
     assert "localhost" in phone.url or "127.0.0.1" in phone.url  # a secure context
     _ready_offline(phone, session)
     phone.wait_for_load_state("networkidle")
+    # The worker keeps the shell and static files, never a page.
+    kept = phone.evaluate(
+        "() => caches.keys().then(names => Promise.all(names.map(n => caches.open(n)"
+        ".then(c => c.keys())))).then(all => all.flat().map(r => new URL(r.url).pathname))"
+    )
+    shell = reverse("groupsessions:offline_shell")
+    assert shell in kept
+    assert all(p.startswith("/static/") or p in (shell, "/manifest.webmanifest") for p in kept)
 
     phone.context.set_offline(True)
     taps = [
