@@ -28,6 +28,15 @@ def client_strings() -> dict:
                 "%(count)s session log not sent yet", "%(count)s session logs not sent yet", n
             )
         ),
+        "expired": _counted(
+            lambda n: ngettext(
+                "%(count)s change made more than 72 hours ago was deleted from this phone "
+                "without being sent.",
+                "%(count)s changes made more than 72 hours ago were deleted from this phone "
+                "without being sent.",
+                n,
+            )
+        ),
         "offline": _("No connection. Taps are saved on this phone and sent when it returns."),
         "sending": _("Sending…"),
         "sign_in_again": _("Sign in again to send them."),

@@ -120,8 +120,15 @@
           .map(function (r) { return remove("sessions", r.id); }));
       }),
       all("queue").then(function (rows) {
-        return Promise.all(rows.filter(function (r) { return r.at < limit; })
-          .map(function (r) { return remove("queue", r.id); }));
+        var old = rows.filter(function (r) { return r.at < limit; });
+        if (!old.length) { return null; }
+        // Deleted unsent, but never silently: the person is told how many.
+        return Promise.all(old.map(function (r) { return remove("queue", r.id); })).then(function () {
+          return put("results", {
+            id: "expired-" + Date.now(), result: "expired", time: Date.now(),
+            text: counted(T.expired, old.length)
+          });
+        });
       }),
       all("results").then(function (rows) {
         return Promise.all(rows.filter(function (r) { return r.time < limit; })
@@ -622,6 +629,9 @@
   }
   // For tests and the measurement in docs/offline.md: what this phone keeps, in bytes.
   window.peersupportOffline = {
+    // For a quick exit: the names go at once (rosters and answers); waiting taps, which
+    // name nobody, stay to be sent later.
+    hide: function () { return Promise.all([clear("sessions"), clear("results")]); },
     stored: function () {
       return Promise.all(STORES.map(all)).then(function (r) {
         var out = {};

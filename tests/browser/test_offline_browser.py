@@ -232,3 +232,45 @@ def test_the_session_log_written_offline_is_sent_when_the_connection_returns(
     assert session.status == Session.Status.HELD
     assert (session.duration_minutes, session.topics_covered) == (95, "Safety planning")
     assert [v.name for v in session.facilitators.all()] == ["Rosa"]
+
+
+AGE_EVERYTHING = """(args) => new Promise((resolve, reject) => {
+  const open = indexedDB.open("peersupport-offline", 1);
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const old = Date.now() - 73 * 3600 * 1000;
+    const t = db.transaction(["sessions", "queue", "meta"], "readwrite");
+    const sessions = t.objectStore("sessions");
+    sessions.get(args.session).onsuccess = (e) => {
+      const kept = e.target.result; kept.savedAt = old; sessions.put(kept);
+    };
+    t.objectStore("meta").get("owner").onsuccess = (e) => {
+      t.objectStore("queue").put({id: "old-tap", kind: "tap", session: args.session,
+        enrollment: args.enrollment, status: "present", at: old, owner: e.target.result});
+    };
+    t.oncomplete = () => { db.close(); resolve(true); };
+    t.onerror = () => reject(t.error);
+  };
+})"""
+
+
+def test_what_the_phone_kept_is_deleted_after_72_hours_and_the_person_told(
+    phone, sign_in, facilitator, group
+):
+    from playwright.sync_api import expect
+
+    session, people = group
+    sign_in(phone, facilitator)
+    _ready_offline(phone, session)
+    phone.wait_for_load_state("networkidle")
+    phone.evaluate(AGE_EVERYTHING, {"session": session.pk, "enrollment": people[0].pk})
+    phone.context.set_offline(True)
+    phone.reload()
+    expect(phone.get_by_text("Nothing is saved on this phone.")).to_be_visible()
+    expect(phone.locator("#offline-results")).to_contain_text(
+        "1 change made more than 72 hours ago was deleted from this phone without being sent."
+    )
+    expect(phone.get_by_text("Person 0")).to_have_count(0)
+    stored = phone.evaluate(STORED)
+    assert stored["sessions"] == [] and stored["queue"] == []
