@@ -28,6 +28,16 @@ STORED = "window.peersupportOffline.stored()"
 
 
 @pytest.fixture
+def phone(phone):
+    """The phone of tests/browser/conftest.py, left on a blank page for a moment at the
+    end, so no request of the app (a sync, the worker) is still running when the
+    database is emptied for the next test."""
+    yield phone
+    phone.goto("about:blank")
+    phone.wait_for_timeout(500)
+
+
+@pytest.fixture
 def group(org, facilitator):
     volunteer = VolunteerFactory(organisation=org, user=facilitator, name="Rosa")
     today = timezone.localdate()
