@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import RequestDataTooBig
@@ -55,7 +56,7 @@ def service_worker(request):
     config = {
         "shell": reverse("groupsessions:offline_shell"),
         "assets": [static(name) for name in SHELL_ASSETS],
-        "static": static(""),
+        "static": settings.STATIC_URL,
         "manifest": reverse("web_manifest"),
     }
     version = hashlib.sha256((json.dumps(config) + source).encode()).hexdigest()[:12]
