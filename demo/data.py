@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from participants.models import Consent, Enrollment, Participant, Partner, Referral
+from participants.name_index import name_index_rebuild
 from peersupport.models import Membership, Organisation, Role, User
 from programs.models import (
     ClosureDate,
@@ -474,6 +475,7 @@ class _Builder:
             )
             self.next_code += 1
         made = Participant.objects.bulk_create(made)
+        name_index_rebuild(Participant.objects.filter(pk__in=[p.pk for p in made]))
         consents = []
         for p in made:
             consents.append(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import Consent, Enrollment, Participant
+from participants.name_index import name_index_rebuild
 from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
 from surveys.catalog import catalog_instrument_ensure, entry_for_code
@@ -448,6 +449,13 @@ class Saver:
             update += ["preferred_name"] if with_name else []
             update += ["birth_year"] if with_year else []
             self._upsert(Participant, objs, ["organisation", "code"], update)
+            if with_name and objs and self.write:
+                # Names written in bulk: their index entries follow (search by name).
+                name_index_rebuild(
+                    Participant.objects.filter(
+                        organisation=self.org, code__in=[p.code for p in objs]
+                    )
+                )
             self._record_consents(consent_changed, objs)
 
     def _record_consents(self, consents: dict[str, str], written: list[Participant]) -> None:

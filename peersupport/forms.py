@@ -6,6 +6,19 @@ from django.utils.translation import gettext_lazy as _
 from . import actions
 from .models import Invitation, Role, User
 
+#: What a wrong code is, in words (Django's default speaks of a "slug").
+CODE_INVALID = _(
+    "A code may hold only letters without accents, digits, hyphens (-) and underscores (_), "
+    "with no spaces: for example spring-2026."
+)
+
+
+def plain_code_errors(form) -> None:
+    """Give every code (slug) field of ``form`` the message ``CODE_INVALID``."""
+    for field in form.fields.values():
+        if isinstance(field, forms.SlugField):
+            field.error_messages["invalid"] = CODE_INVALID
+
 
 def add_errors(form, error: ValidationError) -> None:
     """Put a service's ``ValidationError`` on ``form``: each message beside the field it

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from peersupport.audit import log_create, log_delete, model_update
@@ -23,6 +24,7 @@ from peersupport.models import Organisation
 
 from .models import (
     ClosureDate,
+    Cohort,
     CurriculumTopic,
     Module,
     Program,
@@ -121,6 +123,33 @@ def _program_errors(
         others = others.exclude(pk=program.pk)
     if code and others.exists():
         errors["code"] = [_("Another program of your organisation already uses this code.")]
+    if program is not None:
+        # Its cohorts stay inside its dates (a cohort outside them is in no program year);
+        # checked when a date changes, so older records never block other edits.
+        start, end = fields.get("start_date"), fields.get("end_date")
+        if start == program.start_date:
+            start = None
+        if end == program.end_date:
+            end = None
+        cohorts = Cohort.objects.filter(program=program).order_by("start_date")
+        early = cohorts.filter(start_date__lt=start).first() if start else None
+        if early is not None:
+            errors["start_date"] = [
+                _(
+                    "Cohort %(code)s starts on %(date)s, before this date: a program starts "
+                    "on or before its first cohort."
+                )
+                % {"code": early.code, "date": formats.date_format(early.start_date)}
+            ]
+        late = cohorts.filter(start_date__gt=end).last() if end else None
+        if late is not None:
+            errors.setdefault("end_date", []).append(
+                _(
+                    "Cohort %(code)s starts on %(date)s, after this date: a program ends "
+                    "after its last cohort starts."
+                )
+                % {"code": late.code, "date": formats.date_format(late.start_date)}
+            )
     return errors
 
 

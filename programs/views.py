@@ -70,7 +70,7 @@ def _program_form_page(request, editor, program=None):
 def _after_program_save(request, program):
     if "continue" in request.POST:
         return redirect("programs:program_edit", pk=program.pk)
-    return redirect("programs:program_list")
+    return redirect("programs:program_detail", pk=program.pk)
 
 
 @login_required
@@ -83,8 +83,8 @@ def program_create(request):
             program = services.program_create(
                 organisation=organisation,
                 fields=editor.form.cleaned_data,
-                modules=editor.modules.specs(),
-                topics=editor.topics.specs(),
+                modules=editor.module_specs(),
+                topics=editor.topic_specs(),
                 by=request.user,
                 request=request,
             )
@@ -124,8 +124,8 @@ def program_edit(request, pk):
             program = services.program_update(
                 program=program,
                 fields=editor.form.cleaned_data,
-                modules=editor.modules.specs(),
-                topics=editor.topics.specs(),
+                modules=editor.module_specs(),
+                topics=editor.topic_specs(),
                 by=request.user,
                 request=request,
             )

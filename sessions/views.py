@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from participants.selectors import EXPIRING_WITHIN_DAYS, consents_expiring
 from peersupport.forms import add_errors
 from peersupport.permissions import (
     COORDINATOR,
@@ -60,7 +61,9 @@ def cohort_list(request):
 @login_required
 def cohort_create(request):
     membership = current_membership(request, roles=[COORDINATOR])
-    form = CohortForm(request.POST or None, organisation=membership.organisation)
+    # From a program's page: that program is chosen already.
+    initial = {"program": request.GET.get("program", "")} if request.method == "GET" else None
+    form = CohortForm(request.POST or None, organisation=membership.organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             cohort = services.cohort_create(
@@ -248,7 +251,7 @@ def session_log(request, pk):
     session, _role = get_session_for_user(
         request, pk, roles=STAFF_ROLES, queryset=Session.objects.select_related("cohort__program")
     )
-    form = SessionLogForm(request.POST or None, instance=session)
+    form = SessionLogForm(request.POST or None, session=session, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -309,5 +312,10 @@ def coordinator_dashboard(request):
             : DASHBOARD_ROWS + 1
         ],
         "rows": DASHBOARD_ROWS,
+        # Consents that lapse within 30 days (participants' panel; codes only).
+        "expiring_consents": list(
+            consents_expiring(organisation=org, today=today)[: DASHBOARD_ROWS + 1]
+        ),
+        "expiring_within": EXPIRING_WITHIN_DAYS,
     }
     return render(request, "sessions/coordinator_dashboard.html", context)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Enrollment
+from peersupport.forms import plain_code_errors
 
 from .instruments import ItemData, item_text, labels_for
 from .models import Administration, Instrument
@@ -72,6 +73,7 @@ class InstrumentForm(forms.ModelForm):
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        plain_code_errors(self)
         if self.instance.pk:
             self.initial["conversion_table"] = format_pairs(self.instance.conversion_table)
         if editing:
@@ -282,7 +284,8 @@ class StaffEntryForm(AnswersMixin, forms.Form):
             .order_by("participant__code")
         )
         self.fields["enrollment"].label_from_instance = self._enrollment_label
-        self.fields["date"].initial = timezone.localdate()
+        if not self.initial.get("date"):
+            self.fields["date"].initial = timezone.localdate()
         self.add_item_fields(instrument, choices=False)
 
     @staticmethod

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from peersupport.forms import add_errors
 from peersupport.permissions import COORDINATOR, REPORT_ROLES, current_membership
 from programs.access import get_program_for_user
+from programs.models import Program
 
 from .catalog import CATALOG, catalog_add_to_program
 from .forms import CatalogAddForm, InstrumentForm, ItemFormSet, ProgramInstrumentForm, item_initial
@@ -37,7 +38,13 @@ def instrument_list(request):
         .annotate(n_items=Count("items", distinct=True))
         .order_by("code")
     )
-    return render(request, "surveys/instruments/list.html", {"instruments": instruments})
+    context = {"instruments": instruments, "programs": None}
+    if membership.role == COORDINATOR:
+        # Each program's page for attaching instruments, so the list is no dead end.
+        context["programs"] = Program.objects.filter(organisation=membership.organisation).order_by(
+            "name"
+        )
+    return render(request, "surveys/instruments/list.html", context)
 
 
 @login_required

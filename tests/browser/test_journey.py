@@ -240,8 +240,9 @@ def coordinator_creates_the_program_from_the_template(page, shot) -> Program:
 def coordinator_adds_the_ready_made_instruments(page, shot, program):
     from playwright.sync_api import expect
 
-    # No page links to the program's instruments yet (reported): she types the address.
-    page.goto(f"/surveys/programs/{program.pk}/instruments/")
+    # From the program's page, its hub.
+    page.get_by_role("link", name="Program page").click()
+    page.get_by_role("link", name="Attach instruments and set targets").click()
     for name in ("General Self-Efficacy Scale", "Short Warwick"):
         card = page.locator(".card").filter(has_text=name)
         card.get_by_role("button", name="Add to program").click()
@@ -288,7 +289,7 @@ def coordinator_registers_a_participant(page, shot, name, born, consents) -> str
     code = page.get_by_role("heading", level=1).inner_text().strip()
 
     page.get_by_role("link", name="Record consent").click()
-    labelled(page, "Consent").select_option(label="Consent to evaluation use")
+    labelled(page, "Purpose").select_option(label="Consent to evaluation use")
     page.get_by_label("Given" if consents else "Refused").check()
     labelled(page, "Date").fill(COHORT_START.isoformat())
     page.get_by_label("Version of the consent text").fill("2025-1")
@@ -307,7 +308,7 @@ def coordinator_enrols_everyone(page, shot, year):
     for code in year.codes:
         form = page.locator("form").filter(has=page.get_by_label("Participant code"))
         form.get_by_label("Participant code").fill(code)
-        labelled(form, "Date").fill(COHORT_START.isoformat())
+        labelled(form, "Enrolled from").fill(COHORT_START.isoformat())
         form.get_by_role("button", name="Enrol").click()
         expect(page.get_by_text(f"{code} is enrolled in cohort EAST-1.")).to_be_visible()
     expect(page.get_by_text("6 of 20 places taken")).to_be_visible()

@@ -1,9 +1,21 @@
+from peersupport.audit import log_action
 from tests.matrix.base import Entry, any_member, coordinator_only
 
 
 def build(world):
     membership = world.org.memberships.filter(role="evaluator").get()
     world.evaluator_membership = membership
+    # The audit log is rendered with realistic rows, not an empty table: a change of a
+    # field named ``items`` (an instrument's items) once broke its template.
+    log_action(actor=world.coordinator, action="auth.login", obj=world.coordinator)
+    log_action(
+        actor=world.coordinator,
+        action="instrument.create",
+        obj=membership,
+        organisation=world.org,
+        changes={"name": [None, "General self-efficacy"], "items": [None, 10]},
+        detail={"items": 10, "keys": ["a", "b"]},
+    )
 
 
 ENTRIES = [
