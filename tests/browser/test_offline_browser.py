@@ -205,11 +205,13 @@ def test_taps_kept_while_the_sign_in_expired_are_sent_after_signing_in_again(
     assert not Attendance.objects.exists()
 
     sign_in(phone, facilitator)
+    expected = {people[0].pk: "late", people[1].pk: "absent"}
+    for _attempt in range(50):  # sent by My sessions' script once it has loaded
+        if dict(Attendance.objects.values_list("enrollment_id", "status")) == expected:
+            break
+        phone.wait_for_timeout(200)
+    assert dict(Attendance.objects.values_list("enrollment_id", "status")) == expected
     expect(phone.locator("#offline-waiting")).to_have_count(0)
-    assert dict(Attendance.objects.values_list("enrollment_id", "status")) == {
-        people[0].pk: "late",
-        people[1].pk: "absent",
-    }
 
 
 def test_the_session_log_written_offline_is_sent_when_the_connection_returns(
