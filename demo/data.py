@@ -471,6 +471,11 @@ class _Builder:
                     racialised=rng.choices(["yes", "no", "prefer_not"], weights=[35, 60, 5])[0],
                     referral_source=rng.choice(REFERRAL_SOURCES),
                     evaluation_consent=consent,
+                    # Safe-contact rules, by code number so the random draws stay the same.
+                    contact_never=self.next_code % 11 == 0,
+                    allow_text=self.next_code % 5 != 0,
+                    allow_voicemail=self.next_code % 3 != 0,
+                    no_messages=self.next_code % 4 == 0,
                 )
             )
             self.next_code += 1

@@ -413,7 +413,9 @@ class Saver:
             self._upsert(Session, objs, ["cohort", "number"], update)
 
     def participants(self, f: CsvFile, counts: FileCounts) -> None:
-        with_name, with_year = f.has("preferred_name"), f.has("birth_year")
+        with_name = f.has("preferred_name")
+        # Birth years the organisation does not collect (data minimisation) are not kept.
+        with_year = f.has("birth_year") and "birth_year" not in self.org.hidden_fields()
         for batch in _batches(self._values(f, parse.parse_participant), BATCH):
             existing = {
                 p.code: p
@@ -442,7 +444,7 @@ class Saver:
                             code=code,
                             evaluation_consent=consent,
                             preferred_name=new[1] if new else name,
-                            birth_year=new[2] if new else year,
+                            birth_year=new[2] if new else (year if with_year else None),
                         )
                     )
             update = ["evaluation_consent", "updated_at"]

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from peersupport.models import Organisation
+from peersupport.models import FieldUse, Organisation
 from programs.models import Cohort, Program
 
 from .models import Consent, Participant, Partner, Referral
@@ -26,7 +26,11 @@ def _today():
 
 
 class ParticipantForm(forms.ModelForm):
-    email = forms.EmailField(label=_("email"), required=False)
+    """A participant's details. The organisation's data-minimisation settings decide which
+    identifying fields are asked for (``Organisation.field_use``): a field it does not
+    collect is left out, a required one must be filled in."""
+
+    email = forms.EmailField(label=_("Email"), required=False)
 
     class Meta:
         model = Participant
@@ -35,6 +39,9 @@ class ParticipantForm(forms.ModelForm):
             "legal_name",
             "phone",
             "email",
+            *Participant.CONTACT_RULE_FIELDS,
+            "safe_times",
+            "code_word",
             "safe_contact",
             "birth_year",
             "gender_identity",
@@ -46,11 +53,13 @@ class ParticipantForm(forms.ModelForm):
             "preferred_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "legal_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+            "safe_times": forms.TextInput(attrs={"autocomplete": "off"}),
+            "code_word": forms.TextInput(attrs={"autocomplete": "off"}),
             "safe_contact": forms.Textarea(attrs={"rows": 2}),
             "referral_source": forms.TextInput(attrs={"autocomplete": "off"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("gender_identity", "indigenous_identity", "racialised"):
             self.fields[name].help_text = _("Optional; self-identified.")
@@ -60,6 +69,13 @@ class ParticipantForm(forms.ModelForm):
             "Enter a preferred name: the name the person wants to be called. "
             "A participant cannot be saved without one."
         )
+        if organisation is not None:
+            for name in organisation.MINIMISED_FIELDS:
+                use = organisation.field_use(name)
+                if use == FieldUse.HIDDEN:
+                    del self.fields[name]
+                elif use == FieldUse.REQUIRED:
+                    self.fields[name].required = True
 
     def clean_birth_year(self):
         year = self.cleaned_data.get("birth_year")

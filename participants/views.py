@@ -32,6 +32,7 @@ from .access import (
     get_partner_for_user,
     get_referral_for_user,
     participants_for,
+    sees_contact_details,
 )
 from .filters import ParticipantFilter, PartnerFilter
 from .forms import (
@@ -91,6 +92,15 @@ def _log_view(request, *, action, obj=None, organisation=None, **detail) -> None
 # --- participants -------------------------------------------------------------------------
 
 
+def _required_fields(form) -> list[str]:
+    """Labels of the fields the organisation requires besides the preferred name."""
+    return [
+        str(field.label)
+        for name, field in form.fields.items()
+        if field.required and name != "preferred_name"
+    ]
+
+
 @login_required
 def participant_list(request):
     membership = current_membership(request, roles=STAFF_ROLES)
@@ -134,7 +144,7 @@ def participant_list(request):
 @login_required
 def participant_create(request):
     membership = current_membership(request, roles=COORDINATORS)
-    form = ParticipantForm(request.POST or None)
+    form = ParticipantForm(request.POST or None, organisation=membership.organisation)
     if request.method == "POST" and form.is_valid():
         participant = services.participant_create(
             organisation=membership.organisation,
@@ -144,7 +154,8 @@ def participant_create(request):
         )
         messages.success(request, _("Participant %(code)s is saved.") % {"code": participant.code})
         return redirect("participants:detail", pk=participant.pk)
-    return render(request, "participants/form.html", {"form": form, "participant": None})
+    context = {"form": form, "participant": None, "required": _required_fields(form)}
+    return render(request, "participants/form.html", context)
 
 
 @login_required
@@ -157,6 +168,8 @@ def participant_detail(request, pk):
     context = {
         "participant": participant,
         "can_manage": role == COORDINATOR,
+        "sees_contacts": sees_contact_details(membership, participant),
+        "hidden_fields": membership.organisation.hidden_fields(),
         "consents": participant.consents.select_related("recorded_by", "partner"),
         "enrollments": enrollments,
         "referrals": participant.referrals.select_related("partner", "program"),
@@ -176,7 +189,11 @@ def participant_edit(request, pk):
     if participant.erased_at is not None:
         messages.error(request, _("This participant was erased; the record cannot be changed."))
         return redirect("participants:detail", pk=participant.pk)
-    form = ParticipantForm(request.POST or None, instance=participant)
+    form = ParticipantForm(
+        request.POST or None,
+        instance=participant,
+        organisation=_membership_in(request, participant.organisation_id).organisation,
+    )
     if request.method == "POST" and form.is_valid():
         services.participant_update(
             # A fresh copy: the form has already written the new values onto ``participant``
@@ -190,7 +207,8 @@ def participant_edit(request, pk):
         return redirect("participants:detail", pk=participant.pk)
     if request.method == "GET":
         _log_view(request, action="participant.view", obj=participant)
-    return render(request, "participants/form.html", {"form": form, "participant": participant})
+    context = {"form": form, "participant": participant, "required": _required_fields(form)}
+    return render(request, "participants/form.html", context)
 
 
 @login_required
@@ -519,6 +537,7 @@ def cohort_enrollments(request, pk):
             "participant__code",
             "participant__preferred_name",
             "participant__erased_at",
+            "participant__contact_never",
         )
         .order_by("participant__code")
     )

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "peersupport.context_processors.membership",
+                "peersupport.context_processors.safety",
             ],
         },
     },

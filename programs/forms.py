@@ -448,3 +448,23 @@ class SupervisionForm(forms.ModelForm):
             "supervisor": forms.TextInput(attrs={"autocomplete": "off"}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+class ContactAccessForm(forms.Form):
+    """Give or end one facilitator's contact access to a cohort."""
+
+    GRANT = "grant"
+    REVOKE = "revoke"
+
+    volunteer = forms.ModelChoiceField(
+        label=_("Facilitator"),
+        queryset=Volunteer.objects.none(),
+        error_messages={"invalid_choice": _("Choose one of this cohort's facilitators.")},
+    )
+    action = forms.ChoiceField(
+        choices=[(GRANT, _("Give contact access")), (REVOKE, _("End contact access"))]
+    )
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["volunteer"].queryset = cohort.facilitators.all()

@@ -319,3 +319,44 @@ class Cohort(models.Model):
     def save(self, *args, **kwargs):
         self.organisation_id = self.program.organisation_id
         super().save(*args, **kwargs)
+
+
+class ContactAccessGrant(models.Model):
+    """A coordinator lets one facilitator of a cohort see its participants' legal names,
+    contact details and safe-contact notes (``programs.access.sees_contact_details``).
+
+    Only while the grant is not revoked, and never after the cohort ended plus the
+    organisation's grace period. A grant revoked and given again is a new row: the rows
+    are the history of who could see what, and when.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="contact_grants")
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="contact_grants"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "volunteer"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_open_contact_grant",
+            ),
+        ]
+        verbose_name = _("contact access")
+        verbose_name_plural = _("contact access")
+
+    def __str__(self):
+        return f"{self.volunteer} @ {self.cohort.code}"
+
+    def audit_organisation(self):
+        return self.cohort.organisation

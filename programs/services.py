@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from peersupport.audit import log_create, log_delete, model_update
@@ -25,9 +25,11 @@ from peersupport.models import Organisation
 from .models import (
     ClosureDate,
     Cohort,
+    ContactAccessGrant,
     CurriculumTopic,
     Module,
     Program,
+    Volunteer,
 )
 from .signals import closure_added, module_in_use
 from .templates_catalog import TEMPLATES
@@ -389,3 +391,44 @@ def closure_date_delete(*, closure: ClosureDate, by, request=None) -> None:
         request=request,
     )
     closure.delete()
+
+
+@transaction.atomic
+def contact_access_grant(*, cohort: Cohort, volunteer: Volunteer, by, request=None):
+    """Let a facilitator of ``cohort`` see its participants' legal names, contact details
+    and safe-contact notes. Answers the open grant (an existing one is kept as it is)."""
+    if not cohort.facilitators.filter(pk=volunteer.pk).exists():
+        raise ValidationError(
+            {"volunteer": [_("Only a facilitator of this cohort can be given contact access.")]}
+        )
+    if volunteer.user_id is None:
+        raise ValidationError(
+            {"volunteer": [_("This volunteer has no account to sign in with, so no access.")]}
+        )
+    open_grant = ContactAccessGrant.objects.filter(
+        cohort=cohort, volunteer=volunteer, revoked_at__isnull=True
+    ).first()
+    if open_grant is not None:
+        return open_grant
+    grant = ContactAccessGrant.objects.create(cohort=cohort, volunteer=volunteer, granted_by=by)
+    log_create(actor=by, action="contact_access.grant", obj=grant, request=request)
+    return grant
+
+
+@transaction.atomic
+def contact_access_revoke(*, cohort: Cohort, volunteer: Volunteer, by, request=None) -> int:
+    """End a facilitator's contact access to ``cohort``; answers how many grants ended
+    (0 when there was none)."""
+    ended = 0
+    for grant in ContactAccessGrant.objects.select_for_update().filter(
+        cohort=cohort, volunteer=volunteer, revoked_at__isnull=True
+    ):
+        model_update(
+            instance=grant,
+            data={"revoked_at": timezone.now(), "revoked_by": by},
+            by=by,
+            action="contact_access.revoke",
+            request=request,
+        )
+        ended += 1
+    return ended

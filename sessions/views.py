@@ -17,6 +17,7 @@ from peersupport.permissions import (
     STAFF_ROLES,
     current_membership,
 )
+from programs import selectors as program_selectors
 from programs.access import cohorts_for, get_cohort_for_user
 from programs.models import Cohort
 
@@ -127,13 +128,13 @@ def cohort_detail(request, pk):
         request,
         pk,
         roles=STAFF_ROLES,
-        queryset=selectors.with_fill(Cohort.objects.select_related("program")),
+        queryset=selectors.with_fill(Cohort.objects.select_related("program", "organisation")),
     )
     context = {
         "cohort": cohort,
         "fill": selectors.fill_percent(cohort),
         "sessions": selectors.cohort_sessions(cohort=cohort),
-        "facilitators": cohort.facilitators.all(),
+        "facilitators": program_selectors.cohort_facilitators(cohort=cohort),
         "today": timezone.localdate(),
         "can_manage": role == COORDINATOR,
     }

@@ -49,7 +49,8 @@ def instrument_list(request):
 
 @login_required
 def instrument_create_view(request):
-    membership = current_membership(request, roles=REPORT_ROLES)
+    # Evaluators read instruments; only coordinators create and change them.
+    membership = current_membership(request, roles=[COORDINATOR])
     form = InstrumentForm(request.POST or None)
     formset = ItemFormSet(request.POST or None, prefix="items")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -78,20 +79,25 @@ def instrument_create_view(request):
 
 @login_required
 def instrument_detail(request, pk):
-    instrument, _role = get_instrument_for_user(request, pk)
+    instrument, role = get_instrument_for_user(request, pk)
     versions = instrument_versions(instrument=instrument).annotate(
         n_administrations=Count("administrations")
     )
     return render(
         request,
         "surveys/instruments/detail.html",
-        {"instrument": instrument, "items": instrument.items.all(), "versions": versions},
+        {
+            "instrument": instrument,
+            "items": instrument.items.all(),
+            "versions": versions,
+            "can_manage": role == COORDINATOR,
+        },
     )
 
 
 @login_required
 def instrument_edit(request, pk):
-    instrument, _role = get_instrument_for_user(request, pk)
+    instrument, _role = get_instrument_for_user(request, pk, roles=[COORDINATOR])
     if not instrument.is_current:
         messages.info(request, _("Older versions cannot be changed; this is the current one."))
         current = instrument_versions(instrument=instrument).filter(is_current=True).first()

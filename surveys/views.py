@@ -249,6 +249,7 @@ def survey_link_new(request, enrollment_pk):
                 instrument=instrument,
                 timepoint=form.cleaned_data["timepoint"],
                 language=form.cleaned_data["language"],
+                channel=form.cleaned_data["channel"],
                 by=request.user,
                 request=request,
             )
@@ -262,7 +263,13 @@ def survey_link_new(request, enrollment_pk):
             return render(
                 request,
                 "surveys/link_issued.html",
-                {"enrollment": enrollment, "link": link, "url": url, "qr": qr},
+                {
+                    "enrollment": enrollment,
+                    "link": link,
+                    "url": url,
+                    "qr": qr,
+                    "channel": form.cleaned_data["channel"],
+                },
             )
     return render(
         request,
@@ -281,6 +288,8 @@ def survey_respond(request, token):
     link, reason = survey_link_usable(token)
     if reason is not None:
         return _refuse(request, reason, link)
+    # Her agency's quick-exit site and discreet mode on the page she answers on.
+    request.safety_organisation = link.enrollment.cohort.organisation
     with translation.override(link.language):
         form = SelfCompletionForm(
             request.POST or None, instrument=link.instrument, language=link.language

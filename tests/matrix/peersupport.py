@@ -34,6 +34,8 @@ ENTRIES = [
     Entry("profile", any_member()),
     Entry("members", coordinator_only(outsider=200)),
     Entry("audit_log", coordinator_only(outsider=200)),
+    # The organisation's safety settings: coordinators only (an outsider reaches their own).
+    Entry("organisation_settings", coordinator_only(outsider=200)),
     Entry("switch_organisation", any_member(302), method="post"),
     Entry(
         "membership_update",

@@ -145,6 +145,8 @@ def _full_participant(org):
         phone="555-0199",
         email="jane@example.org",
         safe_contact="text only",
+        safe_times="weekdays after 10",
+        code_word="bluebird",
         referral_source="Street outreach van 3",
     )
 
@@ -173,7 +175,15 @@ def test_erasing_wipes_identifiers_and_keeps_records(coordinator, org):
     entry = AuditEntry.objects.get(action="participant.erase", object_id=str(p.pk))
     assert entry.object_repr == p.code
     log_text = str(entry.changes) + str(entry.detail)
-    for secret in ("Nightingale", "Jane Roe", "555-0199", "Street outreach", "J. Smith"):
+    for secret in (
+        "Nightingale",
+        "Jane Roe",
+        "555-0199",
+        "Street outreach",
+        "J. Smith",
+        "bluebird",
+        "weekdays after 10",
+    ):
         assert secret not in log_text
     assert set(entry.changes) == set(services.ERASED_FIELDS)
 
