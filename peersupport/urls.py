@@ -26,5 +26,7 @@ urlpatterns = [
     path("evaluation/", include("evaluation.urls")),
     path("exports/", include("exports.urls")),
     path("import/", include("importer.urls")),
+    # The offline service worker and the web app manifest (sessions/offline_urls.py).
+    path("", include("sessions.offline_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

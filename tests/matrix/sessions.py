@@ -122,3 +122,16 @@ ENTRIES += [
     Entry("groupsessions:feedback_session_summary", reports(), kwargs=_recent),
     Entry("groupsessions:feedback_cohort_summary", reports(), kwargs=_cohort),
 ]
+
+
+# --- Offline attendance (sessions/offline_views.py) ---
+# The service worker, the manifest and the offline shell hold no data: public. The sync
+# answers 401 (JSON) to anonymous so the phone keeps its queue and asks to sign in again;
+# every member gets which sessions their phone may keep (none but a facilitator's).
+_PUBLIC = dict.fromkeys(("anonymous", "coordinator", "facilitator", "evaluator", "outsider"), 200)
+ENTRIES += [
+    Entry("service_worker", _PUBLIC),
+    Entry("web_manifest", _PUBLIC),
+    Entry("groupsessions:offline_shell", _PUBLIC),
+    Entry("groupsessions:offline_sync", {**_PUBLIC, "anonymous": 401}),
+]
