@@ -200,8 +200,13 @@ def run_now(request, run_id: int):
         run = runs.run_now(run=run, by=request.user, request=request)
         if run.status == EvaluationRun.Status.FAILED:
             messages.error(request, _("The figures could not be computed. The error is recorded."))
-        else:
+        elif run.status == EvaluationRun.Status.DONE:
             messages.success(request, _("The figures are computed."))
+        else:
+            messages.info(
+                request,
+                _("The figures are being computed here; this page shows how far it has got."),
+            )
     return redirect(_report_url(run.program, _run_query(run)))
 
 
