@@ -66,6 +66,9 @@ def enqueue(task: Task, *args, actor=None, organisation=None, **kwargs) -> str |
 # then offers to run it again, as it does when a worker dies. ``BACKGROUND_THREADS = 0``
 # runs them inline instead (the test suite's default, so tests stay deterministic).
 
+#: No request waits longer than this for a job it handed to a thread, whatever it asks.
+MAX_WAIT_SECONDS = 10.0
+
 _pool_lock = threading.Lock()
 _pool: _Pool | None = None
 
@@ -122,7 +125,7 @@ def run_in_background(fn: Callable, *args, wait: float = 0, **kwargs) -> Future:
         return future
     # A thread sees only committed rows: the job starts once the caller's work is saved.
     transaction.on_commit(lambda: _pool_of(size).queue.put((future, fn, args, kwargs)))
-    limit = min(wait, float(getattr(settings, "FOREGROUND_WAIT_SECONDS", 5)), 10.0)
+    limit = min(wait, float(getattr(settings, "FOREGROUND_WAIT_SECONDS", 3)), MAX_WAIT_SECONDS)
     if limit > 0 and not future.done():
         futures.wait([future], timeout=limit)
     return future

@@ -1,0 +1,217 @@
+"""Without Redis, background work runs in threads of the web process, never in a request.
+
+Each job here waits on an ``Event`` that the test sets only after the web request has
+answered: the request cannot have waited for the job, and the job's state then moves
+on to done on its own. Transactional tests: a thread sees only committed rows.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from evaluation import figures, runs
+from evaluation.models import EvaluationRun
+from exports import services as export_services
+from importer import jobs as import_jobs
+from importer import services as import_services
+from importer import views as import_views
+from peersupport import tasking
+from peersupport.models import Job
+from sessions.models import Attendance
+from tests.evaluation.figures_data import build as build_evaluation
+from tests.exports.test_export_data import build as build_export
+from tests.importer.import_bundles import VALID
+from tests.importer.test_import_views import token_of, upload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Long enough for any job here on a loaded machine; the test fails if it is reached.
+PATIENCE = 60
+
+
+@pytest.fixture(autouse=True)
+def threads(settings):
+    settings.BACKGROUND_THREADS = 1
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded default: no broker
+    settings.FOREGROUND_WAIT_SECONDS = 0.2
+    settings.MIN_CELL = 3
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    """``hold(module, name)`` makes ``module.name`` wait for the gate before it runs."""
+    opened = threading.Event()
+    started = threading.Event()
+
+    def hold(module, name):
+        original = getattr(module, name)
+
+        def held(*args, **kwargs):
+            started.set()
+            assert opened.wait(PATIENCE), "the test never opened the gate"
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, held)
+
+    hold.opened, hold.started = opened, started
+    yield hold
+    opened.set()  # never leave a thread waiting
+
+
+def eventually(read, expected):
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        value = read()
+        if value == expected:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"still {read()!r}, never {expected!r}")
+
+
+def run_status(pk):
+    return EvaluationRun.objects.get(pk=pk).status
+
+
+def test_a_run_requested_without_a_broker_is_computed_after_the_request_returned(
+    org, coordinator, client_for, gate
+):
+    world = build_evaluation(org)
+    gate(runs, "compute")
+    response = client_for(coordinator).post(
+        reverse("evaluation:run_request", args=[world.program.pk]), {"period": "all"}
+    )
+    assert response.status_code == 302
+    run = EvaluationRun.objects.get()
+    assert gate.started.wait(PATIENCE)  # the job has begun, in a thread of its own …
+    assert run.status in runs.ACTIVE and run.task_id  # … and has not finished
+    gate.opened.set()
+    eventually(lambda: run_status(run.pk), "done")
+    run.refresh_from_db()
+    assert run.progress == 100
+    assert run.result == figures.report_all_years(world.program, min_cell=3)
+
+
+def test_compute_now_hands_the_run_to_a_thread_and_shows_its_progress(
+    org, coordinator, client_for, gate, monkeypatch
+):
+    world = build_evaluation(org)
+    monkeypatch.setattr(runs, "enqueue", lambda *a, **k: None)  # the broker is down
+    asked = runs.request_run(program=world.program, period="all", by=coordinator)
+    assert not asked.queued
+    gate(runs, "compute")
+    client = client_for(coordinator)
+    began = time.monotonic()
+    response = client.post(reverse("evaluation:run_now", args=[asked.run.pk]), follow=True)
+    assert time.monotonic() - began < 10
+    assert response.status_code == 200
+    assert "being computed here" in response.content.decode()
+    assert run_status(asked.run.pk) in runs.ACTIVE
+    # The page follows the run instead of offering to compute it a second time.
+    assert "compute-now" not in response.content.decode()
+    gate.opened.set()
+    eventually(lambda: run_status(asked.run.pk), "done")
+
+
+def test_an_export_built_here_is_built_by_a_thread_and_its_page_gives_the_link(
+    org, coordinator, evaluator, client_for, gate, monkeypatch
+):
+    from exports import views as export_views
+
+    w = build_export(org, coordinator)
+    monkeypatch.setattr(export_views, "enqueue", lambda *a, **k: None)  # the broker is down
+    gate(export_services, "build_file")
+    client = client_for(evaluator)
+    form = {
+        "kind": "dataset", "format": "xlsx", "part": "data", "values": "coded",
+        "dates": "none", "period": "all", "audience": "external", "foreground": "1",
+    }  # fmt: skip
+    response = client.post(reverse("exports:download", args=[w.program.pk]), form)
+    assert response.status_code == 302 and "/exports/jobs/" in response.url
+    assert gate.started.wait(PATIENCE)
+    job = Job.objects.get(kind="export")
+    assert job.state == "running"
+    assert client.get(response.url).context["link"] is None
+    gate.opened.set()
+    eventually(lambda: Job.objects.get(pk=job.pk).state, "done")
+    page = client.get(response.url)
+    assert client.get(page.context["link"]).status_code == 200
+
+
+def test_a_large_import_is_checked_and_saved_by_a_thread(
+    coordinator, client_for, gate, monkeypatch
+):
+    monkeypatch.setattr(import_jobs, "FOREGROUND_MAX_BYTES", 0)  # every bundle is "large"
+    client = client_for(coordinator)
+    token = token_of(upload(client, VALID))
+    # Checked by the thread (the embedded default queues it there), then confirmed.
+    eventually(lambda: import_jobs.get_job(token).state, "checked")
+    gate(import_services, "import_bundle")
+    response = client.post(reverse("importer:confirm", args=[token]))
+    assert response.status_code == 302
+    assert gate.started.wait(PATIENCE)
+    assert import_jobs.get_job(token).state == "running"
+    assert Attendance.objects.count() == 0
+    gate.opened.set()
+    eventually(lambda: import_jobs.get_job(token).state, "done")
+    assert Attendance.objects.count() == 3
+
+
+def test_an_import_with_the_broker_down_runs_in_a_thread_not_the_request(
+    coordinator, client_for, gate, monkeypatch
+):
+    monkeypatch.setattr(import_jobs, "FOREGROUND_MAX_BYTES", 0)
+    monkeypatch.setattr(import_views, "enqueue", lambda *a, **k: None)
+    client = client_for(coordinator)
+    token = token_of(upload(client, VALID))  # checked here: the worker could not be reached
+    eventually(lambda: import_jobs.get_job(token).state, "checked")
+    gate(import_services, "import_bundle")
+    response = client.post(reverse("importer:confirm", args=[token]), follow=True)
+    assert "background worker could not be reached" in response.content.decode()
+    assert Attendance.objects.count() == 0
+    gate.opened.set()
+    eventually(lambda: import_jobs.get_job(token).state, "done")
+    assert Attendance.objects.count() == 3
+
+
+def test_run_in_background_waits_no_longer_than_asked_and_survives_a_failing_job():
+    gate = threading.Event()
+    began = time.monotonic()
+    held = tasking.run_in_background(gate.wait, PATIENCE, wait=0.2)
+    assert time.monotonic() - began < 5 and not held.done()
+    gate.set()
+    assert held.result(PATIENCE) is True
+
+    def fails():
+        raise RuntimeError("boom")
+
+    failed = tasking.run_in_background(fails, wait=PATIENCE)
+    assert isinstance(failed.exception(PATIENCE), RuntimeError)
+    # The thread lives on: the next job runs.
+    assert tasking.run_in_background(lambda: 42, wait=PATIENCE).result(PATIENCE) == 42
+
+
+def test_a_job_waits_for_the_transaction_that_queued_it(org):
+    seen = []
+    with transaction.atomic():
+        future = tasking.run_in_background(lambda: seen.append(True), wait=0.3)
+        assert not future.done() and seen == []  # not started before the commit
+    future.result(PATIENCE)
+    assert seen == [True]
+
+
+def test_foreground_waits_are_capped_whatever_the_setting(settings, monkeypatch):
+    assert tasking.MAX_WAIT_SECONDS == 10
+    monkeypatch.setattr(tasking, "MAX_WAIT_SECONDS", 0.5)
+    settings.FOREGROUND_WAIT_SECONDS = 3600
+    gate = threading.Event()
+    began = time.monotonic()
+    held = tasking.run_in_background(gate.wait, PATIENCE, wait=3600)
+    waited = time.monotonic() - began
+    gate.set()
+    held.result(PATIENCE)
+    assert 0.4 < waited < 5
