@@ -1,12 +1,13 @@
 """Build the national-scale benchmark data set in PostgreSQL, in a few minutes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/peersupport_bench \\
-        .venv/bin/python bench/build_dataset.py [--fresh]
+        .venv/bin/python bench/build_dataset.py [--fresh] [--scale 0.1|1|3]
 
 Creates the database if it is missing (``--fresh`` drops and recreates it), migrates it,
 then fills it: 5 organisations, 7 programs, 100,000 participants, 5,000 cohorts,
 100,000 sessions, 105,000 enrollments, about 2,000,000 attendance rows, about 400,000
-survey administrations with 10 item answers each. Running it again on a built database
+survey administrations with 10 item answers each; ``--scale`` multiplies participants
+and cohorts (and so every table under them) by its value. Running it again on a built database
 changes nothing.
 
 Speed comes from PostgreSQL doing the work: the small reference rows (organisations,
@@ -46,8 +47,8 @@ BULK_MODELS = [
     "participants.Enrollment",
     "groupsessions.Session",
     "groupsessions.Attendance",
-    "evaluation.Administration",
-    "evaluation.Answer",
+    "surveys.Administration",
+    "surveys.Answer",
     "participants.Referral",
 ]
 BULK_M2M = [("programs.Cohort", "facilitators"), ("groupsessions.Session", "facilitators")]
@@ -371,8 +372,8 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
     Enrollment = model("participants.Enrollment")
     Session = model("groupsessions.Session")
     Attendance = model("groupsessions.Attendance")
-    Administration = model("evaluation.Administration")
-    Answer = model("evaluation.Answer")
+    Administration = model("surveys.Administration")
+    Answer = model("surveys.Answer")
     Referral = model("participants.Referral")
     cohort_facilitators = Cohort._meta.get_field("facilitators").m2m_db_table()
     session_facilitators = Session._meta.get_field("facilitators").m2m_db_table()
@@ -617,7 +618,7 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
         f"FROM {Enrollment._meta.db_table} en "
         f"JOIN {Cohort._meta.db_table} c ON c.id = en.cohort_id "
         "JOIN b_program g ON g.program_id = c.program_id "
-        "JOIN evaluation_instrument ins ON ins.organisation_id = c.organisation_id "
+        "JOIN surveys_instrument ins ON ins.organisation_id = c.organisation_id "
         "CROSS JOIN (VALUES ('pre'), ('post'), ('followup')) tp(t) "
         "WHERE tp.t = 'pre' OR (tp.t = 'post' AND en.status = 'completed') "
         f"OR (tp.t = 'followup' AND en.status = 'completed' AND en.id %% 20 = 0 "
@@ -637,7 +638,7 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "value": f"CASE WHEN random() < 0.015 THEN NULL "
             f"WHEN it.reverse THEN it.min_value + it.max_value - {keyed} ELSE {keyed} END",
         },
-        "FROM b_adm a JOIN evaluation_instrumentitem it ON it.instrument_id = a.instrument_id",
+        "FROM b_adm a JOIN surveys_instrumentitem it ON it.instrument_id = a.instrument_id",
     )
     watch.step("answers", f"{n:,}")
 
@@ -665,8 +666,8 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
         "THEN it.min_value + it.max_value - an.value ELSE an.value END)::float8 "
         "ELSE sum(CASE WHEN it.reverse THEN it.min_value + it.max_value - an.value "
         "ELSE an.value END)::float8 / count(an.value) * count(*) END AS score "
-        f"FROM {Answer._meta.db_table} an JOIN evaluation_instrumentitem it ON it.id = an.item_id "
-        "JOIN evaluation_instrument ins ON ins.id = it.instrument_id "
+        f"FROM {Answer._meta.db_table} an JOIN surveys_instrumentitem it ON it.id = an.item_id "
+        "JOIN surveys_instrument ins ON ins.id = it.instrument_id "
         "GROUP BY an.administration_id, ins.max_missing) s ON s.administration_id = a.id",
     )
     watch.step("administrations (scored from their answers)", f"{n:,}")
@@ -714,7 +715,14 @@ def report_counts() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size against the national set: 0.1, 1 (the default) or 3 (300,000 participants)",
+    )
     args = parser.parse_args()
+    common.set_scale(args.scale)
 
     url = common.bench_database_url()
     watch = common.Stopwatch()

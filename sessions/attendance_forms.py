@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Volunteer
 
+from . import selectors
 from .models import Attendance, Session
 
 
@@ -72,12 +72,7 @@ class SessionLogForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The cohort's facilitators, and anyone already logged as running this session
         # (a stand-in), so saving the sheet never drops them.
-        self.fields["facilitators"].queryset = (
-            Volunteer.objects.filter(organisation_id=cohort.organisation_id)
-            .filter(Q(cohorts=cohort) | Q(sessions=session))
-            .distinct()
-            .order_by("name")
-        )
+        self.fields["facilitators"].queryset = selectors.facilitator_choices(session=session)
 
 
 STATUS_CHOICES = [("", _("not marked")), *Attendance.Status.choices]
