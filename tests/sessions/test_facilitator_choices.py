@@ -20,7 +20,7 @@ def setting(org):
     session = SessionFactory(cohort=cohort, date=date(2025, 1, 6))
     # Many other cohorts and sessions share volunteers: none of them may be offered.
     pool = [VolunteerFactory(organisation=org, name=f"Other {n}") for n in range(6)]
-    for n in range(5):
+    for _ in range(5):
         other = CohortFactory(
             program=program, start_date=date(2025, 2, 3), facilitators=[*pool, assigned[0]]
         )
