@@ -432,7 +432,8 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "THEN 'prefer_not' ELSE 'no' END",
             "racialised": "CASE WHEN i %% 4 = 0 THEN 'yes' WHEN i %% 29 = 0 "
             "THEN 'prefer_not' ELSE 'no' END",
-            "referral_source": "(ARRAY['Self','Shelter','Health centre','Friend'])[1 + i %% 4]",
+            "referral_source": f"(ARRAY['{encrypt('Self')}','{encrypt('Shelter')}',"
+            f"'{encrypt('Health centre')}','{encrypt('Friend')}'])[1 + i %% 4]",
             "evaluation_consent": "CASE WHEN i %% 20 = 3 THEN 'no' "
             "WHEN i %% 20 = 11 THEN 'unknown' ELSE 'yes' END",
         },
@@ -524,10 +525,11 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "module_id": "CASE WHEN n <= 6 THEN g.module1 ELSE g.module2 END",
             "topic": "'Week ' || n || ' topic'",
             "duration_minutes": f"CASE WHEN {session_date} < %s THEN 180 END",
-            "topics_covered": f"CASE WHEN {session_date} < %s THEN 'Week ' || n || ' topic' "
+            # Free text is encrypted (EncryptedTextField): one token each, made here.
+            "topics_covered": f"CASE WHEN {session_date} < %s THEN '{encrypt('Week topic')}' "
             "ELSE '' END",
-            "cancel_reason": "CASE WHEN (c.id * 31 + n) %% 97 = 0 THEN 'Facilitator ill' "
-            "ELSE '' END",
+            "cancel_reason": "CASE WHEN (c.id * 31 + n) %% 97 = 0 THEN "
+            f"'{encrypt('Facilitator ill')}' ELSE '' END",
         },
         f"FROM {Cohort._meta.db_table} c JOIN b_program g ON g.program_id = c.program_id "
         f"CROSS JOIN generate_series(1, {common.SESSIONS_PER_COHORT}) n",
@@ -562,8 +564,9 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "exit_date": "CASE x.status WHEN 'withdrawn' THEN x.enrolled_on + 7 * (2 + e %% 10) "
             f"WHEN 'completed' THEN c.start_date + {last_session} END",
             "exit_reason": "CASE x.status WHEN 'withdrawn' THEN "
-            "(ARRAY['Moved away','Work schedule','Health','No reason given'])[1 + e %% 4] "
-            "WHEN 'completed' THEN 'Completed the program' ELSE '' END",
+            f"(ARRAY['{encrypt('Moved away')}','{encrypt('Work schedule')}',"
+            f"'{encrypt('Health')}','{encrypt('No reason given')}'])[1 + e %% 4] "
+            f"WHEN 'completed' THEN '{encrypt('Completed the program')}' ELSE '' END",
         },
         enrollment_from,
     )
@@ -680,7 +683,7 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "partner_id": "o.first_partner + (p.id %% o.n_partners)",
             "program_id": "o.first_program",
             "date": "DATE '2021-06-01' + (p.id %% 1900)::int",
-            "reason": "'Referred during group'",
+            "reason": f"'{encrypt('Referred during group')}'",
             "status": "(ARRAY['made','accepted','completed','declined'])[1 + p.id %% 4]",
         },
         f"FROM {Participant._meta.db_table} p JOIN b_org o ON o.org_id = p.organisation_id "

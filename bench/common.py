@@ -85,6 +85,8 @@ def set_scale(scale: float) -> None:
     if not 0 < scale <= 10:
         sys.exit("--scale must be above 0 and at most 10.")
     SCALE = scale
+    global ORG_SIZE_LABEL
+    ORG_SIZE_LABEL = f"scale {scale:g}: organisation of {ORGS[0].participants:,} participants"
     ORGS = [
         OrgPlan(o.slug, o.name, o.prefix, max(100, round(o.participants * scale)))
         for o in _NATIONAL_ORGS
@@ -96,6 +98,7 @@ def set_scale(scale: float) -> None:
 
 
 _NATIONAL_ORGS, _NATIONAL_PROGRAMS = list(ORGS), list(PROGRAMS)
+ORG_SIZE_LABEL = "scale 1: organisation of 80,000 participants"
 
 
 def bench_database_url() -> str:

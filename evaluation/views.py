@@ -130,7 +130,7 @@ def report(request, program_id: int):
         if active is not None:
             context["offer_foreground"] = _offer_foreground(active)
         if done is not None:
-            context.update(present(done))
+            context.update(present(done, cohort_page=request.GET.get("cohorts")))
     return render(request, "evaluation/reports/report.html", context)
 
 
@@ -349,8 +349,33 @@ def _instrument_row(obj, code, min_cell):
     }
 
 
-def present(run: EvaluationRun) -> dict:
-    """Tables, charts and summary sentences for a finished run."""
+#: The by-cohort table shows this many cohorts a page (the largest program has thousands;
+#: the downloads hold them all).
+COHORT_ROWS = 50
+
+
+def _cohort_page(by_cohort: list, asked) -> dict:
+    pages = max(1, -(-len(by_cohort) // COHORT_ROWS))
+    try:
+        number = min(max(1, int(asked or 1)), pages)
+    except (TypeError, ValueError):
+        number = 1
+    first = (number - 1) * COHORT_ROWS
+    return {
+        "number": number,
+        "pages": pages,
+        "total": len(by_cohort),
+        "first": first + 1,
+        "last": min(first + COHORT_ROWS, len(by_cohort)),
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if number < pages else None,
+        "rows": by_cohort[first : first + COHORT_ROWS],
+    }
+
+
+def present(run: EvaluationRun, *, cohort_page=None) -> dict:
+    """Tables, charts and summary sentences for a finished run; the by-cohort table
+    shows page ``cohort_page`` of ``COHORT_ROWS`` cohorts."""
     result = run.result or {}
     min_cell = run.parameters.get("min_cell", 5)
     objects = [*result["years"], result["total"]] if "years" in result else [result]
@@ -459,9 +484,8 @@ def present(run: EvaluationRun) -> dict:
             }
             for m in details.get("by_module", [])
         ],
-        "cohort_rows": [
-            _participation_row(c, min_cell, c["group"]) for c in details.get("by_cohort", [])
-        ],
+        "cohort_page": (page := _cohort_page(details.get("by_cohort", []), cohort_page)),
+        "cohort_rows": [_participation_row(c, min_cell, c["group"]) for c in page["rows"]],
         "group_tables": [
             {
                 "title": GROUP_TITLES.get(field, field),
