@@ -81,12 +81,10 @@ SCALE = 1.0
 def set_scale(scale: float) -> None:
     """Scale participants and cohorts (so sessions, enrollments, attendance and answers)
     by ``scale``: 0.1 is a tenth of the national set, 3 three times it."""
-    global SCALE, ORGS, PROGRAMS
+    global SCALE, ORGS, PROGRAMS, ORG_SIZE_LABEL
     if not 0 < scale <= 10:
         sys.exit("--scale must be above 0 and at most 10.")
     SCALE = scale
-    global ORG_SIZE_LABEL
-    ORG_SIZE_LABEL = f"scale {scale:g}: organisation of {ORGS[0].participants:,} participants"
     ORGS = [
         OrgPlan(o.slug, o.name, o.prefix, max(100, round(o.participants * scale)))
         for o in _NATIONAL_ORGS
@@ -95,6 +93,7 @@ def set_scale(scale: float) -> None:
         ProgramPlan(p.org, p.code, p.name, max(5, round(p.cohorts * scale)), p.start_date)
         for p in _NATIONAL_PROGRAMS
     ]
+    ORG_SIZE_LABEL = f"scale {scale:g}: organisation of {ORGS[0].participants:,} participants"
 
 
 _NATIONAL_ORGS, _NATIONAL_PROGRAMS = list(ORGS), list(PROGRAMS)

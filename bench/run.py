@@ -109,7 +109,7 @@ def bench_dashboard(repeat: int) -> None:
         print("coordinator dashboard: not available yet")
         return
     client = _client(_user(common.COORDINATOR_EMAIL))
-    print(f"coordinator dashboard ({url}, organisation with 4,000 cohorts)")
+    print(f"coordinator dashboard ({url}, {common.ORG_SIZE_LABEL})")
     time_page("  dashboard", client, url, repeat)
 
 
