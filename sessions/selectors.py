@@ -155,6 +155,7 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
     candidates = (
         Enrollment.objects.filter(status=Enrollment.Status.ENROLLED, cohort_id__in=list(earliest))
         .exclude(pk__in=attended_one)
+        .order_by()  # no sort (and no join to sort by cohort and code): a filter only
         .values_list("pk", "cohort_id", "enrolled_on")
     )
     # Every one of the cohort's latest sessions was offered to the enrollment.
