@@ -6,7 +6,8 @@
 Drops and recreates the database ``peersupport_import_bench`` (or another
 ``peersupport_*_import_bench``; no other name is accepted), migrates it, writes a
 bundle to /tmp (100,000 participants in 5,000 cohorts of 20, 100,000 sessions,
-100,000 enrollments, 2,000,000 attendance rows and 10,000 pre surveys of 10 items), then runs ``manage.py import_bundle`` in a child process twice:
+100,000 enrollments, 2,000,000 attendance rows and 10,000 pre surveys of 10 items),
+then runs ``manage.py import_bundle`` in a child process twice:
 the first import into the empty database, then the same bundle again (every row
 unchanged). Each run prints its wall time and the child's peak RSS
 (``resource.getrusage``). The database is dropped at the end unless ``--keep``.
