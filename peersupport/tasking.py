@@ -7,6 +7,7 @@ the audit log and ``False`` comes back, so the page can say so and offer another
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
@@ -62,15 +63,28 @@ def enqueue(task: Task, *args, actor=None, organisation=None, **kwargs) -> str |
 # that queued it, holding the user (and gunicorn's timeout) for as long as the job takes.
 # Instead such jobs, and every "compute now" fallback, are handed to a few daemon threads
 # of the process: the request returns at once and the job's own progress page follows it.
-# A job lost with its process (a restart) stays queued until it is stale, and the page
-# then offers to run it again, as it does when a worker dies. ``BACKGROUND_THREADS = 0``
-# runs them inline instead (the test suite's default, so tests stay deterministic).
+# A process that exits normally finishes its jobs first; one that is killed loses them,
+# they stay queued until stale, and the page then offers to run them again, as it does
+# when a worker dies. ``BACKGROUND_THREADS = 0`` runs them inline instead (the test
+# suite's default, so tests stay deterministic).
 
 #: No request waits longer than this for a job it handed to a thread, whatever it asks.
 MAX_WAIT_SECONDS = 10.0
 
 _pool_lock = threading.Lock()
 _pool: _Pool | None = None
+
+
+#: Jobs handed to the threads and not finished yet: a process that ends (a management
+#: command, a web worker told to stop) finishes them first (``_finish_at_exit``).
+_pending: set[Future] = set()
+
+
+def _finish_at_exit() -> None:
+    futures.wait(list(_pending))
+
+
+atexit.register(_finish_at_exit)
 
 
 class _Pool:
@@ -97,6 +111,7 @@ class _Pool:
             finally:
                 # This thread's own connections: the next job starts with fresh ones.
                 connections.close_all()
+                _pending.discard(future)
 
 
 def background_threads() -> int:
@@ -123,8 +138,14 @@ def run_in_background(fn: Callable, *args, wait: float = 0, **kwargs) -> Future:
         future.set_running_or_notify_cancel()
         future.set_result(fn(*args, **kwargs))
         return future
-    # A thread sees only committed rows: the job starts once the caller's work is saved.
-    transaction.on_commit(lambda: _pool_of(size).queue.put((future, fn, args, kwargs)))
+
+    def hand_over() -> None:
+        _pending.add(future)
+        _pool_of(size).queue.put((future, fn, args, kwargs))
+
+    # A thread sees only committed rows: the job starts once the caller's work is saved
+    # (and never if it is rolled back).
+    transaction.on_commit(hand_over)
     limit = min(wait, float(getattr(settings, "FOREGROUND_WAIT_SECONDS", 3)), MAX_WAIT_SECONDS)
     if limit > 0 and not future.done():
         futures.wait([future], timeout=limit)

@@ -215,3 +215,28 @@ def test_foreground_waits_are_capped_whatever_the_setting(settings, monkeypatch)
     gate.set()
     held.result(PATIENCE)
     assert 0.4 < waited < 5
+
+
+def test_a_process_that_ends_finishes_its_jobs_first(tmp_path):
+    """A management command (or a stopping web worker) that queued a job without a broker
+    does not take it down with it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = tmp_path / "done"
+    script = (
+        "import django, os, time\n"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'peersupport.settings_test'\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "settings.BACKGROUND_THREADS = 1\n"
+        "from peersupport import tasking\n"
+        "def job():\n"
+        "    time.sleep(1)\n"
+        f"    open({str(done)!r}, 'w').write('yes')\n"
+        "tasking.run_in_background(job)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", script], cwd=root, check=True, timeout=PATIENCE)  # noqa: S603
+    assert done.read_text() == "yes"
