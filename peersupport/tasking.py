@@ -80,8 +80,15 @@ _pool: _Pool | None = None
 _pending: set[Future] = set()
 
 
+def wait_idle(timeout: float | None = None) -> bool:
+    """Wait until every job handed to the threads has ended; False if some still run
+    after ``timeout`` seconds."""
+    _done, running = futures.wait(list(_pending), timeout=timeout)
+    return not running
+
+
 def _finish_at_exit() -> None:
-    futures.wait(list(_pending))
+    wait_idle()
 
 
 atexit.register(_finish_at_exit)

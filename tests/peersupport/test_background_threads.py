@@ -42,35 +42,41 @@ def threads(settings):
     settings.MIN_CELL = 3
 
 
-@pytest.fixture
-def gate(monkeypatch):
-    """``hold(module, name)`` makes ``module.name`` wait for the gate before it runs."""
-    opened = threading.Event()
-    started = threading.Event()
+class Gate:
+    """Holds a job at its entry until the test opens it: while it waits, the job's thread
+    touches nothing, so the test may read the database (SQLite's shared in-memory test
+    database refuses two connections that write at once)."""
 
-    def hold(module, name):
-        original = getattr(module, name)
+    def __init__(self):
+        self.opened, self.started = threading.Event(), threading.Event()
+
+    def release(self):
+        """Let the job run and wait for every background job to end."""
+        self.opened.set()
+        assert tasking.wait_idle(PATIENCE), "a background job never ended"
+
+
+@pytest.fixture
+def hold(monkeypatch):
+    """``hold(module, name)`` makes ``module.name`` wait for its gate before it runs."""
+    gates = []
+
+    def holding(module, name):
+        original, gate = getattr(module, name), Gate()
 
         def held(*args, **kwargs):
-            started.set()
-            assert opened.wait(PATIENCE), "the test never opened the gate"
+            gate.started.set()
+            assert gate.opened.wait(PATIENCE), "the test never opened the gate"
             return original(*args, **kwargs)
 
         monkeypatch.setattr(module, name, held)
+        gates.append(gate)
+        return gate
 
-    hold.opened, hold.started = opened, started
-    yield hold
-    opened.set()  # never leave a thread waiting
-
-
-def eventually(read, expected):
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        value = read()
-        if value == expected:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"still {read()!r}, never {expected!r}")
+    yield holding
+    for gate in gates:  # never leave a thread waiting
+        gate.opened.set()
+    tasking.wait_idle(PATIENCE)
 
 
 def run_status(pk):
@@ -78,53 +84,52 @@ def run_status(pk):
 
 
 def test_a_run_requested_without_a_broker_is_computed_after_the_request_returned(
-    org, coordinator, client_for, gate
+    org, coordinator, client_for, hold
 ):
     world = build_evaluation(org)
-    gate(runs, "compute")
+    gate = hold(runs, "execute")
     response = client_for(coordinator).post(
         reverse("evaluation:run_request", args=[world.program.pk]), {"period": "all"}
     )
     assert response.status_code == 302
-    run = EvaluationRun.objects.get()
     assert gate.started.wait(PATIENCE)  # the job has begun, in a thread of its own …
-    assert run.status in runs.ACTIVE and run.task_id  # … and has not finished
-    gate.opened.set()
-    eventually(lambda: run_status(run.pk), "done")
+    run = EvaluationRun.objects.get()
+    assert run.status == "queued" and run.task_id  # … and the request did not wait for it
+    gate.release()
     run.refresh_from_db()
-    assert run.progress == 100
+    assert run.status == "done" and run.progress == 100
     assert run.result == figures.report_all_years(world.program, min_cell=3)
 
 
 def test_compute_now_hands_the_run_to_a_thread_and_shows_its_progress(
-    org, coordinator, client_for, gate, monkeypatch
+    org, coordinator, client_for, hold, monkeypatch
 ):
     world = build_evaluation(org)
     monkeypatch.setattr(runs, "enqueue", lambda *a, **k: None)  # the broker is down
     asked = runs.request_run(program=world.program, period="all", by=coordinator)
     assert not asked.queued
-    gate(runs, "compute")
+    gate = hold(runs, "execute")
     client = client_for(coordinator)
     began = time.monotonic()
     response = client.post(reverse("evaluation:run_now", args=[asked.run.pk]), follow=True)
     assert time.monotonic() - began < 10
     assert response.status_code == 200
     assert "being computed here" in response.content.decode()
-    assert run_status(asked.run.pk) in runs.ACTIVE
+    assert run_status(asked.run.pk) == "queued"
     # The page follows the run instead of offering to compute it a second time.
     assert "compute-now" not in response.content.decode()
-    gate.opened.set()
-    eventually(lambda: run_status(asked.run.pk), "done")
+    gate.release()
+    assert run_status(asked.run.pk) == "done"
 
 
 def test_an_export_built_here_is_built_by_a_thread_and_its_page_gives_the_link(
-    org, coordinator, evaluator, client_for, gate, monkeypatch
+    org, coordinator, evaluator, client_for, hold, monkeypatch
 ):
     from exports import views as export_views
 
     w = build_export(org, coordinator)
     monkeypatch.setattr(export_views, "enqueue", lambda *a, **k: None)  # the broker is down
-    gate(export_services, "build_file")
+    gate = hold(export_services, "run_job")
     client = client_for(evaluator)
     form = {
         "kind": "dataset", "format": "xlsx", "part": "data", "values": "coded",
@@ -134,47 +139,51 @@ def test_an_export_built_here_is_built_by_a_thread_and_its_page_gives_the_link(
     assert response.status_code == 302 and "/exports/jobs/" in response.url
     assert gate.started.wait(PATIENCE)
     job = Job.objects.get(kind="export")
-    assert job.state == "running"
+    assert job.state == "queued"
     assert client.get(response.url).context["link"] is None
-    gate.opened.set()
-    eventually(lambda: Job.objects.get(pk=job.pk).state, "done")
+    gate.release()
+    assert Job.objects.get(pk=job.pk).state == "done"
     page = client.get(response.url)
     assert client.get(page.context["link"]).status_code == 200
 
 
 def test_a_large_import_is_checked_and_saved_by_a_thread(
-    coordinator, client_for, gate, monkeypatch
+    coordinator, client_for, hold, monkeypatch
 ):
     monkeypatch.setattr(import_jobs, "FOREGROUND_MAX_BYTES", 0)  # every bundle is "large"
     client = client_for(coordinator)
-    token = token_of(upload(client, VALID))
-    # Checked by the thread (the embedded default queues it there), then confirmed.
-    eventually(lambda: import_jobs.get_job(token).state, "checked")
-    gate(import_services, "import_bundle")
+    check = hold(import_services, "check_stored_upload")
+    token = token_of(upload(client, VALID))  # queued to the thread (the embedded default)
+    assert import_jobs.get_job(token).state == "uploaded"
+    check.release()
+    assert import_jobs.get_job(token).state == "checked"
+    save = hold(import_services, "run_stored_import")
     response = client.post(reverse("importer:confirm", args=[token]))
     assert response.status_code == 302
-    assert gate.started.wait(PATIENCE)
-    assert import_jobs.get_job(token).state == "running"
+    assert save.started.wait(PATIENCE)
+    assert import_jobs.get_job(token).state == "queued"
     assert Attendance.objects.count() == 0
-    gate.opened.set()
-    eventually(lambda: import_jobs.get_job(token).state, "done")
+    save.release()
+    assert import_jobs.get_job(token).state == "done"
     assert Attendance.objects.count() == 3
 
 
 def test_an_import_with_the_broker_down_runs_in_a_thread_not_the_request(
-    coordinator, client_for, gate, monkeypatch
+    coordinator, client_for, hold, monkeypatch
 ):
     monkeypatch.setattr(import_jobs, "FOREGROUND_MAX_BYTES", 0)
     monkeypatch.setattr(import_views, "enqueue", lambda *a, **k: None)
     client = client_for(coordinator)
+    check = hold(import_services, "check_stored_upload")
     token = token_of(upload(client, VALID))  # checked here: the worker could not be reached
-    eventually(lambda: import_jobs.get_job(token).state, "checked")
-    gate(import_services, "import_bundle")
+    check.release()
+    assert import_jobs.get_job(token).state == "checked"
+    save = hold(import_services, "run_stored_import")
     response = client.post(reverse("importer:confirm", args=[token]), follow=True)
     assert "background worker could not be reached" in response.content.decode()
     assert Attendance.objects.count() == 0
-    gate.opened.set()
-    eventually(lambda: import_jobs.get_job(token).state, "done")
+    save.release()
+    assert import_jobs.get_job(token).state == "done"
     assert Attendance.objects.count() == 3
 
 
