@@ -15,8 +15,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Func, IntegerField, Q
-from django.db.models.fields.json import KeyTransform
+from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.audit import log_action
@@ -122,54 +121,12 @@ def active_run(request_key: str) -> EvaluationRun | None:
     )
 
 
-def latest_done(request_key: str, *, with_details: bool = True) -> EvaluationRun | None:
-    """The latest finished run of a request; without its ``details`` (megabytes for a
-    program of thousands of cohorts) when ``with_details`` is False: read the parts a page
-    needs with ``details_page``."""
-    runs = EvaluationRun.objects.filter(request_key=request_key, status=EvaluationRun.Status.DONE)
-    if not with_details:
-        runs = runs.defer("details")
-    return runs.order_by("-finished_at", "-pk").first()
-
-
-class _JSONArrayLength(Func):
-    function = "JSONB_ARRAY_LENGTH"
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, function="JSON_ARRAY_LENGTH", **extra)
-
-
-#: The small parts of a run's details, read whole.
-SMALL_DETAILS = ("by_module", "by_group", "intervals", "versions")
-
-
-def details_page(run: EvaluationRun, *, cohort_page, per_page: int) -> tuple[dict, int, int]:
-    """A finished run's ``details`` with only page ``cohort_page`` (1-based, clamped) of
-    its ``by_cohort`` rows, read in the database (two small queries, whatever the number
-    of cohorts); with the page number and the number of cohorts."""
-    rows = EvaluationRun.objects.filter(pk=run.pk)
-    first = rows.values_list(
-        *(f"details__{name}" for name in SMALL_DETAILS),
-        _JSONArrayLength(KeyTransform("by_cohort", "details")),
-    ).get()
-    details: dict = {
-        name: value for name, value in zip(SMALL_DETAILS, first, strict=False) if value is not None
-    }
-    total = first[-1] or 0
-    pages = max(1, -(-total // per_page))
-    try:
-        number = min(max(1, int(cohort_page or 1)), pages)
-    except (TypeError, ValueError):
-        number = 1
-    start = (number - 1) * per_page
-    wanted = range(start, min(start + per_page, total))
-    if wanted:
-        found = rows.values_list(*(f"details__by_cohort__{i}" for i in wanted)).get()
-        details["by_cohort"] = list(found)
-    else:
-        details["by_cohort"] = []
-    return details, number, total
+def latest_done(request_key: str) -> EvaluationRun | None:
+    return (
+        EvaluationRun.objects.filter(request_key=request_key, status=EvaluationRun.Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
 
 
 def _expire_stale(request_key: str) -> None:

@@ -125,16 +125,12 @@ def report(request, program_id: int):
     if form.is_valid():
         key = runs.make_request_key(program=program, **form.request_kwargs())
         active = runs.active_run(key)
-        done = runs.latest_done(key, with_details=False)
+        done = runs.latest_done(key)
         context.update(active=active, done=done, query=form.query())
         if active is not None:
             context["offer_foreground"] = _offer_foreground(active)
         if done is not None:
-            # Only the page of the by-cohort table shown is read from the stored details.
-            details, number, total = runs.details_page(
-                done, cohort_page=request.GET.get("cohorts"), per_page=COHORT_ROWS
-            )
-            context.update(present(done, details=details, cohort_page=(number, total)))
+            context.update(present(done, cohort_page=request.GET.get("cohorts")))
     return render(request, "evaluation/reports/report.html", context)
 
 
@@ -358,26 +354,28 @@ def _instrument_row(obj, code, min_cell):
 COHORT_ROWS = 50
 
 
-def _cohort_page(number: int, total: int) -> dict:
-    pages = max(1, -(-total // COHORT_ROWS))
+def _cohort_page(by_cohort: list, asked) -> dict:
+    pages = max(1, -(-len(by_cohort) // COHORT_ROWS))
+    try:
+        number = min(max(1, int(asked or 1)), pages)
+    except (TypeError, ValueError):
+        number = 1
     first = (number - 1) * COHORT_ROWS
     return {
         "number": number,
         "pages": pages,
-        "total": total,
+        "total": len(by_cohort),
         "first": first + 1,
-        "last": min(first + COHORT_ROWS, total),
+        "last": min(first + COHORT_ROWS, len(by_cohort)),
         "previous": number - 1 if number > 1 else None,
         "next": number + 1 if number < pages else None,
+        "rows": by_cohort[first : first + COHORT_ROWS],
     }
 
 
-def present(
-    run: EvaluationRun, *, details: dict | None = None, cohort_page: tuple[int, int] = (1, 0)
-) -> dict:
-    """Tables, charts and summary sentences for a finished run. ``details`` (default: the
-    run's) holds the by-cohort rows of page ``cohort_page = (number, number of cohorts)``
-    (``runs.details_page``)."""
+def present(run: EvaluationRun, *, cohort_page=None) -> dict:
+    """Tables, charts and summary sentences for a finished run; the by-cohort table
+    shows page ``cohort_page`` of ``COHORT_ROWS`` cohorts."""
     result = run.result or {}
     min_cell = run.parameters.get("min_cell", 5)
     objects = [*result["years"], result["total"]] if "years" in result else [result]
@@ -392,9 +390,7 @@ def present(
     names = {code: i.name for code, i in current.items()}
     for obj in objects:
         obj["_min_cell"] = min_cell
-    if details is None:
-        details = run.details or {}
-        cohort_page = (1, len(details.get("by_cohort", [])))
+    details = run.details or {}
     pooled = bool(run.parameters.get("pool_versions"))
     versions = {code: version_note(code, details, pooled=pooled) for code in codes}
     withheld = frozenset(code for code, v in versions.items() if v["withheld"])
@@ -488,11 +484,8 @@ def present(
             }
             for m in details.get("by_module", [])
         ],
-        "cohort_page": _cohort_page(*cohort_page),
-        "cohort_rows": [
-            _participation_row(c, min_cell, c["group"])
-            for c in details.get("by_cohort", [])[:COHORT_ROWS]
-        ],
+        "cohort_page": (page := _cohort_page(details.get("by_cohort", []), cohort_page)),
+        "cohort_rows": [_participation_row(c, min_cell, c["group"]) for c in page["rows"]],
         "group_tables": [
             {
                 "title": GROUP_TITLES.get(field, field),
