@@ -64,7 +64,6 @@ def main() -> None:
     from participants.models import Participant
     from peersupport.models import Organisation
     from programs.models import Cohort, Volunteer
-    from sessions import selectors
     from sessions.models import Attendance, Session
 
     print(f"key queries, {common.ORG_SIZE_LABEL}")
@@ -76,10 +75,13 @@ def main() -> None:
         .distinct()
         .order_by("name")
     )
+    from sessions.forms import facilitator_choices
+
+    assigned, ran = list(cohort.facilitators.all()), list(session.facilitators.all())
     line(
         "roster: facilitator choices",
         explain(old_choices),
-        explain(selectors.facilitator_choices(session=session)),
+        explain(facilitator_choices(cohort.organisation_id, keep=assigned + ran).order_by("name")),
     )
 
     org = Organisation.objects.get(slug=common.ORGS[0].slug)

@@ -8,7 +8,6 @@ when the user asks to compute a waiting run in the foreground.
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django import forms
@@ -18,19 +17,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from participants.models import Participant
 from peersupport.permissions import REPORT_ROLES, Access, current_membership, get_for_user
 from programs.access import get_program_for_user
 from programs.models import Program
-from surveys.instruments import score_note
-from surveys.models import Instrument
 
-from . import charts, periods, runs
+from . import periods, presenting, runs
 from .models import EvaluationRun
 
 #: A queued run not started after this long probably has no worker: offer "compute now".
@@ -130,7 +125,7 @@ def report(request, program_id: int):
         if active is not None:
             context["offer_foreground"] = _offer_foreground(active)
         if done is not None:
-            context.update(present(done, cohort_page=request.GET.get("cohorts")))
+            context.update(present(done, cohort_page=request.GET.get("cohorts") or 1))
     return render(request, "evaluation/reports/report.html", context)
 
 
@@ -210,340 +205,7 @@ def run_now(request, run_id: int):
     return redirect(_report_url(run.program, _run_query(run)))
 
 
-# --- presenting a stored result ----------------------------------------------------------
+# --- presenting a stored result: evaluation.presenting ---------------------------------
 
-
-def _fmt(value, decimals=1) -> str:
-    """Rounded half up (16.45 -> 16.5), in the reader's number format."""
-    step = Decimal(1).scaleb(-decimals)
-    return number_format(Decimal(repr(float(value))).quantize(step, ROUND_HALF_UP), decimals)
-
-
-def _cell(obj: dict, key: str, *, kind: str = "num", prefix: str = "", min_cell: int = 5):
-    """One table cell: "n<5" when suppressed, a dash when empty, else the formatted value."""
-    if prefix + key in obj["suppressed"]:
-        return {"text": _("n<%(min)s") % {"min": min_cell}, "suppressed": True}
-    value = _lookup(obj, prefix + key)
-    if value is None:
-        return {"text": "—", "suppressed": False}
-    if kind == "int":
-        text = _fmt(value, 0)
-    elif kind == "pct":  # a fraction 0..1
-        text = _("%(v)s%%") % {"v": _fmt(100 * value, 0)}
-    elif kind == "pct100":  # already 0..100
-        text = _("%(v)s%%") % {"v": _fmt(value, 0)}
-    elif kind == "p":
-        text = "<0.001" if value < 0.001 else _fmt(value, 3)
-    elif kind == "num2":
-        text = _fmt(value, 2)
-    else:
-        text = _fmt(value, 1)
-    return {"text": text, "suppressed": False}
-
-
-def _lookup(obj: dict, dotted: str):
-    if dotted.startswith("instruments."):
-        _, code, key = dotted.split(".", 2)
-        return obj["instruments"].get(code, {}).get(key)
-    return obj.get(dotted)
-
-
-def period_label(obj: dict) -> str:
-    if obj.get("year"):
-        return _("Year %(year)s") % {"year": obj["year"]}
-    return _("%(start)s to %(end)s") % {"start": obj["period_start"], "end": obj["period_end"]}
-
-
-def summary(obj: dict, names: dict[str, str], withheld: frozenset[str] = frozenset()) -> str:
-    """One plain-language sentence from a period's figures; suppressed parts and withheld
-    instruments are left out."""
-    label = period_label(obj)
-    n = obj["participants"]
-    parts = []
-    if n is None:
-        parts.append(_("Fewer than %(min)s participants took part in %(period)s") % {
-            "min": obj.get("_min_cell", 5), "period": label})  # fmt: skip
-    else:
-        parts.append(
-            ngettext(
-                "%(n)s participant took part in %(period)s",
-                "%(n)s participants took part in %(period)s",
-                n,
-            )
-            % {"n": _fmt(n, 0), "period": label}
-        )
-    attended, offered, rate = (
-        obj["sessions_attended_mean"],
-        obj["sessions_offered_mean"],
-        obj["attendance_rate"],
-    )
-    if attended is not None and offered is not None and rate is not None:
-        parts[0] += _(", attending %(mean)s (%(pct)s%%) of %(offered)s sessions on average") % {
-            "mean": _fmt(attended),
-            "pct": _fmt(100 * rate, 0),
-            "offered": _fmt(offered, 0 if float(offered).is_integer() else 1),
-        }
-    for code, inst in obj["instruments"].items():
-        if code in withheld:
-            continue
-        name = names.get(code, code)
-        pct, target = inst["post_meeting_target_pct"], inst["target_pct"]
-        if pct is not None and target is not None:
-            parts.append(
-                _("%(pct)s%% met the %(name)s target at post-test against a target of %(t)s%%")
-                % {"pct": _fmt(pct, 0), "name": name, "t": _fmt(target, 0)}
-            )
-        elif pct is not None:
-            parts.append(
-                _("%(pct)s%% met the %(name)s target at post-test")
-                % {"pct": _fmt(pct, 0), "name": name}
-            )
-        pre, post = inst["pre_mean"], inst["post_mean"]
-        if pre is not None and post is not None:
-            values = {"name": name, "pre": _fmt(pre), "post": _fmt(post)}
-            if round(post, 1) > round(pre, 1):
-                parts.append(_("mean %(name)s rose from %(pre)s to %(post)s") % values)
-            elif round(post, 1) < round(pre, 1):
-                parts.append(_("mean %(name)s fell from %(pre)s to %(post)s") % values)
-            else:
-                parts.append(_("mean %(name)s stayed at %(pre)s") % values)
-    return "; ".join(parts) + "."
-
-
-def _participation_row(obj, min_cell, label=None):
-    c = lambda key, kind="num": _cell(obj, key, kind=kind, min_cell=min_cell)  # noqa: E731
-    return {
-        "label": period_label(obj) if label is None else label,
-        "cells": [
-            c("participants", "int"),
-            c("enrollments", "int"),
-            c("sessions_offered_mean"),
-            c("sessions_attended_mean"),
-            c("attendance_rate", "pct"),
-            c("completion_rate", "pct"),
-        ],
-    }
-
-
-def _instrument_row(obj, code, min_cell):
-    prefix = f"instruments.{code}."
-
-    def c(key, kind="num"):
-        return _cell(obj, key, kind=kind, prefix=prefix, min_cell=min_cell)
-
-    return {
-        "label": period_label(obj),
-        "cells": [
-            c("pre_n", "int"),
-            c("post_n", "int"),
-            c("matched_n", "int"),
-            c("pre_mean"),
-            c("post_mean"),
-            c("mean_change"),
-            c("p_value", "p"),
-            c("wilcoxon_p", "p"),
-            c("effect_size_dz", "num2"),
-            c("post_meeting_target_pct", "pct100"),
-            c("target_pct", "pct100"),
-        ],
-    }
-
-
-#: The by-cohort table shows this many cohorts a page (the largest program has thousands;
-#: the downloads hold them all).
-COHORT_ROWS = 50
-
-
-def _cohort_page(by_cohort: list, asked) -> dict:
-    pages = max(1, -(-len(by_cohort) // COHORT_ROWS))
-    try:
-        number = min(max(1, int(asked or 1)), pages)
-    except (TypeError, ValueError):
-        number = 1
-    first = (number - 1) * COHORT_ROWS
-    return {
-        "number": number,
-        "pages": pages,
-        "total": len(by_cohort),
-        "first": first + 1,
-        "last": min(first + COHORT_ROWS, len(by_cohort)),
-        "previous": number - 1 if number > 1 else None,
-        "next": number + 1 if number < pages else None,
-        "rows": by_cohort[first : first + COHORT_ROWS],
-    }
-
-
-def present(run: EvaluationRun, *, cohort_page=None) -> dict:
-    """Tables, charts and summary sentences for a finished run; the by-cohort table
-    shows page ``cohort_page`` of ``COHORT_ROWS`` cohorts."""
-    result = run.result or {}
-    min_cell = run.parameters.get("min_cell", 5)
-    objects = [*result["years"], result["total"]] if "years" in result else [result]
-    periods = result.get("years", [result])
-    codes = list(objects[0]["instruments"]) if objects else []
-    current = {
-        i.code: i
-        for i in Instrument.objects.filter(
-            organisation_id=run.program.organisation_id, code__in=codes, is_current=True
-        )
-    }
-    names = {code: i.name for code, i in current.items()}
-    for obj in objects:
-        obj["_min_cell"] = min_cell
-    details = run.details or {}
-    pooled = bool(run.parameters.get("pool_versions"))
-    versions = {code: version_note(code, details, pooled=pooled) for code in codes}
-    withheld = frozenset(code for code, v in versions.items() if v["withheld"])
-    instruments = [
-        {
-            "code": code,
-            "name": names.get(code, code),
-            "note": score_note(current[code]) if code in current else "",
-            "versions": versions[code],
-            "rows": []
-            if code in withheld
-            else [_instrument_row(obj, code, min_cell) for obj in objects],
-        }
-        for code in codes
-    ]
-    last = objects[-1]
-    chart_list = [
-        charts.bar_chart(
-            _("Attendance rate by year (%)"),
-            [(period_label(o), _pct(o["attendance_rate"])) for o in periods],
-            top=100,
-        )
-    ]
-    for code in codes:
-        if code in withheld:
-            continue
-        target = periods[0]["instruments"][code]["target_pct"] if periods else None
-        name = names.get(code, code)
-        chart_list.append(
-            charts.bar_chart(
-                _("%(name)s: %% meeting the target at post-test") % {"name": name},
-                [
-                    (period_label(o), o["instruments"][code]["post_meeting_target_pct"])
-                    for o in periods
-                ],
-                top=100,
-                target=target,
-                target_text=_("target %(t)s%%") % {"t": _fmt(target, 0)} if target else "",
-            )
-        )
-        ci = details.get("intervals", {}).get(code, {})
-        inst = last["instruments"][code]
-        chart_list.append(
-            charts.interval_chart(
-                _("%(name)s: mean before and after (95%% confidence interval)")
-                % {"name": names.get(code, code)},
-                [
-                    (_("Pre"), inst["pre_mean"], ci.get("pre_ci")),
-                    (_("Post"), inst["post_mean"], ci.get("post_ci")),
-                ],
-            )
-        )
-    return {
-        "participation_headers": [
-            _("Participants"),
-            _("Enrollments"),
-            _("Sessions offered (mean)"),
-            _("Sessions attended (mean)"),
-            _("Attendance"),
-            _("Completion"),
-        ],
-        "instrument_headers": [
-            _("Pre n"),
-            _("Post n"),
-            _("Matched n"),
-            _("Pre mean"),
-            _("Post mean"),
-            _("Change"),
-            _("p (t-test)"),
-            _("p (Wilcoxon)"),
-            _("Effect size d"),
-            _("% meeting target"),
-            _("Program target"),
-        ],
-        "module_headers": [_("Sessions offered"), _("Sessions attended"), _("Attendance")],
-        "participation_rows": [_participation_row(o, min_cell) for o in objects],
-        "instrument_tables": instruments,
-        "summaries": [summary(o, names, withheld) for o in periods if o["enrollments"] != 0],
-        "withheld": sorted(withheld),
-        "charts": chart_list,
-        "min_cell": min_cell,
-        "details": details,
-        "module_rows": [
-            {
-                "label": m["module"] or _("No module"),
-                "cells": [
-                    _cell(m, "sessions_offered", kind="int", min_cell=min_cell),
-                    _cell(m, "sessions_attended", kind="int", min_cell=min_cell),
-                    _cell(m, "attendance_rate", kind="pct", min_cell=min_cell),
-                ],
-            }
-            for m in details.get("by_module", [])
-        ],
-        "cohort_page": (page := _cohort_page(details.get("by_cohort", []), cohort_page)),
-        "cohort_rows": [_participation_row(c, min_cell, c["group"]) for c in page["rows"]],
-        "group_tables": [
-            {
-                "title": GROUP_TITLES.get(field, field),
-                "rows": [
-                    _participation_row(g, min_cell, _group_label(field, g["group"])) for g in groups
-                ],
-            }
-            for field, groups in details.get("by_group", {}).items()
-        ],
-    }
-
-
-def _and(versions: list[int]) -> str:
-    numbers = [str(v) for v in versions]
-    if len(numbers) == 1:
-        return numbers[0]
-    return _("%(list)s and %(last)s") % {"list": ", ".join(numbers[:-1]), "last": numbers[-1]}
-
-
-def version_note(code: str, details: dict, *, pooled: bool) -> dict:
-    """What the page says about the versions an instrument's figures combine (from the
-    run's ``details``; nothing for one version, or a run stored before versions were
-    recorded), and whether its figures are withheld: versions that score differently are
-    only shown pooled when the run asked for it."""
-    use = details.get("versions", {}).get(code)
-    if not use or len(use["versions"]) < 2:
-        return {"text": "", "withheld": False, "differs": False}
-    values = {"versions": _and(use["versions"]), "code": code}
-    if use["same_scoring"]:
-        text = _("Combines versions %(versions)s of %(code)s, which score answers the same way.")
-        return {"text": text % values, "withheld": False, "differs": False}
-    if pooled:
-        text = _(
-            "Pools versions %(versions)s of %(code)s, as asked, although they score answers "
-            "differently: read these figures with that in mind."
-        )
-        return {"text": text % values, "withheld": False, "differs": True}
-    text = _(
-        "The figures for %(code)s are withheld: its surveys in this period were answered on "
-        "versions %(versions)s, which score answers differently. To compute them pooled "
-        "anyway, tick “Pool instrument versions that score differently” and compute again."
-    )
-    return {"text": text % values, "withheld": True, "differs": True}
-
-
-GROUP_TITLES = {
-    "gender_identity": gettext_lazy("By gender identity"),
-    "indigenous_identity": gettext_lazy("By Indigenous identity"),
-    "racialised": gettext_lazy("By racialised / visible minority"),
-}
-
-
-def _group_label(field: str, value) -> str:
-    if not value:
-        return _("Not recorded")
-    choices = dict(Participant._meta.get_field(field).choices)
-    return str(choices.get(value, value))
-
-
-def _pct(value):
-    return None if value is None else 100 * value
+present = presenting.present
+summary = presenting.summary

@@ -112,6 +112,9 @@ class DatasetExporter(Exporter):
         super().__init__(program=program, options=options)
         self.instruments = instrument_catalogue(program, options)
         self.modules = list(program.modules.order_by("order").values_list("id", "order", "name"))
+        #: The organisation does not collect birth years (data minimisation): no age band,
+        #: even from birth years recorded before it stopped.
+        self.without_age = "birth_year" in program.organisation.hidden_fields()
 
     # --- variables -----------------------------------------------------------------
 
@@ -178,6 +181,8 @@ class DatasetExporter(Exporter):
                     v.append(Variable(base[:27] + "_week", _("Week of the cohort"), INTEGER))
                 elif o.dates == DATES_SHIFT:
                     v.append(Variable(base[:27] + "_date", _("Date (shifted)"), STRING))
+        if self.without_age:
+            v = [variable for variable in v if variable.name != "age_band"]
         return v
 
     def codebook_notes(self) -> list[str]:
@@ -195,6 +200,8 @@ class DatasetExporter(Exporter):
             % {"min": self.options.min_cell},
             _("No names, contact details, notes or birth years are exported."),
         ]
+        if self.without_age:
+            notes.append(_("The organisation does not collect birth years: no age band."))
         if self.options.dates == DATES_SHIFT:
             notes.append(
                 _(
@@ -266,7 +273,7 @@ class DatasetExporter(Exporter):
         combos = privacy.count_combinations(
             (
                 (
-                    privacy.age_band(birth, _year_start(year)),
+                    None if self.without_age else privacy.age_band(birth, _year_start(year)),
                     self._gender.get(gender),
                     self._yesno.get(indigenous),
                     self._yesno.get(racialised),
@@ -292,7 +299,7 @@ class DatasetExporter(Exporter):
             (pid, cohort, start, birth, gender, indigenous, racialised, status) = row[:8]
             enrolled_on, exit_date, offered, attended = row[8:12]
             qi = (
-                privacy.age_band(birth, start),
+                None if self.without_age else privacy.age_band(birth, start),
                 self._gender.get(gender),
                 self._yesno.get(indigenous),
                 self._yesno.get(racialised),
@@ -308,6 +315,8 @@ class DatasetExporter(Exporter):
                 1 if blanked else 0,
                 self._status.get(status),
             ]
+            if self.without_age:
+                del out[3]  # the age band (see variables())
             shift = privacy.shift_days(key, pid) if o.dates == DATES_SHIFT else 0
             if o.dates == DATES_WEEK:
                 out += [

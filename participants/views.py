@@ -12,12 +12,14 @@ from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peersupport.audit import log_action
 from peersupport.forms import add_errors
+from peersupport.models import Organisation
 from peersupport.paging import AFTER, BEFORE, keyset_page
 from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership, require_role
 from programs.access import cohorts_for, get_cohort_for_user
@@ -26,10 +28,12 @@ from . import services
 from .access import (
     get_consent_for_user,
     get_enrollment_for_user,
+    get_erasure_request_for_user,
     get_participant_for_user,
     get_partner_for_user,
     get_referral_for_user,
     participants_for,
+    sees_contact_details,
 )
 from .filters import ParticipantFilter, PartnerFilter
 from .forms import (
@@ -39,15 +43,23 @@ from .forms import (
     ConsentWithdrawForm,
     EnrollForm,
     EnrollmentDateForm,
+    EnrollmentRedateForm,
+    ErasureDecisionForm,
+    ErasureRequestForm,
     ParticipantForm,
     PartnerForm,
     ReferralForm,
+    RetentionPolicyForm,
     WithdrawForm,
 )
-from .models import Enrollment, Participant, Partner, Referral
+from .models import Enrollment, ErasureRequest, Participant, Partner, Referral
+from .name_index import search_by_name
+from .selectors import retention_cutoff, retention_due
 
 PAGE_SIZE = 50
 PAGING = ("page", AFTER, BEFORE)
+#: People listed at most when finding someone to enrol by name.
+FOUND_MAX = 20
 COORDINATORS = (COORDINATOR,)
 LIST_FIELDS = ("id", "organisation_id", "code", "preferred_name", "evaluation_consent", "erased_at")
 
@@ -82,6 +94,15 @@ def _log_view(request, *, action, obj=None, organisation=None, **detail) -> None
 # --- participants -------------------------------------------------------------------------
 
 
+def _required_fields(form) -> list[str]:
+    """Labels of the fields the organisation requires besides the preferred name."""
+    return [
+        str(field.label)
+        for name, field in form.fields.items()
+        if field.required and name != "preferred_name"
+    ]
+
+
 @login_required
 def participant_list(request):
     membership = current_membership(request, roles=STAFF_ROLES)
@@ -94,7 +115,22 @@ def participant_list(request):
         .only(*LIST_FIELDS)
         .prefetch_related(Prefetch("enrollments", queryset=enrollments))
     )
+    name_error = None
+    if request.GET.get("name", "").strip():
+        try:
+            queryset = search_by_name(
+                participants=queryset,
+                organisation=membership.organisation,
+                query=request.GET["name"],
+                user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            name_error, queryset = exc, queryset.none()
     filterset = ParticipantFilter(request.GET or None, queryset=queryset, cohorts=cohorts)
+    if name_error is not None:
+        filterset.form.is_valid()
+        add_errors(filterset.form, name_error)
     # By code from the edge of the previous page, with a capped count: the last page of
     # a national list costs what the first does.
     page = keyset_page(filterset.qs, request.GET, key="code", size=PAGE_SIZE)
@@ -112,7 +148,7 @@ def participant_list(request):
 @login_required
 def participant_create(request):
     membership = current_membership(request, roles=COORDINATORS)
-    form = ParticipantForm(request.POST or None)
+    form = ParticipantForm(request.POST or None, organisation=membership.organisation)
     if request.method == "POST" and form.is_valid():
         participant = services.participant_create(
             organisation=membership.organisation,
@@ -122,7 +158,8 @@ def participant_create(request):
         )
         messages.success(request, _("Participant %(code)s is saved.") % {"code": participant.code})
         return redirect("participants:detail", pk=participant.pk)
-    return render(request, "participants/form.html", {"form": form, "participant": None})
+    context = {"form": form, "participant": None, "required": _required_fields(form)}
+    return render(request, "participants/form.html", context)
 
 
 @login_required
@@ -135,7 +172,9 @@ def participant_detail(request, pk):
     context = {
         "participant": participant,
         "can_manage": role == COORDINATOR,
-        "consents": participant.consents.select_related("recorded_by"),
+        "sees_contacts": sees_contact_details(membership, participant),
+        "hidden_fields": membership.organisation.hidden_fields(),
+        "consents": participant.consents.select_related("recorded_by", "partner"),
         "enrollments": enrollments,
         "referrals": participant.referrals.select_related("partner", "program"),
         "enroll_form": (
@@ -154,7 +193,11 @@ def participant_edit(request, pk):
     if participant.erased_at is not None:
         messages.error(request, _("This participant was erased; the record cannot be changed."))
         return redirect("participants:detail", pk=participant.pk)
-    form = ParticipantForm(request.POST or None, instance=participant)
+    form = ParticipantForm(
+        request.POST or None,
+        instance=participant,
+        organisation=_membership_in(request, participant.organisation_id).organisation,
+    )
     if request.method == "POST" and form.is_valid():
         services.participant_update(
             # A fresh copy: the form has already written the new values onto ``participant``
@@ -168,7 +211,8 @@ def participant_edit(request, pk):
         return redirect("participants:detail", pk=participant.pk)
     if request.method == "GET":
         _log_view(request, action="participant.view", obj=participant)
-    return render(request, "participants/form.html", {"form": form, "participant": participant})
+    context = {"form": form, "participant": participant, "required": _required_fields(form)}
+    return render(request, "participants/form.html", context)
 
 
 @login_required
@@ -190,20 +234,147 @@ def participant_delete(request, pk):
 
 @login_required
 def participant_erase(request, pk):
+    """Ask for the participant's erasure; a second coordinator decides
+    (``erasure_decide``)."""
     participant, _role = get_participant_for_user(request, pk, roles=COORDINATORS)
     if participant.erased_at is not None:
         messages.info(request, _("This participant was already erased."))
         return redirect("participants:detail", pk=participant.pk)
-    form = ConfirmForm(request.POST or None)
+    pending = participant.erasure_requests.filter(status=ErasureRequest.Status.PENDING).first()
+    form = ErasureRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.participant_erase(participant=participant, by=request.user, request=request)
-        messages.success(
-            request,
-            _("The identifying details of %(code)s are erased; the records are kept.")
-            % {"code": participant.code},
+        try:
+            erasure = services.erasure_request_create(
+                participant=participant,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Erasure of %(code)s requested. Nothing is erased until another "
+                    "coordinator approves it."
+                )
+                % {"code": participant.code},
+            )
+            return redirect("participants:erasure_decide", pk=erasure.pk)
+    context = {"participant": participant, "form": form, "pending": pending}
+    return render(request, "participants/erase.html", context)
+
+
+@login_required
+def erasure_list(request):
+    membership = current_membership(request, roles=COORDINATORS)
+    requests = list(
+        ErasureRequest.objects.filter(participant__organisation=membership.organisation)
+        .select_related("participant", "requested_by", "decided_by")
+        .defer("reason", "participant__preferred_name", "participant__legal_name")
+        .defer("participant__phone", "participant__email", "participant__safe_contact")
+        .defer("participant__referral_source")
+        .order_by("-requested_at", "-id")[:PAGE_SIZE]
+    )
+    pending = [e for e in requests if e.status == ErasureRequest.Status.PENDING]
+    decided = [e for e in requests if e.status != ErasureRequest.Status.PENDING]
+    _log_view(
+        request,
+        action="erasure.list",
+        organisation=membership.organisation,
+        codes=[e.participant.code for e in requests],
+    )
+    context = {"pending": pending, "decided": decided}
+    return render(request, "participants/erasure_list.html", context)
+
+
+@login_required
+def erasure_decide(request, pk):
+    erasure, _role = get_erasure_request_for_user(request, pk)
+    form = ErasureDecisionForm(request.POST or None)
+    own = erasure.requested_by_id == request.user.pk
+    is_pending = erasure.status == ErasureRequest.Status.PENDING
+    if request.method == "POST" and form.is_valid():
+        decide = (
+            services.erasure_request_approve
+            if form.cleaned_data["decision"] == "approve"
+            else services.erasure_request_reject
         )
-        return redirect("participants:detail", pk=participant.pk)
-    return render(request, "participants/erase.html", {"participant": participant, "form": form})
+        try:
+            decide(erasure=erasure, by=request.user, request=request)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            if form.cleaned_data["decision"] == "approve":
+                messages.success(
+                    request,
+                    _("The identifying details of %(code)s are erased; the records are kept.")
+                    % {"code": erasure.participant.code},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Erasure of %(code)s rejected; nothing was erased.")
+                    % {"code": erasure.participant.code},
+                )
+            return redirect("participants:erasure_list")
+    context = {
+        "erasure": erasure,
+        "participant": erasure.participant,
+        "form": form,
+        "own": own,
+        "is_pending": is_pending,
+        "keeps_scores": erasure.participant.organisation.erasure_keeps_scores,
+    }
+    if request.method == "GET":
+        # The reason is free text about her: who read it is in the log.
+        _log_view(
+            request,
+            action="erasure.view",
+            obj=erasure,
+            organisation=erasure.participant.organisation,
+        )
+    return render(request, "participants/erasure_decide.html", context)
+
+
+# --- retention schedule -----------------------------------------------------------------------
+
+RETENTION_PREVIEW_ROWS = 200
+
+
+@login_required
+def retention(request):
+    """The retention schedule and erasure policy, and what the next nightly purge clears
+    (codes and counts, never names)."""
+    membership = current_membership(request, roles=COORDINATORS)
+    organisation = membership.organisation
+    form = RetentionPolicyForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        services.retention_policy_update(
+            organisation=Organisation.objects.get(pk=organisation.pk),
+            by=request.user,
+            request=request,
+            **form.cleaned_data,
+        )
+        messages.success(request, _("Changes saved."))
+        return redirect("participants:retention")
+    today = timezone.localdate()
+    policy = Organisation.objects.get(pk=organisation.pk)
+    due = retention_due(organisation=policy, on=today).values_list("code", "last_ended")
+    rows = list(due[: RETENTION_PREVIEW_ROWS + 1])
+    context = {
+        "form": form,
+        "policy": policy,
+        "cutoff": retention_cutoff(organisation=policy, on=today),
+        "due": rows[:RETENTION_PREVIEW_ROWS],
+        "due_count": due.count() if len(rows) > RETENTION_PREVIEW_ROWS else len(rows),
+        "rows": RETENTION_PREVIEW_ROWS,
+    }
+    _log_view(
+        request, action="retention.preview", organisation=organisation, due=context["due_count"]
+    )
+    return render(request, "participants/retention.html", context)
 
 
 # --- consent ------------------------------------------------------------------------------
@@ -212,20 +383,26 @@ def participant_erase(request, pk):
 @login_required
 def consent_add(request, pk):
     participant, _role = get_participant_for_user(request, pk)
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST or None, organisation=participant.organisation_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.consent_add(
-            participant=participant,
-            kind=data["kind"],
-            given=data["given"],
-            on=data["date"],
-            text_version=data["text_version"],
-            by=request.user,
-            request=request,
-        )
-        messages.success(request, _("Consent recorded."))
-        return redirect("participants:detail", pk=participant.pk)
+        try:
+            services.consent_add(
+                participant=participant,
+                kind=data["kind"],
+                given=data["given"],
+                on=data["date"],
+                text_version=data["text_version"],
+                expires_on=data["expires_on"],
+                partner=data["partner"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("participants:detail", pk=participant.pk)
     return render(
         request, "participants/consent_form.html", {"form": form, "participant": participant}
     )
@@ -279,7 +456,7 @@ def participant_enroll(request, pk):
             enrollment = services.enrollment_create(
                 participant=participant,
                 cohort=data["cohort"],
-                on=data["on"],
+                on=data["on"] or data["cohort"].start_date,
                 status=(
                     Enrollment.Status.APPLIED
                     if data["applied_only"]
@@ -301,11 +478,32 @@ def cohort_enrollments(request, pk):
     cohort, role = get_cohort_for_user(request, pk, roles=STAFF_ROLES)
     is_coordinator = role == COORDINATOR
     form = None
+    found, find_error = None, None
     if is_coordinator:
+        people = Participant.objects.filter(organisation_id=cohort.organisation_id)
+        picked = request.GET.get("pick", "").strip()
         form = CohortEnrollForm(
             request.POST or None,
-            participants=Participant.objects.filter(organisation_id=cohort.organisation_id),
+            participants=people,
+            cohort=cohort,
+            initial={"code": picked} if picked else None,
         )
+        if request.method == "GET" and request.GET.get("find", "").strip():
+            # Finding the person to enrol by name: through the blind index, audited.
+            try:
+                found = list(
+                    search_by_name(
+                        participants=people.filter(erased_at__isnull=True).only(
+                            "id", "organisation_id", "code", "preferred_name"
+                        ),
+                        organisation=cohort.organisation,
+                        query=request.GET["find"],
+                        user=request.user,
+                        request=request,
+                    )[:FOUND_MAX]
+                )
+            except ValidationError as exc:
+                find_error = " ".join(exc.messages)
     if request.method == "POST":
         # Facilitators may look at the list but not change it (403, audited).
         require_role(request, cohort.organisation_id, COORDINATORS)
@@ -343,6 +541,7 @@ def cohort_enrollments(request, pk):
             "participant__code",
             "participant__preferred_name",
             "participant__erased_at",
+            "participant__contact_never",
         )
         .order_by("participant__code")
     )
@@ -354,6 +553,9 @@ def cohort_enrollments(request, pk):
         "can_manage": is_coordinator,
         "enrollments": enrollments,
         "form": form,
+        "found": found,
+        "find_error": find_error,
+        "find": request.GET.get("find", ""),
         "places_taken": counts[Enrollment.Status.ENROLLED] + counts[Enrollment.Status.COMPLETED],
         "waitlist_length": counts[Enrollment.Status.WAITLISTED],
     }
@@ -399,6 +601,33 @@ def enrollment_withdraw(request, pk):
             return HttpResponseRedirect(_back_to_cohort(request, enrollment))
     context = {"form": form, "enrollment": enrollment, "next": _next_or(request, "")}
     return render(request, "participants/enrollment_withdraw.html", context)
+
+
+@login_required
+def enrollment_redate(request, pk):
+    """Correct the date a person joined a cohort."""
+    enrollment, _role = get_enrollment_for_user(request, pk, roles=COORDINATORS)
+    form = EnrollmentRedateForm(request.POST or None, initial={"on": enrollment.enrolled_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_set_date(
+                enrollment=enrollment, on=form.cleaned_data["on"], by=request.user, request=request
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(code)s is enrolled in cohort %(cohort)s from %(date)s.")
+                % {
+                    "code": enrollment.participant.code,
+                    "cohort": enrollment.cohort.code,
+                    "date": formats.date_format(enrollment.enrolled_on),
+                },
+            )
+            return HttpResponseRedirect(_back_to_cohort(request, enrollment))
+    context = {"form": form, "enrollment": enrollment, "next": _next_or(request, "")}
+    return render(request, "participants/enrollment_redate.html", context)
 
 
 def _date_action(request, pk, service, done_message):

@@ -74,23 +74,6 @@ def cohort_sessions(*, cohort: Cohort) -> QuerySet:
     )
 
 
-def facilitator_choices(*, session: Session) -> QuerySet:
-    """Who may be ticked as having run ``session``: the cohort's facilitators and anyone
-    already logged as running it (a stand-in), by name. Two small subqueries on the link
-    tables (by cohort, by session) instead of joining both, whose product grows with the
-    square of the data."""
-    cohort = session.cohort
-    by_cohort = Cohort.facilitators.through.objects.filter(cohort_id=cohort.pk)
-    by_session = Session.facilitators.through.objects.filter(session_id=session.pk)
-    return (
-        Volunteer.objects.filter(organisation_id=cohort.organisation_id)
-        .filter(
-            Q(pk__in=by_cohort.values("volunteer_id")) | Q(pk__in=by_session.values("volunteer_id"))
-        )
-        .order_by("name")
-    )
-
-
 def week_of(today: date) -> tuple[date, date]:
     monday = today - timedelta(days=today.weekday())
     return monday, monday + timedelta(days=6)

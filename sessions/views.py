@@ -10,12 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from participants.selectors import EXPIRING_WITHIN_DAYS, consents_expiring
 from peersupport.forms import add_errors
 from peersupport.permissions import (
     COORDINATOR,
     STAFF_ROLES,
     current_membership,
 )
+from programs import selectors as program_selectors
 from programs.access import cohorts_for, get_cohort_for_user
 from programs.models import Cohort
 
@@ -60,7 +62,9 @@ def cohort_list(request):
 @login_required
 def cohort_create(request):
     membership = current_membership(request, roles=[COORDINATOR])
-    form = CohortForm(request.POST or None, organisation=membership.organisation)
+    # From a program's page: that program is chosen already.
+    initial = {"program": request.GET.get("program", "")} if request.method == "GET" else None
+    form = CohortForm(request.POST or None, organisation=membership.organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             cohort = services.cohort_create(
@@ -124,13 +128,13 @@ def cohort_detail(request, pk):
         request,
         pk,
         roles=STAFF_ROLES,
-        queryset=selectors.with_fill(Cohort.objects.select_related("program")),
+        queryset=selectors.with_fill(Cohort.objects.select_related("program", "organisation")),
     )
     context = {
         "cohort": cohort,
         "fill": selectors.fill_percent(cohort),
         "sessions": selectors.cohort_sessions(cohort=cohort),
-        "facilitators": cohort.facilitators.all(),
+        "facilitators": program_selectors.cohort_facilitators(cohort=cohort),
         "today": timezone.localdate(),
         "can_manage": role == COORDINATOR,
     }
@@ -248,7 +252,7 @@ def session_log(request, pk):
     session, _role = get_session_for_user(
         request, pk, roles=STAFF_ROLES, queryset=Session.objects.select_related("cohort__program")
     )
-    form = SessionLogForm(request.POST or None, instance=session)
+    form = SessionLogForm(request.POST or None, session=session, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -309,5 +313,10 @@ def coordinator_dashboard(request):
             : DASHBOARD_ROWS + 1
         ],
         "rows": DASHBOARD_ROWS,
+        # Consents that lapse within 30 days (participants' panel; codes only).
+        "expiring_consents": list(
+            consents_expiring(organisation=org, today=today)[: DASHBOARD_ROWS + 1]
+        ),
+        "expiring_within": EXPIRING_WITHIN_DAYS,
     }
     return render(request, "sessions/coordinator_dashboard.html", context)

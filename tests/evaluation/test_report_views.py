@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from evaluation import runs
 from evaluation.models import EvaluationRun
-from evaluation.views import summary
+from evaluation.presenting import summary
 from tests.evaluation.figures_data import build
 
 pytestmark = pytest.mark.django_db
@@ -205,9 +205,9 @@ def _cohort_labels(page: str) -> list[str]:
 def test_the_by_cohort_table_is_paged_and_the_page_keeps_the_period(
     world, coordinator, client, monkeypatch
 ):
-    from evaluation import views
+    from evaluation import presenting
 
-    monkeypatch.setattr(views, "COHORT_ROWS", 2)
+    monkeypatch.setattr(presenting, "COHORT_ROWS", 2)
     runs.request_run(program=world.program, period="all")
     client.force_login(coordinator)
     first = client.get(report_url(world, period="all")).content.decode()

@@ -202,7 +202,7 @@ def test_the_exports_page_lists_programs_finished_runs_and_options(w, evaluator,
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "fmt, start", [("csv", b"\xef\xbb\xbfprogram"), ("xlsx", b"PK"), ("pdf", b"%PDF")]
+    "fmt, start", [("csv", b"\xef\xbb\xbfProgram code,"), ("xlsx", b"PK"), ("pdf", b"%PDF")]
 )
 def test_a_finished_run_exports_as_csv_xlsx_and_pdf(w, evaluator, client_for, fmt, start):
     run = EvaluationRun.objects.create(

@@ -1,11 +1,13 @@
 from datetime import date, timedelta
 
+from participants.models import ErasureRequest
 from programs.models import Volunteer
 from tests.factories import (
     AttendanceFactory,
     CohortFactory,
     ConsentFactory,
     EnrollmentFactory,
+    MembershipFactory,
     ParticipantFactory,
     PartnerFactory,
     ProgramFactory,
@@ -42,6 +44,13 @@ def build(world):
     world.consent = ConsentFactory(participant=world.participant)
     world.partner = PartnerFactory(organisation=world.org)
     world.referral = ReferralFactory(participant=world.participant, partner=world.partner)
+    # An erasure of the waitlisted person asked for by another coordinator of the world's
+    # organisation: the world's coordinator may decide it.
+    world.erasure = ErasureRequest.objects.create(
+        participant=world.waitlisted.participant,
+        reason="Her written request",
+        requested_by=MembershipFactory(organisation=world.org, role="coordinator").user,
+    )
 
 
 def _participant(w):
@@ -76,12 +85,29 @@ ENTRIES = [
         data=lambda w: {"confirm": "on"},
     ),
     Entry("participants:erase", coordinator_only(), kwargs=_participant),
+    # Asking for an erasure: a request, then the page where a second coordinator decides.
     Entry(
         "participants:erase",
         coordinator_only(302),
         kwargs=_participant,
         method="post",
-        data=lambda w: {"confirm": "on"},
+        data=lambda w: {"reason": "Her written request", "confirm": "on"},
+    ),
+    Entry("participants:erasure_list", coordinator_only(outsider=200)),
+    Entry("participants:erasure_decide", coordinator_only(), kwargs=lambda w: {"pk": w.erasure.pk}),
+    Entry(
+        "participants:erasure_decide",
+        coordinator_only(302),
+        kwargs=lambda w: {"pk": w.erasure.pk},
+        method="post",
+        data=lambda w: {"decision": "reject"},
+    ),
+    Entry("participants:retention", coordinator_only(outsider=200)),
+    Entry(
+        "participants:retention",
+        coordinator_only(302, outsider=302),
+        method="post",
+        data=lambda w: {"retention_months": "24"},
     ),
     Entry("participants:consent_add", staff_only(), kwargs=_participant),
     Entry("participants:consent_withdraw", staff_only(), kwargs=lambda w: {"pk": w.consent.pk}),
@@ -94,6 +120,14 @@ ENTRIES = [
         kwargs=lambda w: {"pk": w.enrollment_cohort.pk},
     ),
     Entry("participants:enrollment_withdraw", coordinator_only(), kwargs=_enrollment),
+    Entry("participants:enrollment_redate", coordinator_only(), kwargs=_enrollment),
+    Entry(
+        "participants:enrollment_redate",
+        coordinator_only(302),
+        kwargs=_enrollment,
+        method="post",
+        data=lambda w: {"on": w.enrollment_cohort.start_date.isoformat()},
+    ),
     Entry(
         "participants:enrollment_complete",
         coordinator_only(302),
@@ -122,3 +156,19 @@ ENTRIES = [
         kwargs=lambda w: {"pk": w.partner.pk},
     ),
 ]
+
+
+#: Contact access (programs.access.reaches_contacts): who sees a participant's legal name,
+#: phone, email and safe-contact notes on her page. Every facilitator row runs the
+#: cohort she is in; ``tests/participants/test_contact_access.py`` builds each situation.
+#: Preferred name and code are shown in all of them.
+CONTACT_ACCESS = {
+    "coordinator": True,
+    "facilitator, cohort running, no grant": False,
+    "facilitator, cohort running, granted": True,
+    "facilitator, cohort running, grant revoked": False,
+    "facilitator, granted, cohort ended within the grace period": True,
+    "facilitator, granted, cohort ended beyond the grace period": False,
+    "facilitator, granted, then taken off the cohort": False,
+    "facilitator, granted for another cohort she is not in": False,
+}

@@ -13,6 +13,7 @@ def build(world):
         user=world.facilitator,
         defaults={"organisation": world.org, "name": "Matrix facilitator"},
     )
+    world.session_volunteer = volunteer
     world.session_program = ProgramFactory(organisation=world.org, code="matrix-sessions")
     world.session_cohort = CohortFactory(
         program=world.session_program,
@@ -102,7 +103,11 @@ ENTRIES += [
         staff_only(302),
         method="post",
         kwargs=_recent,
-        data=lambda w: {"duration_minutes": 180, "topics_covered": "Check-in"},
+        data=lambda w: {
+            "duration_minutes": 180,
+            "topics_covered": "Check-in",
+            "facilitators": [w.session_volunteer.pk],
+        },
     ),
     Entry("groupsessions:attendance_print", staff_only(), kwargs=_recent),
     Entry("groupsessions:attendance_keyed", staff_only(), kwargs=_recent),

@@ -145,6 +145,8 @@ def _full_participant(org):
         phone="555-0199",
         email="jane@example.org",
         safe_contact="text only",
+        safe_times="weekdays after 10",
+        code_word="bluebird",
         referral_source="Street outreach van 3",
     )
 
@@ -173,21 +175,28 @@ def test_erasing_wipes_identifiers_and_keeps_records(coordinator, org):
     entry = AuditEntry.objects.get(action="participant.erase", object_id=str(p.pk))
     assert entry.object_repr == p.code
     log_text = str(entry.changes) + str(entry.detail)
-    for secret in ("Nightingale", "Jane Roe", "555-0199", "Street outreach", "J. Smith"):
+    for secret in (
+        "Nightingale",
+        "Jane Roe",
+        "555-0199",
+        "Street outreach",
+        "J. Smith",
+        "bluebird",
+        "weekdays after 10",
+    ):
         assert secret not in log_text
     assert set(entry.changes) == set(services.ERASED_FIELDS)
 
 
-def test_erase_page_erases_on_confirmation(client_for, coordinator, org):
+def test_erase_page_asks_for_erasure_and_erases_nothing_yet(client_for, coordinator, org):
     p = _full_participant(org)
     c = client_for(coordinator)
     assert c.post(reverse("participants:erase", args=[p.pk]), {}).status_code == 200
-    assert Participant.objects.get(pk=p.pk).erased_at is None
-    c.post(reverse("participants:erase", args=[p.pk]), {"confirm": "on"})
+    c.post(reverse("participants:erase", args=[p.pk]), {"reason": "Her letter", "confirm": "on"})
     p.refresh_from_db()
-    assert p.erased_at is not None
-    page = c.get(reverse("participants:detail", args=[p.pk])).content.decode()
-    assert "Nightingale" not in page
+    assert p.erased_at is None
+    assert p.preferred_name == "Nightingale"
+    assert p.erasure_requests.get().status == "pending"
 
 
 def test_an_erased_participant_cannot_be_edited(client_for, coordinator, org):
@@ -237,3 +246,15 @@ def test_a_participant_without_attendance_or_surveys_can_be_deleted(client_for, 
 def test_another_organisations_participant_is_not_found(client_for, outsider, org):
     p = ParticipantFactory(organisation=org)
     assert client_for(outsider).get(reverse("participants:detail", args=[p.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_participant_without_a_preferred_name_is_a_form_error_and_nothing_is_saved(
+    client_for, coordinator, org, name
+):
+    response = client_for(coordinator).post(
+        reverse("participants:create"), {"preferred_name": name, "birth_year": "1990"}
+    )
+    assert response.status_code == 200
+    assert "Enter a preferred name" in response.context["form"].errors["preferred_name"][0]
+    assert not Participant.objects.filter(organisation=org).exists()
