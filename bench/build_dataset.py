@@ -1,12 +1,13 @@
 """Build the national-scale benchmark data set in PostgreSQL, in a few minutes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/peersupport_bench \\
-        .venv/bin/python bench/build_dataset.py [--fresh]
+        .venv/bin/python bench/build_dataset.py [--fresh] [--scale 0.1|1|3]
 
 Creates the database if it is missing (``--fresh`` drops and recreates it), migrates it,
 then fills it: 5 organisations, 7 programs, 100,000 participants, 5,000 cohorts,
 100,000 sessions, 105,000 enrollments, about 2,000,000 attendance rows, about 400,000
-survey administrations with 10 item answers each. Running it again on a built database
+survey administrations with 10 item answers each; ``--scale`` multiplies participants
+and cohorts (and so every table under them) by its value. Running it again on a built database
 changes nothing.
 
 Speed comes from PostgreSQL doing the work: the small reference rows (organisations,
@@ -46,8 +47,8 @@ BULK_MODELS = [
     "participants.Enrollment",
     "groupsessions.Session",
     "groupsessions.Attendance",
-    "evaluation.Administration",
-    "evaluation.Answer",
+    "surveys.Administration",
+    "surveys.Answer",
     "participants.Referral",
 ]
 BULK_M2M = [("programs.Cohort", "facilitators"), ("groupsessions.Session", "facilitators")]
@@ -371,8 +372,8 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
     Enrollment = model("participants.Enrollment")
     Session = model("groupsessions.Session")
     Attendance = model("groupsessions.Attendance")
-    Administration = model("evaluation.Administration")
-    Answer = model("evaluation.Answer")
+    Administration = model("surveys.Administration")
+    Answer = model("surveys.Answer")
     Referral = model("participants.Referral")
     cohort_facilitators = Cohort._meta.get_field("facilitators").m2m_db_table()
     session_facilitators = Session._meta.get_field("facilitators").m2m_db_table()
@@ -431,7 +432,8 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "THEN 'prefer_not' ELSE 'no' END",
             "racialised": "CASE WHEN i %% 4 = 0 THEN 'yes' WHEN i %% 29 = 0 "
             "THEN 'prefer_not' ELSE 'no' END",
-            "referral_source": "(ARRAY['Self','Shelter','Health centre','Friend'])[1 + i %% 4]",
+            "referral_source": f"(ARRAY['{encrypt('Self')}','{encrypt('Shelter')}',"
+            f"'{encrypt('Health centre')}','{encrypt('Friend')}'])[1 + i %% 4]",
             "evaluation_consent": "CASE WHEN i %% 20 = 3 THEN 'no' "
             "WHEN i %% 20 = 11 THEN 'unknown' ELSE 'yes' END",
         },
@@ -523,10 +525,11 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "module_id": "CASE WHEN n <= 6 THEN g.module1 ELSE g.module2 END",
             "topic": "'Week ' || n || ' topic'",
             "duration_minutes": f"CASE WHEN {session_date} < %s THEN 180 END",
-            "topics_covered": f"CASE WHEN {session_date} < %s THEN 'Week ' || n || ' topic' "
+            # Free text is encrypted (EncryptedTextField): one token each, made here.
+            "topics_covered": f"CASE WHEN {session_date} < %s THEN '{encrypt('Week topic')}' "
             "ELSE '' END",
-            "cancel_reason": "CASE WHEN (c.id * 31 + n) %% 97 = 0 THEN 'Facilitator ill' "
-            "ELSE '' END",
+            "cancel_reason": "CASE WHEN (c.id * 31 + n) %% 97 = 0 THEN "
+            f"'{encrypt('Facilitator ill')}' ELSE '' END",
         },
         f"FROM {Cohort._meta.db_table} c JOIN b_program g ON g.program_id = c.program_id "
         f"CROSS JOIN generate_series(1, {common.SESSIONS_PER_COHORT}) n",
@@ -561,8 +564,9 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "exit_date": "CASE x.status WHEN 'withdrawn' THEN x.enrolled_on + 7 * (2 + e %% 10) "
             f"WHEN 'completed' THEN c.start_date + {last_session} END",
             "exit_reason": "CASE x.status WHEN 'withdrawn' THEN "
-            "(ARRAY['Moved away','Work schedule','Health','No reason given'])[1 + e %% 4] "
-            "WHEN 'completed' THEN 'Completed the program' ELSE '' END",
+            f"(ARRAY['{encrypt('Moved away')}','{encrypt('Work schedule')}',"
+            f"'{encrypt('Health')}','{encrypt('No reason given')}'])[1 + e %% 4] "
+            f"WHEN 'completed' THEN '{encrypt('Completed the program')}' ELSE '' END",
         },
         enrollment_from,
     )
@@ -617,7 +621,7 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
         f"FROM {Enrollment._meta.db_table} en "
         f"JOIN {Cohort._meta.db_table} c ON c.id = en.cohort_id "
         "JOIN b_program g ON g.program_id = c.program_id "
-        "JOIN evaluation_instrument ins ON ins.organisation_id = c.organisation_id "
+        "JOIN surveys_instrument ins ON ins.organisation_id = c.organisation_id "
         "CROSS JOIN (VALUES ('pre'), ('post'), ('followup')) tp(t) "
         "WHERE tp.t = 'pre' OR (tp.t = 'post' AND en.status = 'completed') "
         f"OR (tp.t = 'followup' AND en.status = 'completed' AND en.id %% 20 = 0 "
@@ -637,7 +641,7 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "value": f"CASE WHEN random() < 0.015 THEN NULL "
             f"WHEN it.reverse THEN it.min_value + it.max_value - {keyed} ELSE {keyed} END",
         },
-        "FROM b_adm a JOIN evaluation_instrumentitem it ON it.instrument_id = a.instrument_id",
+        "FROM b_adm a JOIN surveys_instrumentitem it ON it.instrument_id = a.instrument_id",
     )
     watch.step("answers", f"{n:,}")
 
@@ -665,8 +669,8 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
         "THEN it.min_value + it.max_value - an.value ELSE an.value END)::float8 "
         "ELSE sum(CASE WHEN it.reverse THEN it.min_value + it.max_value - an.value "
         "ELSE an.value END)::float8 / count(an.value) * count(*) END AS score "
-        f"FROM {Answer._meta.db_table} an JOIN evaluation_instrumentitem it ON it.id = an.item_id "
-        "JOIN evaluation_instrument ins ON ins.id = it.instrument_id "
+        f"FROM {Answer._meta.db_table} an JOIN surveys_instrumentitem it ON it.id = an.item_id "
+        "JOIN surveys_instrument ins ON ins.id = it.instrument_id "
         "GROUP BY an.administration_id, ins.max_missing) s ON s.administration_id = a.id",
     )
     watch.step("administrations (scored from their answers)", f"{n:,}")
@@ -679,7 +683,7 @@ def build_bulk(cursor, ref: dict, today: date, watch: common.Stopwatch) -> None:
             "partner_id": "o.first_partner + (p.id %% o.n_partners)",
             "program_id": "o.first_program",
             "date": "DATE '2021-06-01' + (p.id %% 1900)::int",
-            "reason": "'Referred during group'",
+            "reason": f"'{encrypt('Referred during group')}'",
             "status": "(ARRAY['made','accepted','completed','declined'])[1 + p.id %% 4]",
         },
         f"FROM {Participant._meta.db_table} p JOIN b_org o ON o.org_id = p.organisation_id "
@@ -714,7 +718,14 @@ def report_counts() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size against the national set: 0.1, 1 (the default) or 3 (300,000 participants)",
+    )
     args = parser.parse_args()
+    common.set_scale(args.scale)
 
     url = common.bench_database_url()
     watch = common.Stopwatch()

@@ -1,7 +1,7 @@
 """What the benchmark scripts share: the database guard, the data set's shape, timing.
 
 Every script here refuses to touch a database whose name does not start with
-``peersupport_bench`` or that is not on the loopback interface, so a mistyped
+``peersupport_`` and contain ``bench``, or that is not on the loopback interface, so a mistyped
 ``DATABASE_URL`` can never drop or fill a real database.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB_PREFIX = "peersupport_bench"
+BENCH_DB_MARK = "bench"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 #: Logins of the benchmark organisation (synthetic, local only).
@@ -74,15 +74,45 @@ SEATS_PER_COHORT = 21  # 105,000 enrollments: 5% of people come back for a secon
 ITEMS_PER_INSTRUMENT = 10
 
 
+#: The scale of the data set (``--scale`` of build_dataset.py): 1 is the national set.
+SCALE = 1.0
+
+
+def set_scale(scale: float) -> None:
+    """Scale participants and cohorts (so sessions, enrollments, attendance and answers)
+    by ``scale``: 0.1 is a tenth of the national set, 3 three times it."""
+    global SCALE, ORGS, PROGRAMS, ORG_SIZE_LABEL
+    if not 0 < scale <= 10:
+        sys.exit("--scale must be above 0 and at most 10.")
+    SCALE = scale
+    ORGS = [
+        OrgPlan(o.slug, o.name, o.prefix, max(100, round(o.participants * scale)))
+        for o in _NATIONAL_ORGS
+    ]
+    PROGRAMS = [
+        ProgramPlan(p.org, p.code, p.name, max(5, round(p.cohorts * scale)), p.start_date)
+        for p in _NATIONAL_PROGRAMS
+    ]
+    ORG_SIZE_LABEL = f"scale {scale:g}: organisation of {ORGS[0].participants:,} participants"
+
+
+_NATIONAL_ORGS, _NATIONAL_PROGRAMS = list(ORGS), list(PROGRAMS)
+ORG_SIZE_LABEL = "scale 1: organisation of 80,000 participants"
+
+
 def bench_database_url() -> str:
-    """DATABASE_URL, checked: a loopback PostgreSQL database named peersupport_bench*."""
+    """DATABASE_URL, checked: a loopback PostgreSQL database whose name starts with
+    ``peersupport_`` and contains ``bench`` (peersupport_bench, peersupport_x_bench_3 …)."""
     url = os.environ.get("DATABASE_URL", "")
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
         sys.exit("DATABASE_URL must be a postgres:// URL (the benchmarks need PostgreSQL).")
-    if not name.startswith(BENCH_DB_PREFIX):
-        sys.exit(f"Refusing to use database {name!r}: its name must start with {BENCH_DB_PREFIX}.")
+    if not (name.startswith("peersupport_") and BENCH_DB_MARK in name):
+        sys.exit(
+            f"Refusing to use database {name!r}: its name must start with peersupport_ "
+            f"and contain {BENCH_DB_MARK!r}."
+        )
     if (parts.hostname or "") not in LOOPBACK:
         sys.exit("Refusing a database that is not on 127.0.0.1.")
     return url

@@ -3,13 +3,16 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/peersupport_import_bench \\
         .venv/bin/python bench/import_bench.py [--participants 100000] [--keep]
 
-Drops and recreates the database ``peersupport_import_bench`` (no other name is
-accepted), migrates it, writes a bundle to /tmp (100,000 participants in 5,000 cohorts
-of 20, 100,000 sessions, 100,000 enrollments, 2,000,000 attendance rows and 10,000 pre
-surveys of 10 items), then runs ``manage.py import_bundle`` in a child process twice:
+Drops and recreates the database ``peersupport_import_bench`` (or another
+``peersupport_*_import_bench``; no other name is accepted), migrates it, writes a
+bundle to /tmp (100,000 participants in 5,000 cohorts of 20, 100,000 sessions,
+100,000 enrollments, 2,000,000 attendance rows and 10,000 pre surveys of 10 items),
+then runs ``manage.py import_bundle`` in a child process twice:
 the first import into the empty database, then the same bundle again (every row
 unchanged). Each run prints its wall time and the child's peak RSS
 (``resource.getrusage``). The database is dropped at the end unless ``--keep``.
+``--prepare`` stops after writing the bundle, to time the command as users run it:
+``/usr/bin/time -v python manage.py import_bundle BUNDLE --organisation bench-import``.
 """
 
 from __future__ import annotations
@@ -38,8 +41,11 @@ def checked_url() -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
         sys.exit("DATABASE_URL must be a postgres:// URL.")
-    if parts.path.lstrip("/") != DB_NAME:
-        sys.exit(f"Refusing: the database must be named {DB_NAME}.")
+    name = parts.path.lstrip("/")
+    if not (name.startswith("peersupport_") and name.endswith(DB_NAME.removeprefix("peersupport"))):
+        sys.exit(
+            f"Refusing: the database must be named {DB_NAME} (or peersupport_*{DB_NAME[11:]})."
+        )
     if (parts.hostname or "") not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("Refusing a database that is not on the loopback interface.")
     return url
@@ -183,6 +189,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--participants", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--prepare",
+        action="store_true",
+        help="only create the database and write the bundle (then time manage.py yourself)",
+    )
     parser.add_argument("--child")
     parser.add_argument("--setup-org", action="store_true")
     args = parser.parse_args()
@@ -198,8 +209,9 @@ def main() -> None:
     os.environ.setdefault("NAME_INDEX_KEY", "bench-only-name-index-key-0123456789abcdef")
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-    admin_sql(url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    admin_sql(url, f"CREATE DATABASE {DB_NAME}")
+    db_name = urlsplit(url).path.lstrip("/")
+    admin_sql(url, f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+    admin_sql(url, f"CREATE DATABASE {db_name}")
     subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=os.environ, check=True
     )
@@ -208,14 +220,20 @@ def main() -> None:
     started = time.perf_counter()
     counts = write_bundle(folder, args.participants)
     print(f"bundle written to {folder} in {time.perf_counter() - started:.1f} s: {counts}")
+    if args.prepare:
+        print(
+            "prepared; now time the command itself, e.g. /usr/bin/time -v .venv/bin/python "
+            f"manage.py import_bundle {folder} --organisation {ORG_SLUG}"
+        )
+        return
     try:
         first, first_peak = run_import(folder)
         print(f"first import: {first:.1f} s wall, peak RSS {first_peak} MB")
         second, second_peak = run_import(folder)
         print(f"same bundle again (all unchanged): {second:.1f} s wall, peak RSS {second_peak} MB")
     finally:
-        if not args.keep:
-            admin_sql(url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        if not args.keep and not args.prepare:
+            admin_sql(url, f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
 
 
 if __name__ == "__main__":

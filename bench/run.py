@@ -1,7 +1,8 @@
 """Time pages and functions on the national-scale data set (see bench/build_dataset.py).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/peersupport_bench \\
-        .venv/bin/python bench/run.py {participants,dashboard,tap,report,all} [--repeat N]
+        .venv/bin/python bench/run.py {participants,dashboard,roster,report_page,job,tap,report,all}
+        [--repeat N] [--scale S]
 
 Pages are requested in-process through Django's test ``Client`` signed in with
 ``force_login`` (no network, the whole middleware stack, templates rendered), each
@@ -92,11 +93,16 @@ def bench_participants(repeat: int) -> None:
         print("participant list: not available yet (no participants:list URL)")
         return
     client = _client(_user(common.COORDINATOR_EMAIL))
-    print(f"participant list ({url}, 50 per page, organisation of 80,000 participants)")
+    print(f"participant list ({url}, 50 per page, {common.ORG_SIZE_LABEL})")
     time_page("  search by code q=N-04213", client, url, repeat, data={"q": "N-04213"})
     time_page("  search by code q=0421 (many hits)", client, url, repeat, data={"q": "0421"})
     time_page("  first page, no search", client, url, repeat)
-    time_page("  page 800 of 1,600, no search", client, url, repeat, data={"page": 800})
+    import re
+
+    numbered = re.search(r"Page 1 of ([0-9]+)", client.get(url).content.decode())
+    # Numbered pages (COUNT and OFFSET) before keyset paging; "before=" is the last page.
+    last = {"page": int(numbered.group(1))} if numbered else {"before": ""}
+    time_page(f"  last page, no search ({last})", client, url, repeat, data=last)
 
 
 def bench_dashboard(repeat: int) -> None:
@@ -108,8 +114,84 @@ def bench_dashboard(repeat: int) -> None:
         print("coordinator dashboard: not available yet")
         return
     client = _client(_user(common.COORDINATOR_EMAIL))
-    print(f"coordinator dashboard ({url}, organisation with 4,000 cohorts)")
+    print(f"coordinator dashboard ({url}, {common.ORG_SIZE_LABEL})")
     time_page("  dashboard", client, url, repeat)
+
+
+def bench_roster(repeat: int) -> None:
+    """The attendance sheet of the bench facilitator's latest session (the roster page)."""
+    from django.urls import reverse
+
+    user = _user(common.FACILITATOR_EMAIL)
+    session, enrollments = tap_target(user)
+    if session is None:
+        sys.exit("No session of the bench facilitator can take attendance today; rebuild.")
+    url = reverse("groupsessions:attendance_sheet", args=[session.pk])
+    print(f"attendance sheet ({url}, roster of {len(enrollments)})")
+    time_page("  roster", _client(user), url, repeat)
+
+
+def _done_run(program):
+    """The program's finished all-years run, computed here once if there is none."""
+    from evaluation import runs
+    from evaluation.models import EvaluationRun
+
+    key = runs.make_request_key(program=program, period=EvaluationRun.Period.ALL)
+    done = runs.latest_done(key)
+    if done is None:
+        run = EvaluationRun.objects.create(
+            program=program,
+            period=EvaluationRun.Period.ALL,
+            parameters={"min_cell": 5},
+            request_key=key,
+        )
+        done = runs.execute(run_id=run.pk)
+    return done
+
+
+def bench_report_page(repeat: int) -> None:
+    """The report page of the largest program's finished all-years run."""
+    from django.urls import reverse
+
+    from programs.models import Program
+
+    program = Program.objects.get(code=common.LARGE_PROGRAM)
+    run = _done_run(program)
+    url = reverse("evaluation:report", args=[program.pk])
+    client = _client(_user(common.EVALUATOR_EMAIL))
+    size = len(client.get(url).content)
+    print(f"report page ({url}, {program.code}, run {run.pk}, {size / 1024:.0f} KB of HTML)")
+    time_page("  report page", client, url, repeat)
+
+
+def bench_job(repeat: int) -> None:
+    """The whole evaluation job of the largest program (report and every breakdown), as a
+    worker runs it (``runs.execute``: read, compute, store), end to end."""
+    from django.test.utils import override_settings
+
+    from evaluation import runs
+    from evaluation.models import EvaluationRun
+    from programs.models import Program
+
+    program = Program.objects.get(code=common.LARGE_PROGRAM)
+
+    def job():
+        run = EvaluationRun.objects.create(
+            program=program,
+            period=EvaluationRun.Period.ALL,
+            parameters={"min_cell": 5},
+            request_key=f"bench-{time.perf_counter_ns()}",
+        )
+        done = runs.execute(run_id=run.pk)
+        assert done is not None and done.status == EvaluationRun.Status.DONE, done and done.error
+        run.delete()
+
+    with override_settings(DEBUG=False):
+        timing = common.time_it(
+            f"  evaluation job, all years of {program.code}", job, repeat=repeat
+        )
+    print(f"evaluation job (runs.execute, stored, {common.ORG_SIZE_LABEL})")
+    print(timing.line())
 
 
 def tap_target(user):
@@ -326,6 +408,9 @@ def bench_report(repeat: int) -> None:
 BENCHES = {
     "participants": bench_participants,
     "dashboard": bench_dashboard,
+    "roster": bench_roster,
+    "report_page": bench_report_page,
+    "job": bench_job,
     "tap": bench_tap,
     "report": bench_report,
 }
@@ -334,8 +419,12 @@ BENCHES = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("bench", choices=[*BENCHES, "all"])
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="the --scale the data set was built with"
+    )
     parser.add_argument("--repeat", type=int, default=None, help="timed runs (default 30; 5)")
     args = parser.parse_args()
+    common.set_scale(args.scale)
     common.setup_django()
     print(f"$ {command_line()}")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -346,7 +435,7 @@ def main() -> None:
     )
     names = list(BENCHES) if args.bench == "all" else [args.bench]
     for name in names:
-        default = 5 if name == "report" else 30
+        default = 5 if name in ("report", "job") else 30
         BENCHES[name](args.repeat or default)
 
 

@@ -361,16 +361,46 @@ def _headline(obj: dict, codes, names, withheld, min_cell) -> list[dict]:
     return rows
 
 
+#: The report page's by-cohort table shows this many cohorts a page (the largest program
+#: has thousands; the downloads hold them all).
+COHORT_ROWS = 50
+
+
+def _cohort_page(by_cohort: list, asked) -> dict:
+    """Page ``asked`` (1-based; clamped, anything else is page 1) of the by-cohort rows;
+    every row on one page when ``asked`` is None."""
+    if asked is None:
+        return {"number": 1, "pages": 1, "total": len(by_cohort), "rows": by_cohort}
+    pages = max(1, -(-len(by_cohort) // COHORT_ROWS))
+    try:
+        number = min(max(1, int(asked)), pages)
+    except (TypeError, ValueError):
+        number = 1
+    first = (number - 1) * COHORT_ROWS
+    return {
+        "number": number,
+        "pages": pages,
+        "total": len(by_cohort),
+        "first": first + 1,
+        "last": min(first + COHORT_ROWS, len(by_cohort)),
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if number < pages else None,
+        "rows": by_cohort[first : first + COHORT_ROWS],
+    }
+
+
 def present(
     run: EvaluationRun,
     *,
     objects: list[dict] | None = None,
     details: dict | None = None,
     external: bool = False,
+    cohort_page=None,
 ) -> dict:
     """Tables, charts, summary sentences, headline figures and methods for a finished
     run; ``objects`` and ``details`` replace the run's own (the exports pass them
-    suppressed for an ``external`` audience)."""
+    suppressed for an ``external`` audience). ``cohort_page``: the page of the by-cohort
+    table to show (``COHORT_ROWS`` cohorts); None shows every cohort (the PDF)."""
     min_cell = (run.parameters or {}).get("min_cell", 5)
     details = (run.details or {}) if details is None else details
     if objects is None:
@@ -526,10 +556,8 @@ def present(
             _row(m, MODULE_COLUMNS, min_cell, m.get("module") or _("No module"))
             for m in details.get("by_module", [])
         ],
-        "cohort_rows": [
-            _row(c, PARTICIPATION_COLUMNS, min_cell, c["group"])
-            for c in details.get("by_cohort", [])
-        ],
+        "cohort_page": (page := _cohort_page(details.get("by_cohort", []), cohort_page)),
+        "cohort_rows": [_row(c, PARTICIPATION_COLUMNS, min_cell, c["group"]) for c in page["rows"]],
         "group_tables": [
             {
                 "title": GROUP_TITLES.get(field, field),

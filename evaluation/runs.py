@@ -9,6 +9,7 @@ another (``EvaluationRun.request_key``, unique among active runs).
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.audit import log_action
-from peersupport.tasking import enqueue
+from peersupport.tasking import enqueue, run_in_background
 from programs.models import Program
 
 from . import disclosure, figures, periods
@@ -296,7 +297,9 @@ def execute(*, run_id: int, final_attempt: bool = True) -> EvaluationRun | None:
 
 
 def run_now(*, run: EvaluationRun, by=None, request=None) -> EvaluationRun:
-    """Compute a queued run in the foreground (the broker or worker is down)."""
+    """Compute a queued run without the broker (it or the worker is down): in a background
+    thread of this process, so the request that asks waits a few seconds at most
+    (``FOREGROUND_WAIT_SECONDS``), then the page shows the run's progress."""
     log_action(
         actor=by,
         action="run.compute",
@@ -304,7 +307,9 @@ def run_now(*, run: EvaluationRun, by=None, request=None) -> EvaluationRun:
         detail={"evaluation_run": "computed in the foreground"},
         request=request,
     )
-    execute(run_id=run.pk)
+    # Marked as taken up, so the page stops offering to compute it while it waits here.
+    EvaluationRun.objects.filter(pk=run.pk).update(task_id=f"local-{uuid.uuid4()}")
+    run_in_background(execute, run_id=run.pk, wait=settings.FOREGROUND_WAIT_SECONDS)
     run.refresh_from_db()
     return run
 

@@ -132,7 +132,13 @@ def report(request, program_id: int):
             context["offer_foreground"] = _offer_foreground(active)
         if done is not None:
             # Evaluators are outside the organisation: they see what its exports show them.
-            context.update(present(done, external=role == EVALUATOR))
+            context.update(
+                present(
+                    done,
+                    external=role == EVALUATOR,
+                    cohort_page=request.GET.get("cohorts") or 1,
+                )
+            )
     return render(request, "evaluation/reports/report.html", context)
 
 
@@ -202,8 +208,13 @@ def run_now(request, run_id: int):
         run = runs.run_now(run=run, by=request.user, request=request)
         if run.status == EvaluationRun.Status.FAILED:
             messages.error(request, _("The figures could not be computed. The error is recorded."))
-        else:
+        elif run.status == EvaluationRun.Status.DONE:
             messages.success(request, _("The figures are computed."))
+        else:
+            messages.info(
+                request,
+                _("The figures are being computed here; this page shows how far it has got."),
+            )
     return redirect(_report_url(run.program, _run_query(run)))
 
 

@@ -8,8 +8,8 @@ status and file are only for the person who asked for it.
 from __future__ import annotations
 
 import io
-import tempfile
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +27,7 @@ from peersupport.permissions import (
     get_for_user,
     require_role,
 )
-from peersupport.tasking import enqueue
+from peersupport.tasking import enqueue, run_in_background
 from programs.access import get_program_for_user
 from programs.models import Program
 
@@ -100,18 +100,21 @@ def export_download(request, program_id: int):
             services.csv_stream(exporter, part), content_type=CONTENT_TYPES["csv"]
         )
         return as_attachment(response, filename)
-    if request.POST.get("foreground"):
-        what["built"] = "foreground"
-        services.audit_export(actor=request.user, program=program, what=what, request=request)
-        return as_attachment(_built_here(exporter, fmt, part), filename)
+    foreground = bool(request.POST.get("foreground"))
     job = services.start_job(
         program=program, kind=kind, fmt=fmt, part=part, options=options,
         user=request.user, what=what,
     )  # fmt: skip
     what["job"] = job.token
+    if foreground:
+        what["built"] = "foreground"
     services.audit_export(
         actor=request.user, program=program, what=what, action="export.build", request=request
     )
+    if foreground:
+        # The broker is down: built by a thread of this process, followed on the job's page.
+        run_in_background(services.run_job, job.token, wait=settings.FOREGROUND_WAIT_SECONDS)
+        return redirect("exports:status", token=job.token)
     task_id = enqueue(
         build_export, job.token, actor=request.user, organisation=program.organisation
     )
@@ -128,15 +131,6 @@ def export_download(request, program_id: int):
             status=503,
         )
     return redirect("exports:status", token=job.token)
-
-
-def _built_here(exporter, fmt: str, part: str) -> FileResponse:
-    """Build the file during the request, into a temporary file that vanishes when the
-    response is closed."""
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    services.build_file(exporter, fmt, part, handle)
-    handle.seek(0)
-    return FileResponse(handle, content_type=CONTENT_TYPES[fmt])
 
 
 def _job_for_user(request, token: str) -> Job:
@@ -171,14 +165,13 @@ def export_status(request, token: str):
 @login_required
 @require_POST
 def export_build_here(request, token: str):
-    """A job no worker has taken up (the broker was down, the worker died): build it
-    during this request instead."""
+    """A job no worker has taken up (the broker was down, the worker died): build it in a
+    thread of this process instead; the request waits a few seconds at most."""
     job = _job_for_user(request, token)
     if job.state == Job.State.FAILED or jobs.is_stale(job):
         if job.state == Job.State.FAILED:
             jobs.job_set(job, state=Job.State.QUEUED, error="")
-        services.run_job(job.token)
-        job.refresh_from_db()
+        run_in_background(services.run_job, job.token, wait=settings.FOREGROUND_WAIT_SECONDS)
     return redirect("exports:status", token=job.token)
 
 

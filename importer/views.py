@@ -1,6 +1,7 @@
 """The upload page for import bundles: dry run and summary first, then "confirm import"."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -11,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from peersupport import storage
 from peersupport.jobs import is_stale, job_set
-from peersupport.models import Job, Organisation
+from peersupport.models import Job
 from peersupport.permissions import COORDINATOR, current_membership, require_role
-from peersupport.tasking import enqueue
+from peersupport.tasking import enqueue, run_in_background
 
 from . import jobs, services
 from .tasks import check_uploaded_bundle, import_uploaded_bundle
@@ -52,9 +53,17 @@ def _check(request, job: Job, *, organisation) -> None:
             return
         messages.warning(
             request,
-            _("The background worker could not be reached, so the bundle was checked here."),
+            _("The background worker could not be reached, so the bundle is checked here."),
         )
+        _here(services.check_stored_upload, token=job.token)
+        return
     services.dry_run_upload(job=job, organisation=organisation, request=request)
+
+
+def _here(fn, **kwargs) -> None:
+    """Run a job no worker takes in a thread of this process (``run_in_background``):
+    the request waits a few seconds at most, then the status page follows the job."""
+    run_in_background(fn, wait=settings.FOREGROUND_WAIT_SECONDS, **kwargs)
 
 
 @login_required
@@ -110,8 +119,7 @@ def import_check_here(request, token):
     """A check no worker took up (the broker was down, the worker died): run it here."""
     job = _job_for(request, token)
     if job.state in (Job.State.UPLOADED, Job.State.CHECKING) and is_stale(job):
-        organisation = Organisation.objects.get(pk=job.organisation_id)
-        services.dry_run_upload(job=job, organisation=organisation, request=request)
+        _here(services.check_stored_upload, token=job.token)
     return redirect("importer:status", token=token)
 
 
@@ -139,11 +147,16 @@ def import_confirm(request, token):
         messages.warning(
             request,
             _(
-                "The background worker could not be reached, so the import ran here "
-                "while you waited."
+                "The background worker could not be reached, so the import runs here; "
+                "this page shows how far it has got."
             ),
         )
-    elif job.state == Job.State.CHECKED:
+        _here(services.run_stored_import, token=token, actor_id=request.user.pk)
+        return redirect("importer:status", token=token)
+    if stale:
+        _here(services.run_stored_import, token=token, actor_id=request.user.pk)
+        return redirect("importer:status", token=token)
+    if job.state == Job.State.CHECKED:
         job_set(job, state=Job.State.CONFIRMED)
     state = services.run_stored_import(token=token, actor_id=request.user.pk, request=request)
     if state == "done":

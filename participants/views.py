@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from peersupport.audit import log_action
 from peersupport.forms import add_errors
 from peersupport.models import Organisation
+from peersupport.paging import AFTER, BEFORE, keyset_page
 from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership, require_role
 from programs.access import cohorts_for, get_cohort_for_user
 
@@ -56,6 +57,7 @@ from .name_index import search_by_name
 from .selectors import retention_cutoff, retention_due
 
 PAGE_SIZE = 50
+PAGING = ("page", AFTER, BEFORE)
 #: People listed at most when finding someone to enrol by name.
 FOUND_MAX = 20
 COORDINATORS = (COORDINATOR,)
@@ -129,14 +131,16 @@ def participant_list(request):
     if name_error is not None:
         filterset.form.is_valid()
         add_errors(filterset.form, name_error)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # By code from the edge of the previous page, with a capped count: the last page of
+    # a national list costs what the first does.
+    page = keyset_page(filterset.qs, request.GET, key="code", size=PAGE_SIZE)
     _log_view(
         request,
         action="participant.list",
         organisation=membership.organisation,
         codes=[p.code for p in page],
         # Which filters were used, never what was typed: a name may be typed by mistake.
-        filters=sorted(k for k, v in request.GET.items() if v and k != "page"),
+        filters=sorted(k for k, v in request.GET.items() if v and k not in PAGING),
     )
     return render(request, "participants/list.html", {"filter": filterset, "page": page})
 

@@ -293,6 +293,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 #: A queued or running job with no sign of life for this long is offered to the foreground.
 JOB_STALE_MINUTES = env.int("JOB_STALE_MINUTES", default=10)
+#: Without Redis, queued jobs and every "compute now" run in this many background threads
+#: of the web process (peersupport.tasking.run_in_background), never inside a request;
+#: 0 runs them inline (the test suite).
+BACKGROUND_THREADS = env.int("BACKGROUND_THREADS", default=2)
+#: How long a "compute now" request waits for its job before showing the progress page
+#: (capped at 10 s whatever the setting says).
+FOREGROUND_WAIT_SECONDS = env.float("FOREGROUND_WAIT_SECONDS", default=3)
 #: An evaluation run queued or running for this long without finishing is offered to the
 #: foreground ("compute now"), and no longer blocks a new request for the same figures.
 EVALUATION_RUN_STALE_MINUTES = env.int("EVALUATION_RUN_STALE_MINUTES", default=15)

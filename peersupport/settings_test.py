@@ -21,6 +21,8 @@ for _name, _value in {
 
 from .settings import *  # noqa: E402, F403
 
+# Jobs run inline in tests (deterministic); tests of the background threads turn them on.
+BACKGROUND_THREADS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

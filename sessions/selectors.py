@@ -12,16 +12,14 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 
 from participants.models import Enrollment
 from participants.selectors import cohort_fill
@@ -140,6 +138,7 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
     candidates = (
         Enrollment.objects.filter(status=Enrollment.Status.ENROLLED, cohort_id__in=list(earliest))
         .exclude(pk__in=attended_one)
+        .order_by()  # no sort (and no join to sort by cohort and code): a filter only
         .values_list("pk", "cohort_id", "enrolled_on")
     )
     # Every one of the cohort's latest sessions was offered to the enrollment.
@@ -182,25 +181,32 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
 
 def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[tuple[int, date]]]:
     """For each open cohort of ``organisation``: its latest ``per_cohort`` held sessions
-    whose attendance was taken, as ``(session id, date)`` pairs. One query."""
-    ranked = (
-        Session.objects.filter(cohort__organisation=organisation, status=Session.Status.HELD)
-        .exclude(cohort__status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
+    whose attendance was taken, as ``(session id, date)`` pairs, latest first. One query
+    over the open cohorts, each reading only its own latest sessions (``LIMIT 1 OFFSET k``
+    down the cohort's session index, like a lateral join): it never reads the
+    organisation's session history, which grows with every week of every past cohort."""
+    taken = (
+        Session.objects.filter(cohort=OuterRef("pk"), status=Session.Status.HELD)
         .filter(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("cohort_id")],
-                order_by=[F("date").desc(), F("number").desc()],
-            )
-        )
-        .filter(rank__lte=per_cohort)
+        .order_by("-date", "-number")
+    )
+    ranks = {}
+    for k in range(per_cohort):
+        ranks[f"s{k}"] = Subquery(taken.values("pk")[k : k + 1])
+        ranks[f"d{k}"] = Subquery(taken.values("date")[k : k + 1], output_field=DateField())
+    rows = (
+        Cohort.objects.filter(organisation=organisation)
+        .exclude(status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
+        .annotate(**ranks)
         .order_by()
-        .values_list("cohort_id", "pk", "date")
+        .values_list("pk", *ranks)
     )
     latest: dict[int, list[tuple[int, date]]] = {}
-    for cohort_id, pk, day in ranked:
-        latest.setdefault(cohort_id, []).append((pk, day))
+    for cohort_id, *found in rows:
+        pairs = [(found[2 * k], found[2 * k + 1]) for k in range(per_cohort)]
+        sessions = [(pk, day) for pk, day in pairs if pk is not None]
+        if sessions:
+            latest[cohort_id] = sessions
     return latest
 
 

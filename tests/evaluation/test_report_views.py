@@ -211,3 +211,40 @@ def test_a_run_whose_worker_died_is_offered_to_compute_now_after_minutes(
     assert "The figures are computed." in response.content.decode()
     run.refresh_from_db()
     assert run.status == "done"
+
+
+def _cohort_labels(page: str) -> list[str]:
+    section = page.split('id="by-cohort"', 1)[1].split("</section>", 1)[0]
+    return [code for code in ("C1", "C2", "C3") if f'<th scope="row">{code}' in section]
+
+
+def test_the_by_cohort_table_is_paged_and_the_page_keeps_the_period(
+    world, coordinator, client, monkeypatch
+):
+    from evaluation import presenting
+
+    monkeypatch.setattr(presenting, "COHORT_ROWS", 2)
+    runs.request_run(program=world.program, period="all")
+    client.force_login(coordinator)
+    first = client.get(report_url(world, period="all")).content.decode()
+    assert _cohort_labels(first) == ["C1", "C2"]
+    assert "Cohorts 1–2 of 3; the downloads hold them all." in first
+    assert "?period=all&amp;cohorts=2#by-cohort" in first
+    second = client.get(report_url(world, period="all", cohorts=2)).content.decode()
+    assert _cohort_labels(second) == ["C3"]
+    assert "Page 2 of 2" in second and "cohorts=1#by-cohort" in second
+    # A page past the end, or not a number, shows the nearest page instead of failing.
+    assert _cohort_labels(
+        client.get(report_url(world, period="all", cohorts=9)).content.decode()
+    ) == ["C3"]
+    assert _cohort_labels(
+        client.get(report_url(world, period="all", cohorts="x")).content.decode()
+    ) == ["C1", "C2"]
+
+
+def test_a_small_program_shows_every_cohort_without_paging(world, coordinator, client):
+    runs.request_run(program=world.program, period="all")
+    client.force_login(coordinator)
+    page = client.get(report_url(world, period="all")).content.decode()
+    assert _cohort_labels(page) == ["C1", "C2", "C3"]
+    assert "Cohort pages" not in page

@@ -144,3 +144,27 @@ def test_each_cohort_is_judged_on_its_own_latest_sessions(group, cohort, org):
     for k in (1, 2):
         _mark(SessionFactory(cohort=closed, number=k), gone, "absent")
     assert _on_list(org) == {dee.pk: 2}
+
+
+def test_the_latest_sessions_are_found_per_open_cohort_in_one_query_latest_first(
+    group, cohort, org, django_assert_num_queries
+):
+    from sessions.selectors import _latest_taken_sessions
+
+    (s1, s2, s3), (ana, _bea, _cai) = group
+    for s in (s1, s2):
+        _mark(s, ana, "present")  # s3 was held but its attendance not yet taken
+    # Same day twice (a make-up session): the higher number is the later one.
+    makeup = SessionFactory(cohort=cohort, number=4, date=s2.date)
+    _mark(makeup, ana, "late")
+    closed = CohortFactory(program=cohort.program, status="completed")
+    _mark(SessionFactory(cohort=closed, number=1), EnrollmentFactory(cohort=closed), "absent")
+    empty = CohortFactory(program=cohort.program)  # open, nothing taken yet
+    with django_assert_num_queries(1):
+        latest = _latest_taken_sessions(organisation=org, per_cohort=2)
+    assert latest == {cohort.pk: [(makeup.pk, s2.date), (s2.pk, s2.date)]}
+    assert empty.pk not in latest
+    with django_assert_num_queries(1):
+        assert _latest_taken_sessions(organisation=org, per_cohort=3)[cohort.pk] == [
+            (makeup.pk, s2.date), (s2.pk, s2.date), (s1.pk, s1.date)
+        ]  # fmt: skip
