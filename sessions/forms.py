@@ -216,3 +216,14 @@ class SessionLogForm(forms.ModelForm):
     def _post_clean(self):
         # The service applies the changes; the form only checks the input.
         pass
+
+
+class IncidentFollowUpForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: called the participant, referred to the partner agency, safety "
+            "plan reviewed. Refer to participants by code, never by name."
+        ),
+    )
