@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from evaluation.models import EvaluationRun
+from evaluation.runs import latest_done_per_request
 from peersupport import jobs, storage
 from peersupport.http import as_attachment
 from peersupport.models import Job
@@ -44,12 +45,8 @@ def _page(request, *, organisation, role, bound=None, status=200, extra=None):
     member whose role there is ``role``."""
     programs = Program.objects.filter(organisation=organisation).order_by("name")
     runs = {}
-    for run in (
-        EvaluationRun.objects.filter(
-            program__organisation=organisation, status=EvaluationRun.Status.DONE
-        )
-        .order_by("program_id", "-finished_at")
-        .only("id", "program_id", "period", "year", "date_from", "date_to", "finished_at")
+    for run in latest_done_per_request(organisation=organisation).only(
+        "id", "program_id", "period", "year", "date_from", "date_to", "finished_at", "parameters"
     ):
         runs.setdefault(run.program_id, [])
         if len(runs[run.program_id]) < 3:

@@ -194,6 +194,33 @@ def test_the_exports_page_lists_programs_finished_runs_and_options(w, evaluator,
 
 
 @pytest.mark.django_db
+def test_computing_the_same_period_twice_lists_it_once_with_the_latest_run(
+    w, evaluator, client_for
+):
+    key = runs.make_request_key(program=w.program, period="all")
+    done = []
+    for _ in range(2):  # the same period computed twice, one after the other
+        run = EvaluationRun.objects.create(
+            program=w.program, period="all", request_key=key, parameters={"min_cell": 5}
+        )
+        runs.execute(run_id=run.pk)
+        done.append(run)
+    pooled = EvaluationRun.objects.create(
+        program=w.program,
+        period="all",
+        request_key=runs.make_request_key(program=w.program, period="all", pool_versions=True),
+        parameters={"min_cell": 5},
+    )
+    runs.execute(run_id=pooled.pk)  # other options: other figures, listed on their own
+    response = client_for(evaluator).get(reverse("exports:index"))
+    (card,) = [c for c in response.context["cards"] if c["program"] == w.program]
+    assert [r.pk for r in card["runs"]] == [pooled.pk, done[1].pk]
+    content = response.content.decode()
+    assert reverse("exports:report", args=[done[1].pk, "pdf"]) in content
+    assert reverse("exports:report", args=[done[0].pk, "pdf"]) not in content
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "fmt, start", [("csv", b"\xef\xbb\xbfprogram"), ("xlsx", b"PK"), ("pdf", b"%PDF")]
 )
