@@ -38,6 +38,8 @@ from .tasks import build_export
 from .writers import CONTENT_TYPES
 
 REPORT_FORMATS = ("csv", "xlsx", "pdf")
+#: Report formats built by a background job, with a progress page (they take seconds).
+REPORT_JOB_FORMATS = ("pdf",)
 
 
 def _page(request, *, organisation, role, bound=None, status=200, extra=None):
@@ -65,6 +67,7 @@ def _page(request, *, organisation, role, bound=None, status=200, extra=None):
         "cards": cards,
         "is_coordinator_role": role == COORDINATOR,
         "report_formats": REPORT_FORMATS,
+        "report_job_formats": REPORT_JOB_FORMATS,
         **(extra or {}),
     }
     return render(request, "exports/page.html", context, status=status)
@@ -197,6 +200,40 @@ def export_file(request, signed: str):
     services.audit_export(actor=request.user, program=program, what=what, request=request)
     response = FileResponse(handle, content_type=CONTENT_TYPES[job.params["format"]])
     return as_attachment(response, job.result.get("filename") or name.rsplit("/", 1)[-1])
+
+
+@login_required
+@require_POST
+def report_build(request, run_id: int, fmt: str):
+    """Have the report file of a finished run built in the background, then follow its
+    progress on the job page (which offers to build it here if no worker takes it)."""
+    run, role = get_for_user(
+        request,
+        EvaluationRun.objects.select_related("program__organisation"),
+        roles=REPORT_ROLES,
+        organisation_of=lambda r: r.program.organisation_id,
+        pk=run_id,
+    )
+    if fmt not in REPORT_JOB_FORMATS or run.status != EvaluationRun.Status.DONE or not run.result:
+        raise Http404
+    external = role != COORDINATOR or request.POST.get("audience") != "internal"
+    what = {"kind": "report", "run": run.pk, "format": fmt, "external": external}
+    job = services.start_report_job(
+        run=run, fmt=fmt, external=external, user=request.user, what=what
+    )
+    services.audit_export(
+        actor=request.user,
+        program=run.program,
+        what={**what, "job": job.token},
+        action="export.build",
+        request=request,
+    )
+    task_id = enqueue(
+        build_export, job.token, actor=request.user, organisation=run.program.organisation
+    )
+    if task_id is None:
+        jobs.job_set(job, state=Job.State.FAILED, error="queue")
+    return redirect("exports:status", token=job.token)
 
 
 @login_required
