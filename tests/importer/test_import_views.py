@@ -238,7 +238,9 @@ def test_the_template_bundle_filled_in_is_accepted(client_for, coordinator):
     template = client.get(reverse("importer:template"))
     with zipfile.ZipFile(io.BytesIO(template.content)) as archive:
         header = archive.read("import-bundle/programs.csv").decode()
-    row = dict(zip(spec.FILES["programs.csv"].columns, ["BIY", "Believe", "2020-04-01", ""]))
+    row = dict(
+        zip(spec.FILES["programs.csv"].columns, ["BIY", "Believe", "2020-04-01", ""], strict=True)
+    )
     filled = header + ",".join(row.values()) + "\n"
     html = upload(client, {"programs.csv": filled}).content.decode()
     assert "Dry run: nothing has been saved yet" in html
