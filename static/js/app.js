@@ -161,3 +161,33 @@ document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.is-busy").forEach(reset);
   });
 })();
+
+// A table wider than the screen scrolls inside its box: keyboard users reach that box
+// with Tab (and scroll it with the arrow keys) only when it is focusable, so it becomes
+// a focusable, named region while it scrolls, and stops being one when it fits.
+(function () {
+  function label(box) {
+    var table = box.querySelector("table");
+    var caption = table && table.querySelector("caption");
+    var section = box.closest("section");
+    var heading = section && section.querySelector("h2, h3");
+    var main = document.querySelector("main h1");
+    var text = (caption || heading || main || {}).textContent || "";
+    return text.trim();
+  }
+  function update() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label")) { box.setAttribute("aria-label", label(box)); }
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", update);
+  window.addEventListener("resize", update);
+  document.addEventListener("htmx:afterSettle", update);
+})();
