@@ -141,7 +141,8 @@ _OVERFLOW = """() => {
     for (const el of document.querySelectorAll('body *')) {
       const box = el.getBoundingClientRect();
       if (box.right > width + 1 && el.closest('.table-responsive') === null) {
-        wide.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : ''));
+        const classes = String(el.className || '').split(' ').filter(Boolean);
+        wide.push([el.tagName.toLowerCase(), ...classes].join('.'));
         if (wide.length > 4) { break; }
       }
     }
