@@ -110,3 +110,17 @@ def test_another_organisations_incident_is_not_on_the_dashboard(
     incidents = _dashboard(client_for(coordinator)).context["incidents"]
     assert [s.pk for s in incidents] == [incident.pk]
     assert Session.objects.filter(incident_flagged=True).count() == 2
+
+
+@pytest.mark.parametrize("followed_up", [False, True], ids=["open", "followed-up"])
+def test_the_incident_page_query_count_is_fixed(
+    followed_up, client_for, coordinator, incident, django_assert_max_num_queries
+):
+    if followed_up:
+        services.incident_follow_up(session=incident, note=FOLLOW_UP, by=coordinator)
+    client = client_for(coordinator)
+    # 1-3 session, user, memberships (middleware); 4 the session with its cohort and
+    # who followed it up; 5-7 savepoint, session refresh, release.
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("groupsessions:session_incident", args=[incident.pk]))
+    assert response.status_code == 200
