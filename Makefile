@@ -43,7 +43,9 @@ TYPED := $(sort $(filter-out exports/views.py exports/forms.py exports/urls.py e
 	*/todo.py */instruments.py */scoring.py */kiosk.py peersupport/jobs.py peersupport/storage.py \
 	peersupport/rotation.py peersupport/backups.py \
 	evaluation/figures.py evaluation/periods.py evaluation/engine.py \
-	evaluation/stats.py evaluation/signedrank.py evaluation/runs.py evaluation/figures/*.py exports/*.py exports/*/*.py)))
+	evaluation/stats.py evaluation/signedrank.py evaluation/runs.py evaluation/figures/*.py \
+	evaluation/display.py evaluation/presenting.py evaluation/charts.py \
+	exports/*.py exports/*/*.py exports/management/commands/*.py)))
 typecheck: install
 	$(BIN)/mypy $(filter-out tests/% bench/% %/migrations/%,$(TYPED))
 

@@ -20,7 +20,7 @@ from django.db import connections
 from django.db.models import Count, F, IntegerField, Max, Q, Value
 from django.db.models.functions import Coalesce
 
-from participants.models import Enrollment, Participant
+from participants.models import Enrollment, evaluation_consented
 from programs.models import Program
 from sessions.models import Attendance, Session
 from surveys.models import Administration
@@ -213,7 +213,7 @@ def meets(
 
 def surveys(scope: Scope, bucket: Bucket, codes: list[str], met: Q):
     """Per bucket and instrument: counts (1 query) and matched pairs (1 query)."""
-    consented = Q(enrollment__participant__evaluation_consent=Participant.Consent.YES)
+    consented = evaluation_consented("enrollment__participant__")
     base = Administration.objects.filter(
         scope("enrollment__"), consented, instrument_code__in=codes
     )

@@ -17,10 +17,22 @@ from operator import or_
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from participants.models import Enrollment, Participant
+from participants.models import Consent, Enrollment, Participant, evaluation_consented
 from programs.models import Cohort, Program
 from sessions.models import Attendance, Session
 from surveys.instruments import program_instrument_links, scoring_differs
@@ -47,6 +59,7 @@ MATCHED_KEYS = (
     "t",
     "p_value",
     "wilcoxon_p",
+    "wilcoxon_method",
     "effect_size_dz",
 )
 POST_KEYS = ("post_meeting_target_n", "post_meeting_target_pct")
@@ -120,7 +133,7 @@ def version_use(program: Program, period: Period) -> dict[str, dict]:
     pairs = (
         Administration.objects.filter(
             engine.scope_q(program, period, "enrollment__"),
-            enrollment__participant__evaluation_consent=Participant.Consent.YES,
+            evaluation_consented("enrollment__participant__"),
             is_complete=True,
             score__isnull=False,
         )
@@ -140,6 +153,47 @@ def version_use(program: Program, period: Period) -> dict[str, dict]:
             "same_scoring": not scoring_differs(versions),
         }
         for code, versions in by_code.items()
+    }
+
+
+def consent_left_out(program: Program, period: Period, *, on: date | None = None) -> dict:
+    """What the consent rule (``participants.models.evaluation_consented``) leaves out of
+    the outcome statistics because her evaluation consent was withdrawn or has expired
+    (on ``on``, today by default): per reason, the people and their surveys in the period.
+    ``{"withdrawn": {"participants": 2, "administrations": 5}, "expired": {...}}``; one
+    query."""
+    day = on or timezone.localdate()
+    p = "enrollment__participant__"
+    expired = Q(
+        **{
+            f"{p}evaluation_consent": Participant.Consent.YES,
+            f"{p}evaluation_consent_expires_on__lte": day,
+        }
+    )
+    withdrawn = Q(**{f"{p}evaluation_consent": Participant.Consent.NO}) & Q(
+        Exists(
+            Consent.objects.filter(
+                participant=OuterRef("enrollment__participant"),
+                kind=Consent.Kind.EVALUATION,
+                given=True,
+                withdrawn_on__isnull=False,
+            )
+        )
+    )
+    counts = Administration.objects.filter(
+        engine.scope_q(program, period, "enrollment__")
+    ).aggregate(
+        withdrawn_participants=Count(f"{p}id", distinct=True, filter=withdrawn),
+        withdrawn_administrations=Count("id", filter=withdrawn),
+        expired_participants=Count(f"{p}id", distinct=True, filter=expired),
+        expired_administrations=Count("id", filter=expired),
+    )
+    return {
+        reason: {
+            "participants": counts[f"{reason}_participants"],
+            "administrations": counts[f"{reason}_administrations"],
+        }
+        for reason in ("withdrawn", "expired")
     }
 
 
@@ -236,6 +290,7 @@ def _instrument_figures(
         "t": paired.t,
         "p_value": paired.p_value,
         "wilcoxon_p": paired.wilcoxon_p,
+        "wilcoxon_method": paired.wilcoxon_method,
         "effect_size_dz": paired.effect_size_dz,
         "target_score": info.target_score,
         "post_meeting_target_n": meet_n,

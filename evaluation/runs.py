@@ -164,6 +164,7 @@ def request_run(
     date_to: date | None = None,
     pool_versions: bool = False,
     by=None,
+    queue_job: bool = True,
 ) -> RunRequest:
     """Save a run (or join the equal one already queued or running), then queue its job.
 
@@ -171,7 +172,8 @@ def request_run(
     were answered on versions that score differently (withheld otherwise).
 
     Not to be called inside an outer transaction: the run must be committed before a
-    worker looks for it.
+    worker looks for it. ``queue_job=False`` saves the run without queueing it, for a
+    caller that computes it at once (``run_now``), e.g. ``manage.py export``.
     """
     validate(program=program, period=period, year=year, date_from=date_from, date_to=date_to)
     key = make_request_key(
@@ -205,6 +207,8 @@ def request_run(
                 raise
     if not created and run.task_id:
         return RunRequest(run, created=False, queued=True)
+    if not queue_job:
+        return RunRequest(run, created=created, queued=False)
     queued = queue(run=run, by=by)
     run.refresh_from_db()
     return RunRequest(run, created=created, queued=queued)
@@ -256,6 +260,8 @@ def compute(run: EvaluationRun, *, progress=None) -> tuple[dict, dict]:
         "intervals": figures.confidence_intervals(program, whole, min_cell=min_cell),
         # The versions each instrument's scored administrations were answered on.
         "versions": figures.version_use(program, whole),
+        # Surveys left out because the evaluation consent was withdrawn or has expired.
+        "consent_left_out": figures.consent_left_out(program, whole),
     }
     progress(90)
     return result, details

@@ -5,12 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from evaluation import periods
 from peersupport.permissions import COORDINATOR
 
-from . import privacy
 from .base import DATE_CHOICES, DATES_NONE, ExportOptions
 from .registry import EXPORTERS
+from .services import export_options
 
 FORMAT_CHOICES = (
     ("csv", _("CSV (Excel, R)")),
@@ -83,16 +82,11 @@ class ExportForm(forms.Form):
 
     def options(self) -> ExportOptions:
         data = self.cleaned_data
-        start = end = None
-        if data["period"] == "year":
-            period = periods.year_period(self.program, data["year"])
-            start, end = period.start, period.end
-        return ExportOptions(
+        return export_options(
+            program=self.program,
             labels=data["values"] == "labels",
             dates=data["dates"],
             external=data["audience"] != "internal" or self.role != COORDINATOR,
-            pseudonym_key=privacy.pseudonym_key(data["salt"] or privacy.new_salt()),
-            period_start=start,
-            period_end=end,
+            salt=data["salt"],
             year=data["year"] if data["period"] == "year" else None,
         )

@@ -3,7 +3,14 @@
 The run's stored result (docs/figures.md) is the only source: nothing is
 recomputed. A suppressed figure is written empty with its ``suppressed`` flag 1. For
 audiences outside the organisation, counts from 1 to ``min_cell - 1`` are suppressed
-too (the stored result keeps them for the organisation's own pages).
+too (the stored result keeps them for the organisation's own pages); ``shown`` gives
+the objects an audience sees, and every output of the report (CSV, XLSX, PDF) is made
+from them.
+
+The CSV and the data sheets of the XLSX have two header rows: the columns' labels in the
+reader's language, then the variable names for programs (read with ``skiprows=1``).
+Beside each unrounded ``value`` is ``value_shown``, the figure as the report page and the
+PDF show it (``evaluation.display``: rounded half up, "n<5" when suppressed).
 """
 
 from __future__ import annotations
@@ -11,10 +18,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evaluation import figures, stats
+from evaluation import display, figures, presenting, stats
 from evaluation.models import EvaluationRun
 from surveys.models import Instrument
 
@@ -24,7 +30,7 @@ from .dataset import YES_NO_FLAG
 PARTICIPATION = (*figures.COUNT_KEYS, *figures.PARTICIPATION_KEYS)
 INSTRUMENT_KEYS = (
     *figures.INSTRUMENT_COUNT_KEYS,
-    *figures.MATCHED_KEYS,
+    *(k for k in figures.MATCHED_KEYS if k != "wilcoxon_method"),  # a word: in the notes
     "target_score",
     *figures.POST_KEYS,
     "target_pct",
@@ -116,30 +122,76 @@ def _measures(obj: dict, head: tuple, breakdown: str, group, keys) -> Iterator[t
                 yield (*head, breakdown, group, code, key, None if flag else inst[key], flag)
 
 
+def shown(run: EvaluationRun, *, external: bool) -> tuple[list[dict], dict]:
+    """The period objects and the breakdowns as ``external`` (or internal) readers see
+    them: the one source of every output of the report."""
+    cell = min_cell_of(run)
+    objects = [externalise(o, cell) if external else o for o in periods(run)]
+    details = details_of(run)
+    if not external:
+        return objects, details
+    details = {
+        **details,
+        "by_cohort": [externalise(g, cell) for g in details.get("by_cohort", [])],
+        # already computed with small counts suppressed
+        "by_group": {
+            field: [externalise(g, cell) for g in groups]
+            for field, groups in details.get("by_group", {}).items()
+        },
+        "by_module": [externalise(m, cell, module=True) for m in details.get("by_module", [])],
+    }
+    return objects, details
+
+
 def rows(run: EvaluationRun, *, external: bool) -> Iterator[tuple]:
     """Long format: one row per figure, period and group."""
-    cell = min_cell_of(run)
-    objects = periods(run)
+    objects, details = shown(run, external=external)
     for obj in objects:
-        if external:
-            obj = externalise(obj, cell)
         head = (run.program.code, obj.get("year"), obj.get("period_start"), obj.get("period_end"))
         yield from _measures(obj, head, "", "", PARTICIPATION)
-    details = details_of(run)
     if not objects:
         return
     last = objects[-1]
     head = (run.program.code, last.get("year"), last.get("period_start"), last.get("period_end"))
     for group in details.get("by_cohort", []):
-        g = externalise(group, cell) if external else group
-        yield from _measures(g, head, "cohort", group["group"], PARTICIPATION)
+        yield from _measures(group, head, "cohort", group["group"], PARTICIPATION)
     for field, groups in details.get("by_group", {}).items():
-        for group in groups:  # already computed with small counts suppressed
-            g = externalise(group, cell) if external else group
-            yield from _measures(g, head, field, group["group"] or "", PARTICIPATION)
+        for group in groups:
+            yield from _measures(group, head, field, group["group"] or "", PARTICIPATION)
     for module in details.get("by_module", []):
-        m = externalise(module, cell, module=True) if external else module
-        yield from _measures(m, head, "module", module.get("module") or "", MODULE_KEYS)
+        yield from _measures(module, head, "module", module.get("module") or "", MODULE_KEYS)
+
+
+def display_variables() -> list[Variable]:
+    """The report's columns with the figure's name and its shown value beside the value."""
+    out = []
+    for v in variables():
+        if v.name == "value":
+            out.append(Variable("figure", _("Figure, in words"), STRING))
+        out.append(v)
+        if v.name == "value":
+            out.append(Variable("value_shown", _("Value as shown in the report"), STRING))
+    return out
+
+
+def display_rows(run: EvaluationRun, *, external: bool) -> Iterator[tuple]:
+    """``rows`` with the figure's name and its shown value (``display_variables``)."""
+    cell = min_cell_of(run)
+    labels = presenting.figure_labels()
+    for row in rows(run, external=external):
+        *head, measure, value, flag = row
+        shown_value = display.figure(measure, value, suppressed=bool(flag), min_cell=cell)
+        yield (*head, measure, labels.get(measure, measure), value, shown_value, flag)
+
+
+def csv_chunks(run: EvaluationRun, *, external: bool) -> Iterator[bytes]:
+    """The report CSV: labels row, variable names row, then the figures."""
+    from .writers import csv_chunks as chunks
+
+    columns = display_variables()
+    labelled = [Variable(str(v.label), str(v.label), v.type, v.values) for v in columns]
+    names = tuple(v.name for v in columns)
+    yield from chunks(labelled, [names, *display_rows(run, external=external)])
 
 
 def notes(run: EvaluationRun, *, external: bool) -> list[str]:
@@ -148,6 +200,11 @@ def notes(run: EvaluationRun, *, external: bool) -> list[str]:
         _("Program: %(name)s (%(code)s)") % {"name": run.program.name, "code": run.program.code},
         _("Computed: %(when)s") % {"when": _when(run)},
         _("Definitions: docs/figures.md and docs/definitions.md of peersupport."),
+        _(
+            "Columns: the first header row gives each column's label, the second its "
+            "variable name; value is unrounded, value_shown is the figure as the report "
+            "shows it (rounded half up)."
+        ),
         _(
             "Participants: distinct people with at least one enrollment (enrolled, completed "
             "or withdrawn) in a cohort that started in the period."
@@ -159,7 +216,8 @@ def notes(run: EvaluationRun, *, external: bool) -> list[str]:
         _(
             "Scores: sum of item values (reverse items reversed), pro-rated when no more than "
             "the allowed number of items is missing; only people who consented to evaluation use."
-        ),
+        )
+        + consent_note(details_of(run), min_cell=cell, external=external),
         _(
             "Outcome statistics: over enrollments with both a scored pre and post; paired "
             "t-test and Wilcoxon signed-rank, two-sided; effect size d_z = mean change / SD."
@@ -176,28 +234,72 @@ def notes(run: EvaluationRun, *, external: bool) -> list[str]:
             _("For use outside the organisation: counts from 1 to %(n)s are suppressed too.")
             % {"n": cell - 1}
         )
+    objects, _details = shown(run, external=external)
+    for code in objects[0].get("instruments", {}) if objects else ():
+        for obj in objects:
+            method = obj["instruments"][code].get("wilcoxon_method")
+            if method:
+                out.append(
+                    _("Wilcoxon p-value of %(code)s, %(period)s: %(method)s.")
+                    % {
+                        "code": code,
+                        "period": period_name(obj),
+                        "method": display.method_name(method),
+                    }
+                )
     return out
+
+
+def consent_note(details: dict, *, min_cell: int, external: bool) -> str:
+    """The people and surveys the consent rule left out because an evaluation consent was
+    withdrawn or expired (the run's ``consent_left_out``), as a sentence ("" when none);
+    small counts suppressed for use outside the organisation."""
+
+    def shown(count: int) -> str | int:
+        return f"< {min_cell}" if external and 0 < count < min_cell else count
+
+    left_out = details.get("consent_left_out") or {}
+    withdrawn = left_out.get("withdrawn") or {}
+    expired = left_out.get("expired") or {}
+    if not (withdrawn.get("participants") or expired.get("participants")):
+        return ""
+    return " " + _(
+        "Left out because the consent to evaluation use was withdrawn: %(wp)s people "
+        "(%(wa)s surveys); because it expired: %(ep)s people (%(ea)s surveys)."
+    ) % {
+        "wp": shown(withdrawn.get("participants", 0)),
+        "wa": shown(withdrawn.get("administrations", 0)),
+        "ep": shown(expired.get("participants", 0)),
+        "ea": shown(expired.get("administrations", 0)),
+    }
 
 
 def _when(run: EvaluationRun) -> str:
     when = run.finished_at or run.created_at
-    return timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else ""
+    return presenting.generated_at(when) if when else ""
 
 
 def write_xlsx(run: EvaluationRun, target, *, external: bool) -> None:
-    """A sheet per period (each year, then all years), breakdowns, and notes."""
+    """A sheet per period (each year, then all years), breakdowns, the variables, and
+    notes. Each data sheet's header row gives the labels, the next row the names."""
     from .writers import XlsxBook
 
     book = XlsxBook()
-    header = [v.name for v in variables()]
+    columns = display_variables()
+    header = [str(v.label) for v in columns]
+    names = tuple(v.name for v in columns)
     by_period: dict[tuple, list] = {}
-    for row in rows(run, external=external):
+    for row in display_rows(run, external=external):
         by_period.setdefault((row[1], row[4] != ""), []).append(row)
     for obj in periods(run):
-        book.sheet(period_name(obj), header, by_period.get((obj.get("year"), False), []))
+        rows_of = by_period.get((obj.get("year"), False), [])
+        book.sheet(period_name(obj), header, [names, *rows_of])
     details = [r for (_y, is_detail), rs in by_period.items() if is_detail for r in rs]
     if details:
-        book.sheet(_("breakdowns"), header, details)
+        book.sheet(_("breakdowns"), header, [names, *details])
+    book.sheet(
+        _("variables"), [_("Variable"), _("Label")], ((v.name, str(v.label)) for v in columns)
+    )
     book.sheet(_("notes"), [_("Notes")], ((n,) for n in notes(run, external=external)))
     book.save(target)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from participants.models import Enrollment, Participant
+from participants.models import Enrollment, evaluation_consented
 
 #: Enrollments that held a place in the cohort (as in the evaluation figures).
 COUNTED_STATUSES = tuple(Enrollment.ACTIVE_STATUSES)
@@ -32,10 +32,7 @@ def enrollment_filter(program, options, prefix: str = "", *, consented: bool = T
     q = Q(**{f"{p}cohort__program": program, f"{p}status__in": COUNTED_STATUSES})
     q &= cohort_filter(options, p)
     if consented:
-        q &= Q(
-            **{
-                f"{p}participant__evaluation_consent": Participant.Consent.YES,
-                f"{p}participant__erased_at__isnull": True,
-            }
+        q &= evaluation_consented(f"{p}participant__") & Q(
+            **{f"{p}participant__erased_at__isnull": True}
         )
     return q

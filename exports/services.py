@@ -13,13 +13,14 @@ from dataclasses import asdict
 from datetime import date
 
 from evaluation.models import EvaluationRun
+from evaluation import periods
 from peersupport import jobs, storage
 from peersupport.audit import log_action
 from peersupport.models import Job
 from programs.models import Program
 
-from . import files, writers
-from .base import Exporter, ExportOptions
+from . import files, privacy, writers
+from .base import DATES_NONE, Exporter, ExportOptions
 from .registry import EXPORTERS
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,34 @@ logger = logging.getLogger(__name__)
 #: Formats streamed during the request; the others are built into a file.
 STREAMED = ("csv",)
 PROGRESS_EVERY = 5000
+
+
+def export_options(
+    *,
+    program: Program,
+    labels: bool = False,
+    dates: str = DATES_NONE,
+    external: bool = True,
+    salt: str = "",
+    year: int | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+) -> ExportOptions:
+    """What an export page or ``manage.py export`` asked for: a program ``year`` (raises
+    ``periods.ReportError`` before Year 1) or cohort start dates, and pseudonyms keyed by
+    the project ``salt`` (a new random salt when empty)."""
+    if year is not None:
+        period = periods.year_period(program, year)
+        period_start, period_end = period.start, period.end
+    return ExportOptions(
+        labels=labels,
+        dates=dates,
+        external=external,
+        pseudonym_key=privacy.pseudonym_key(salt or privacy.new_salt()),
+        period_start=period_start,
+        period_end=period_end,
+        year=year,
+    )
 
 
 def make_exporter(program: Program, kind: str, options: ExportOptions) -> Exporter:
@@ -117,6 +146,30 @@ def build_file(
         raise ValueError(f"Unknown format {fmt!r}")
 
 
+def write_report(run, fmt: str, target, *, external: bool) -> None:
+    """The report of a finished evaluation run as CSV, XLSX or PDF into ``target`` (a
+    path or a binary file): what the report links of the pages and ``manage.py export``
+    download."""
+    from . import report
+
+    if fmt == "xlsx":
+        report.write_xlsx(run, target, external=external)
+        return
+    if fmt == "csv":
+        data = b"".join(report.csv_chunks(run, external=external))
+    elif fmt == "pdf":
+        from .pdf import render_pdf
+
+        data = render_pdf(run, external=external)
+    else:
+        raise ValueError(f"Unknown report format {fmt!r}")
+    if hasattr(target, "write"):
+        target.write(data)
+    else:
+        with open(target, "wb") as out:
+            out.write(data)
+
+
 # --- background jobs ----------------------------------------------------------------------
 
 
@@ -167,20 +220,14 @@ def start_report_job(*, run, fmt: str, external: bool, user, what: dict) -> Job:
 
 
 def build_report_file(run_id: int, fmt: str, external: bool, path: str) -> str:
-    """Write the report of run ``run_id`` in ``fmt`` to ``path``; answers its file name."""
-    from . import report
-
+    """Write the report of run ``run_id`` in ``fmt`` to ``path`` (``write_report``);
+    answers its file name, the one the report links give it."""
     run = EvaluationRun.objects.select_related("program").get(pk=run_id)
-    if fmt == "pdf":
-        from .pdf import render_pdf
+    write_report(run, fmt, path, external=external)
+    return report_file_name(run, fmt)
 
-        with open(path, "wb") as out:
-            out.write(render_pdf(run, external=external))
-    elif fmt == "xlsx":
-        with open(path, "wb") as out:
-            report.write_xlsx(run, out, external=external)
-    else:
-        raise ValueError(f"Unknown report format {fmt!r}")
+
+def report_file_name(run, fmt: str) -> str:
     return f"{run.program.code}_report_{run.pk}.{fmt}"
 
 

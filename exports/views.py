@@ -256,19 +256,10 @@ def report_export(request, run_id: int, fmt: str):
         action="report.download",
         request=request,
     )
-    name = f"{run.program.code}_report_{run.pk}.{fmt}"
+    name = services.report_file_name(run, fmt)
     if fmt == "csv":
-        from .writers import csv_chunks
-
-        body = csv_chunks(report.variables(), report.rows(run, external=external))
+        body = report.csv_chunks(run, external=external)
         return as_attachment(StreamingHttpResponse(body, content_type=CONTENT_TYPES["csv"]), name)
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        report.write_xlsx(run, buffer, external=external)
-        return as_attachment(
-            HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["xlsx"]), name
-        )
-    from .pdf import render_pdf
-
-    pdf = render_pdf(run, external=external)
-    return as_attachment(HttpResponse(pdf, content_type=CONTENT_TYPES["pdf"]), name)
+    buffer = io.BytesIO()
+    services.write_report(run, fmt, buffer, external=external)
+    return as_attachment(HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES[fmt]), name)

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from peersupport.permissions import COORDINATOR, FACILITATOR, STAFF_ROLES, Access, get_for_user
 from programs.access import facilitated, reaches, reaches_cohort
 
-from .models import Consent, Enrollment, Participant, Partner, Referral
+from .models import Consent, Enrollment, ErasureRequest, Participant, Partner, Referral
 
 
 def _participant_rule(participant_id: int, membership) -> bool:
@@ -82,5 +82,15 @@ def get_partner_for_user(request, pk, roles=(COORDINATOR,)) -> Access[Partner]:
         Partner.objects.all(),
         roles=roles,
         organisation_of=lambda p: p.organisation_id,
+        pk=pk,
+    )
+
+
+def get_erasure_request_for_user(request, pk, roles=(COORDINATOR,)) -> Access[ErasureRequest]:
+    return get_for_user(
+        request,
+        ErasureRequest.objects.select_related("participant", "requested_by", "decided_by"),
+        roles=roles,
+        organisation_of=lambda e: e.participant.organisation_id,
         pk=pk,
     )

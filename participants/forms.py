@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from peersupport.models import Organisation
 from programs.models import Cohort, Program
 
 from .models import Consent, Participant, Partner, Referral
@@ -68,7 +69,13 @@ class ParticipantForm(forms.ModelForm):
 
 
 class ConsentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Consent"), choices=Consent.Kind.choices)
+    kind = forms.ChoiceField(label=_("Purpose"), choices=Consent.Kind.choices)
+    partner = forms.ModelChoiceField(
+        label=_("Partner agency"),
+        queryset=Partner.objects.none(),
+        required=False,
+        help_text=_("Only for a consent to share details: the one partner she agrees to."),
+    )
     given = forms.TypedChoiceField(
         label=_("Answer"),
         choices=[("yes", _("Given")), ("no", _("Refused"))],
@@ -81,6 +88,16 @@ class ConsentForm(forms.Form):
         max_length=40,
         help_text=_("As printed on the consent form, e.g. 2024-1."),
     )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        widget=DateInput,
+        required=False,
+        help_text=_("Optional. From this day the consent no longer applies."),
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = Partner.objects.filter(organisation=organisation)
 
     def clean_date(self):
         value = self.cleaned_data["date"]
@@ -165,7 +182,7 @@ class PartnerForm(forms.ModelForm):
 class ReferralForm(forms.ModelForm):
     class Meta:
         model = Referral
-        fields = ["partner", "program", "date", "reason", "status"]
+        fields = ["partner", "program", "date", "reason", "status", "shares_details"]
         widgets = {"date": DateInput, "reason": forms.TextInput(attrs={"autocomplete": "off"})}
 
     def __init__(self, *args, organisation, **kwargs):
@@ -178,3 +195,46 @@ class ReferralForm(forms.ModelForm):
 
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(label=_("I understand this cannot be undone."))
+
+
+class ErasureRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for erasure"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: her request of this date. Stored encrypted; the second "
+            "coordinator reads it before deciding."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that, once another coordinator approves, this cannot be undone.")
+    )
+
+
+class ErasureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve and erase")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+
+
+class RetentionPolicyForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["retention_months", "erasure_keeps_scores"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["retention_months"].min_value = 1
+        self.fields["retention_months"].max_value = 1200
+        self.fields["retention_months"].widget.attrs.update({"min": 1, "max": 1200})
+
+    def clean_retention_months(self):
+        months = self.cleaned_data.get("retention_months")
+        if months is not None and not 1 <= months <= 1200:
+            raise forms.ValidationError(
+                _("Give a number of months from 1 to 1200, or leave it blank to keep them.")
+            )
+        return months

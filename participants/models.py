@@ -1,8 +1,11 @@
 """Participants (pseudonymous code, encrypted identifiers), consent, enrollment, referrals."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peersupport.fields import EncryptedTextField
@@ -69,7 +72,17 @@ class Participant(models.Model):
         choices=Consent.choices,
         default=Consent.UNKNOWN,
     )
+    #: The expiry date of the current evaluation consent (None: it does not expire), kept
+    #: in step with the Consent records like ``evaluation_consent``.
+    evaluation_consent_expires_on = models.DateField(
+        _("consent to evaluation use expires on"), null=True, blank=True
+    )
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    #: When the retention schedule cleared the identifying fields and free text (the
+    #: pseudonymous record stays, and still counts in every figure).
+    identifiers_purged_at = models.DateTimeField(
+        _("identifying details purged at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,17 +108,51 @@ class Participant(models.Model):
         return self.code
 
 
+def evaluation_consented(prefix: str = "", *, on: date | None = None) -> Q:
+    """The consent rule of the figures and exports, seen from a model ``prefix`` away from
+    the participant (``"enrollment__participant__"`` from a survey administration):
+    her consent to evaluation use is "yes" and has not expired on ``on`` (today by
+    default). A withdrawn consent makes it "no" from the withdrawal date (``consent_sync``);
+    an expired one stops counting on its expiry date."""
+    day = on or timezone.localdate()
+    return Q(**{f"{prefix}evaluation_consent": Participant.Consent.YES}) & (
+        Q(**{f"{prefix}evaluation_consent_expires_on__isnull": True})
+        | Q(**{f"{prefix}evaluation_consent_expires_on__gt": day})
+    )
+
+
+def is_evaluation_consented(participant: Participant, *, on: date | None = None) -> bool:
+    """``evaluation_consented`` for one participant in memory."""
+    day = on or timezone.localdate()
+    expires = participant.evaluation_consent_expires_on
+    return participant.evaluation_consent == Participant.Consent.YES and (
+        expires is None or expires > day
+    )
+
+
 class Consent(models.Model):
-    """A consent given or refused, with the version of the text the person agreed to."""
+    """A consent given or refused for one purpose, with the version of the text the person
+    agreed to; it may expire (``expires_on``: from that day it no longer applies)."""
 
     class Kind(models.TextChoices):
         PARTICIPATION = "participation", _("Consent to take part")
         EVALUATION = "evaluation", _("Consent to evaluation use")
+        REFERRAL = "referral", _("Consent to share details with a partner agency")
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("purpose"), max_length=20, choices=Kind.choices)
+    #: The partner agency a referral-sharing consent names (only for that purpose).
+    partner = models.ForeignKey(
+        "Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("partner agency"),
+    )
     given = models.BooleanField(_("given"))
     date = models.DateField(_("date"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
     text_version = models.CharField(_("version of the consent text"), max_length=40)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -120,6 +167,15 @@ class Consent(models.Model):
                 condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("date")),
                 name="consent_withdrawn_after_given",
             ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("date")),
+                name="consent_expires_after_given",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="referral", partner__isnull=False)
+                | (~Q(kind="referral") & Q(partner__isnull=True)),
+                name="consent_partner_only_for_referral",
+            ),
         ]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
@@ -133,6 +189,14 @@ class Consent(models.Model):
     @property
     def is_current_yes(self) -> bool:
         return self.given and self.withdrawn_on is None
+
+    def is_current_on(self, day) -> bool:
+        """Given, and neither withdrawn nor expired on ``day``."""
+        return (
+            self.given
+            and (self.withdrawn_on is None or self.withdrawn_on > day)
+            and (self.expires_on is None or self.expires_on > day)
+        )
 
 
 class Enrollment(models.Model):
@@ -245,6 +309,13 @@ class Referral(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.MADE
     )
+    #: The participant's details go to the partner: needs her current referral consent
+    #: for that partner (``services.referral_create``).
+    shares_details = models.BooleanField(
+        _("shares her details with the partner"),
+        default=False,
+        help_text=_("Needs her current consent to share details with this partner agency."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -257,6 +328,58 @@ class Referral(models.Model):
 
     def __str__(self):
         return f"{self.participant.code} → {self.partner}"
+
+    def audit_organisation(self):
+        return self.participant.organisation
+
+
+class ErasureRequest(models.Model):
+    """A coordinator's request to erase one participant, decided by a second coordinator.
+
+    Nothing is erased until another coordinator approves; the reason is encrypted (it may
+    say something about the person) and the record stays after the erasure, saying who
+    asked and who approved, never what was erased.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second coordinator")
+        APPROVED = "approved", _("Approved: erased")
+        REJECTED = "rejected", _("Rejected")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="erasure_requests"
+    )
+    reason = EncryptedTextField(_("reason"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(status="pending"),
+                name="one_pending_erasure_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="erasure_decided_by_another",
+            ),
+        ]
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+
+    def __str__(self):
+        return f"{self.participant.code}: {self.status}"
 
     def audit_organisation(self):
         return self.participant.organisation

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, Q
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -21,8 +21,8 @@ from peersupport.audit import MASK, log_action, log_create, log_delete, model_up
 from peersupport.models import Organisation, User
 from programs.models import Cohort
 
-from .models import Consent, Enrollment, Participant, Partner, Referral
-from .signals import participant_records_asked
+from .models import Consent, Enrollment, ErasureRequest, Participant, Partner, Referral
+from .signals import participant_erased, participant_records_asked
 
 #: Stages that take one of a cohort's places (``Cohort.capacity``).
 PLACE_STATUSES = (Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED)
@@ -131,21 +131,29 @@ def participant_delete(*, participant: Participant, by: User, request=None) -> N
         raise refusal from None
 
 
-@transaction.atomic
-def participant_erase(*, participant: Participant, by: User, request=None) -> Participant:
-    """Wipe everything that identifies the person, keep the code and the records.
+def _empty_value(name: str):
+    """What a cleared field holds: "" for text, else its default (None when nullable)."""
+    field = Participant._meta.get_field(name)
+    if isinstance(field, models.CharField | models.TextField):
+        return ""
+    assert isinstance(field, models.Field)  # a column of the participant, not a relation
+    return None if field.null else field.get_default()
+
+
+def _clear_identifying(participant: Participant) -> dict:
+    """Clear the identifying fields and the free text about one person: the one way both
+    erasure and the retention purge clear her details.
 
     Besides the identifying fields, the free-text exit reasons and notes of the person's
     enrollments and the reasons of their referrals are cleared: free text may name or
-    locate them. The audit entry records which fields were wiped, never their values (nor
-    did any earlier entry: these fields are masked in every diff).
+    locate them. Answers what was cleared, as names and counts, never values.
     """
     current = Participant.objects.select_for_update().get(pk=participant.pk)
-    wiped = [name for name in ERASED_FIELDS if getattr(current, name)]
-    for name in ERASED_FIELDS:
-        setattr(participant, name, "")
-    participant.erased_at = timezone.now()
-    participant.save(update_fields=[*ERASED_FIELDS, "erased_at", "updated_at"])
+    empty = {name: _empty_value(name) for name in ERASED_FIELDS}
+    wiped = [name for name in ERASED_FIELDS if getattr(current, name) != empty[name]]
+    for name, value in empty.items():
+        setattr(participant, name, value)
+    participant.save(update_fields=[*ERASED_FIELDS, "updated_at"])
     # Queryset updates: no per-row save, so the wiped text is never loaded. An encrypted
     # empty value is stored as the empty string, so "not empty" is a plain SQL test.
     notes = (
@@ -154,43 +162,215 @@ def participant_erase(*, participant: Participant, by: User, request=None) -> Pa
         .update(exit_notes="", exit_reason="")
     )
     reasons = Referral.objects.filter(participant=participant).exclude(reason="").update(reason="")
+    return {"fields": wiped, "exit_notes_cleared": notes, "referral_reasons_cleared": reasons}
+
+
+@transaction.atomic
+def participant_erase(*, participant: Participant, by: User, request=None) -> Participant:
+    """Wipe everything that identifies the person, keep the code and the records.
+
+    Called when a second coordinator approves an erasure request
+    (``erasure_request_approve``). The identifying fields and free text are cleared
+    (``_clear_identifying``); the apps that hold her survey answers remove them, or keep
+    only the scores when the organisation's policy says so
+    (``signals.participant_erased``). Attendance and enrollments stay: she still counts
+    in participation and dosage figures, as an anonymous record. The audit entry records
+    which fields were wiped and how many rows, never their values (nor did any earlier
+    entry: these fields are masked in every diff).
+    """
+    cleared = _clear_identifying(participant)
+    participant.erased_at = timezone.now()
+    participant.save(update_fields=["erased_at"])
+    keep_scores = participant.organisation.erasure_keeps_scores
+    removed: dict[str, int] = {}
+    for _receiver, counts in participant_erased.send(
+        Participant, participant=participant, keep_scores=keep_scores
+    ):
+        if isinstance(counts, dict):
+            removed.update(counts)
     log_action(
         actor=by,
         action="participant.erase",
         obj=participant,
-        changes={name: [MASK, ""] for name in wiped},
-        detail={"exit_notes_cleared": notes, "referral_reasons_cleared": reasons},
+        changes={name: [MASK, ""] for name in cleared["fields"]},
+        detail={
+            "exit_notes_cleared": cleared["exit_notes_cleared"],
+            "referral_reasons_cleared": cleared["referral_reasons_cleared"],
+            "survey_scores_kept": keep_scores,
+            **removed,
+        },
         request=request,
     )
     return participant
 
 
+# --- erasure on request (two coordinators) --------------------------------------------------
+
+
+@transaction.atomic
+def erasure_request_create(
+    *, participant: Participant, reason: str, by: User, request=None
+) -> ErasureRequest:
+    """A coordinator asks for one participant to be erased; nothing is erased yet."""
+    if participant.erased_at is not None:
+        raise ValidationError(_("This participant was already erased."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this participant is to be erased.")})
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    if ErasureRequest.objects.filter(
+        participant=participant, status=ErasureRequest.Status.PENDING
+    ).exists():
+        raise ValidationError(
+            _("An erasure of %(code)s is already waiting for a second coordinator.")
+            % {"code": participant.code}
+        )
+    erasure = ErasureRequest.objects.create(participant=participant, reason=reason, requested_by=by)
+    log_create(
+        actor=by,
+        action="erasure.request",
+        obj=erasure,
+        detail={"participant": participant.code},
+        request=request,
+    )
+    return erasure
+
+
+def _decide(erasure: ErasureRequest, *, by: User, status: str, request) -> ErasureRequest:
+    current = ErasureRequest.objects.select_for_update().get(pk=erasure.pk)
+    if current.status != ErasureRequest.Status.PENDING:
+        raise ValidationError(
+            _("This request was already decided (%(status)s).")
+            % {"status": current.get_status_display().lower()}
+        )
+    if current.requested_by_id == by.pk:
+        raise ValidationError(
+            _(
+                "You asked for this erasure: another coordinator must approve or reject it. "
+                "Two people decide an erasure, so that no one can erase a record alone."
+            )
+        )
+    erasure, _changes = model_update(
+        instance=erasure,
+        data={"status": status, "decided_by": by, "decided_at": timezone.now()},
+        by=by,
+        action=f"erasure.{'approve' if status == ErasureRequest.Status.APPROVED else 'reject'}",
+        detail={"participant": erasure.participant.code},
+        request=request,
+    )
+    return erasure
+
+
+@transaction.atomic
+def erasure_request_approve(*, erasure: ErasureRequest, by: User, request=None) -> ErasureRequest:
+    """A second coordinator approves: the participant is erased (``participant_erase``)."""
+    erasure = _decide(erasure, by=by, status=ErasureRequest.Status.APPROVED, request=request)
+    participant_erase(participant=erasure.participant, by=by, request=request)
+    return erasure
+
+
+@transaction.atomic
+def erasure_request_reject(*, erasure: ErasureRequest, by: User, request=None) -> ErasureRequest:
+    """A second coordinator rejects: nothing is erased."""
+    return _decide(erasure, by=by, status=ErasureRequest.Status.REJECTED, request=request)
+
+
+# --- retention schedule ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def retention_purge(*, organisation: Organisation, on: date, by: User | None = None) -> dict:
+    """Purge the identifying fields and free text of everyone the organisation's
+    retention schedule makes due on ``on`` (``selectors.retention_due``).
+
+    The pseudonymous records (code, demographic answers, enrollments, attendance,
+    surveys) stay, so every figure stays the same. One audit entry per run, with counts,
+    never codes or content; nothing is logged when nothing was due.
+    """
+    from .selectors import retention_due
+
+    due = list(retention_due(organisation=organisation, on=on).only("id", "organisation_id"))
+    totals = {"participants": 0, "fields_cleared": 0, "exit_notes_cleared": 0}
+    totals["referral_reasons_cleared"] = 0
+    now = timezone.now()
+    for participant in due:
+        cleared = _clear_identifying(participant)
+        Participant.objects.filter(pk=participant.pk).update(identifiers_purged_at=now)
+        totals["participants"] += 1
+        totals["fields_cleared"] += len(cleared["fields"])
+        totals["exit_notes_cleared"] += cleared["exit_notes_cleared"]
+        totals["referral_reasons_cleared"] += cleared["referral_reasons_cleared"]
+    if due:
+        log_action(
+            actor=by,
+            action="retention.purge",
+            organisation=organisation,
+            object_type="participants.Participant",
+            detail={
+                **totals,
+                "retention_months": organisation.retention_months,
+                "on": on.isoformat(),
+            },
+        )
+    return totals
+
+
+@transaction.atomic
+def retention_policy_update(
+    *, organisation: Organisation, by: User, request=None, **fields
+) -> Organisation:
+    """Change the organisation's retention schedule or erasure policy (audited)."""
+    organisation, _changes = model_update(
+        instance=organisation,
+        data=fields,
+        fields=["retention_months", "erasure_keeps_scores"],
+        by=by,
+        action="retention.policy_update",
+        request=request,
+    )
+    return organisation
+
+
 # --- consent ------------------------------------------------------------------------------
 
 
-def _evaluation_consent_of(participant: Participant) -> str:
-    latest = (
+def _latest_evaluation_consent(participant: Participant) -> Consent | None:
+    return (
         Consent.objects.filter(participant=participant, kind=Consent.Kind.EVALUATION)
         .order_by("-date", "-id")
         .first()
     )
-    if latest is None:
-        return Participant.Consent.UNKNOWN
-    return Participant.Consent.YES if latest.is_current_yes else Participant.Consent.NO
 
 
 def consent_sync(*, participant: Participant) -> dict:
-    """Keep ``Participant.evaluation_consent`` in step with the latest evaluation consent.
+    """Keep ``Participant.evaluation_consent`` and its expiry date in step with the latest
+    evaluation consent.
 
-    Returns the change (``{"evaluation_consent": [old, new]}``) or ``{}``.
+    Returns the changes (``{"evaluation_consent": [old, new], ...}``) or ``{}``.
     """
-    value = _evaluation_consent_of(participant)
-    old = participant.evaluation_consent
-    if value == old:
-        return {}
-    Participant.objects.filter(pk=participant.pk).update(evaluation_consent=value)
-    participant.evaluation_consent = value
-    return {"evaluation_consent": [old, value]}
+    latest = _latest_evaluation_consent(participant)
+    if latest is None:
+        value, expires = Participant.Consent.UNKNOWN, None
+    elif latest.is_current_yes:
+        value, expires = Participant.Consent.YES, latest.expires_on
+    else:
+        value, expires = Participant.Consent.NO, None
+    changes: dict = {}
+    if value != participant.evaluation_consent:
+        changes["evaluation_consent"] = [participant.evaluation_consent, value]
+    if expires != participant.evaluation_consent_expires_on:
+        old = participant.evaluation_consent_expires_on
+        changes["evaluation_consent_expires_on"] = [
+            old.isoformat() if old else None,
+            expires.isoformat() if expires else None,
+        ]
+    if changes:
+        Participant.objects.filter(pk=participant.pk).update(
+            evaluation_consent=value, evaluation_consent_expires_on=expires
+        )
+        participant.evaluation_consent = value
+        participant.evaluation_consent_expires_on = expires
+    return changes
 
 
 @transaction.atomic
@@ -202,13 +382,33 @@ def consent_add(
     on: date,
     text_version: str,
     by: User,
+    expires_on: date | None = None,
+    partner: Partner | None = None,
     request=None,
 ) -> Consent:
+    """Record a consent for one purpose; a referral-sharing consent names its partner."""
+    if kind == Consent.Kind.REFERRAL:
+        if partner is None:
+            raise ValidationError(
+                {"partner": _("Choose the partner agency she agrees to share details with.")}
+            )
+        if partner.organisation_id != participant.organisation_id:
+            raise ValidationError({"partner": _("The partner belongs to another organisation.")})
+    elif partner is not None:
+        raise ValidationError(
+            {"partner": _("Only a consent to share details with a partner names a partner.")}
+        )
+    if expires_on is not None and expires_on <= on:
+        raise ValidationError(
+            {"expires_on": _("The expiry date must be after the date the consent was given.")}
+        )
     consent = Consent.objects.create(
         participant=participant,
         kind=kind,
+        partner=partner,
         given=given,
         date=on,
+        expires_on=expires_on,
         text_version=text_version,
         recorded_by=by,
     )
@@ -230,6 +430,8 @@ def consent_withdraw(*, consent: Consent, on: date, by: User, request=None) -> C
         raise ValidationError(
             {"withdrawn_on": _("The withdrawal date cannot be before the consent date.")}
         )
+    if on > timezone.localdate():
+        raise ValidationError({"withdrawn_on": _("The withdrawal date cannot be in the future.")})
     consent, _changes = model_update(
         instance=consent,
         data={"withdrawn_on": on},
@@ -243,6 +445,19 @@ def consent_withdraw(*, consent: Consent, on: date, by: User, request=None) -> C
         request=request,
     )
     return consent
+
+
+def referral_consent_current(*, participant: Participant, partner: Partner, on: date) -> bool:
+    """True when her latest consent (given by ``on``) to share details with ``partner`` was
+    given, and neither withdrawn nor expired on ``on``."""
+    latest = (
+        Consent.objects.filter(
+            participant=participant, kind=Consent.Kind.REFERRAL, partner=partner, date__lte=on
+        )
+        .order_by("-date", "-id")
+        .first()
+    )
+    return latest is not None and latest.is_current_on(on)
 
 
 # --- enrollment ---------------------------------------------------------------------------
@@ -440,20 +655,40 @@ def partner_update(*, partner: Partner, by: User, request=None, **fields) -> Par
     return partner
 
 
-def _check_referral(participant, partner, program):
+def _check_referral(participant, partner, program, *, shares_details=False, on=None):
     if participant.erased_at is not None:
         raise ValidationError(_("This participant was erased; no new referral can be made."))
     if partner.organisation_id != participant.organisation_id:
         raise ValidationError({"partner": _("The partner belongs to another organisation.")})
     if program is not None and program.organisation_id != participant.organisation_id:
         raise ValidationError({"program": _("The program belongs to another organisation.")})
+    on = on or timezone.localdate()
+    if shares_details and not referral_consent_current(
+        participant=participant, partner=partner, on=on
+    ):
+        raise ValidationError(
+            {
+                "shares_details": _(
+                    "%(code)s has no current consent to share her details with %(partner)s "
+                    "on %(date)s. Record her consent to share details with this partner "
+                    "first, or make the referral without sharing her details."
+                )
+                % {"code": participant.code, "partner": partner.name, "date": on.isoformat()}
+            }
+        )
 
 
 @transaction.atomic
 def referral_create(
     *, participant: Participant, partner: Partner, by: User, request=None, **fields
 ) -> Referral:
-    _check_referral(participant, partner, fields.get("program"))
+    _check_referral(
+        participant,
+        partner,
+        fields.get("program"),
+        shares_details=fields.get("shares_details", False),
+        on=fields.get("date"),
+    )
     return _create_audited(
         Referral(participant=participant, partner=partner, created_by=by),
         action="referral.create",
@@ -469,6 +704,8 @@ def referral_update(*, referral: Referral, by: User, request=None, **fields) -> 
         referral.participant,
         fields.get("partner", referral.partner),
         fields.get("program", referral.program),
+        shares_details=fields.get("shares_details", referral.shares_details),
+        on=fields.get("date", referral.date),
     )
     referral, _changes = model_update(
         instance=referral, data=fields, by=by, action="referral.update", request=request

@@ -12,12 +12,14 @@ from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peersupport.audit import log_action
 from peersupport.forms import add_errors
+from peersupport.models import Organisation
 from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership, require_role
 from programs.access import cohorts_for, get_cohort_for_user
 
@@ -25,6 +27,7 @@ from . import services
 from .access import (
     get_consent_for_user,
     get_enrollment_for_user,
+    get_erasure_request_for_user,
     get_participant_for_user,
     get_partner_for_user,
     get_referral_for_user,
@@ -38,12 +41,16 @@ from .forms import (
     ConsentWithdrawForm,
     EnrollForm,
     EnrollmentDateForm,
+    ErasureDecisionForm,
+    ErasureRequestForm,
     ParticipantForm,
     PartnerForm,
     ReferralForm,
+    RetentionPolicyForm,
     WithdrawForm,
 )
-from .models import Enrollment, Participant, Partner, Referral
+from .models import Enrollment, ErasureRequest, Participant, Partner, Referral
+from .selectors import retention_cutoff, retention_due
 
 PAGE_SIZE = 50
 COORDINATORS = (COORDINATOR,)
@@ -131,7 +138,7 @@ def participant_detail(request, pk):
     context = {
         "participant": participant,
         "can_manage": role == COORDINATOR,
-        "consents": participant.consents.select_related("recorded_by"),
+        "consents": participant.consents.select_related("recorded_by", "partner"),
         "enrollments": enrollments,
         "referrals": participant.referrals.select_related("partner", "program"),
         "enroll_form": (
@@ -186,20 +193,147 @@ def participant_delete(request, pk):
 
 @login_required
 def participant_erase(request, pk):
+    """Ask for the participant's erasure; a second coordinator decides
+    (``erasure_decide``)."""
     participant, _role = get_participant_for_user(request, pk, roles=COORDINATORS)
     if participant.erased_at is not None:
         messages.info(request, _("This participant was already erased."))
         return redirect("participants:detail", pk=participant.pk)
-    form = ConfirmForm(request.POST or None)
+    pending = participant.erasure_requests.filter(status=ErasureRequest.Status.PENDING).first()
+    form = ErasureRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.participant_erase(participant=participant, by=request.user, request=request)
-        messages.success(
-            request,
-            _("The identifying details of %(code)s are erased; the records are kept.")
-            % {"code": participant.code},
+        try:
+            erasure = services.erasure_request_create(
+                participant=participant,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Erasure of %(code)s requested. Nothing is erased until another "
+                    "coordinator approves it."
+                )
+                % {"code": participant.code},
+            )
+            return redirect("participants:erasure_decide", pk=erasure.pk)
+    context = {"participant": participant, "form": form, "pending": pending}
+    return render(request, "participants/erase.html", context)
+
+
+@login_required
+def erasure_list(request):
+    membership = current_membership(request, roles=COORDINATORS)
+    requests = list(
+        ErasureRequest.objects.filter(participant__organisation=membership.organisation)
+        .select_related("participant", "requested_by", "decided_by")
+        .defer("reason", "participant__preferred_name", "participant__legal_name")
+        .defer("participant__phone", "participant__email", "participant__safe_contact")
+        .defer("participant__referral_source")
+        .order_by("-requested_at", "-id")[:PAGE_SIZE]
+    )
+    pending = [e for e in requests if e.status == ErasureRequest.Status.PENDING]
+    decided = [e for e in requests if e.status != ErasureRequest.Status.PENDING]
+    _log_view(
+        request,
+        action="erasure.list",
+        organisation=membership.organisation,
+        codes=[e.participant.code for e in requests],
+    )
+    context = {"pending": pending, "decided": decided}
+    return render(request, "participants/erasure_list.html", context)
+
+
+@login_required
+def erasure_decide(request, pk):
+    erasure, _role = get_erasure_request_for_user(request, pk)
+    form = ErasureDecisionForm(request.POST or None)
+    own = erasure.requested_by_id == request.user.pk
+    is_pending = erasure.status == ErasureRequest.Status.PENDING
+    if request.method == "POST" and form.is_valid():
+        decide = (
+            services.erasure_request_approve
+            if form.cleaned_data["decision"] == "approve"
+            else services.erasure_request_reject
         )
-        return redirect("participants:detail", pk=participant.pk)
-    return render(request, "participants/erase.html", {"participant": participant, "form": form})
+        try:
+            decide(erasure=erasure, by=request.user, request=request)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            if form.cleaned_data["decision"] == "approve":
+                messages.success(
+                    request,
+                    _("The identifying details of %(code)s are erased; the records are kept.")
+                    % {"code": erasure.participant.code},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Erasure of %(code)s rejected; nothing was erased.")
+                    % {"code": erasure.participant.code},
+                )
+            return redirect("participants:erasure_list")
+    context = {
+        "erasure": erasure,
+        "participant": erasure.participant,
+        "form": form,
+        "own": own,
+        "is_pending": is_pending,
+        "keeps_scores": erasure.participant.organisation.erasure_keeps_scores,
+    }
+    if request.method == "GET":
+        # The reason is free text about her: who read it is in the log.
+        _log_view(
+            request,
+            action="erasure.view",
+            obj=erasure,
+            organisation=erasure.participant.organisation,
+        )
+    return render(request, "participants/erasure_decide.html", context)
+
+
+# --- retention schedule -----------------------------------------------------------------------
+
+RETENTION_PREVIEW_ROWS = 200
+
+
+@login_required
+def retention(request):
+    """The retention schedule and erasure policy, and what the next nightly purge clears
+    (codes and counts, never names)."""
+    membership = current_membership(request, roles=COORDINATORS)
+    organisation = membership.organisation
+    form = RetentionPolicyForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        services.retention_policy_update(
+            organisation=Organisation.objects.get(pk=organisation.pk),
+            by=request.user,
+            request=request,
+            **form.cleaned_data,
+        )
+        messages.success(request, _("Changes saved."))
+        return redirect("participants:retention")
+    today = timezone.localdate()
+    policy = Organisation.objects.get(pk=organisation.pk)
+    due = retention_due(organisation=policy, on=today).values_list("code", "last_ended")
+    rows = list(due[: RETENTION_PREVIEW_ROWS + 1])
+    context = {
+        "form": form,
+        "policy": policy,
+        "cutoff": retention_cutoff(organisation=policy, on=today),
+        "due": rows[:RETENTION_PREVIEW_ROWS],
+        "due_count": due.count() if len(rows) > RETENTION_PREVIEW_ROWS else len(rows),
+        "rows": RETENTION_PREVIEW_ROWS,
+    }
+    _log_view(
+        request, action="retention.preview", organisation=organisation, due=context["due_count"]
+    )
+    return render(request, "participants/retention.html", context)
 
 
 # --- consent ------------------------------------------------------------------------------
@@ -208,20 +342,26 @@ def participant_erase(request, pk):
 @login_required
 def consent_add(request, pk):
     participant, _role = get_participant_for_user(request, pk)
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST or None, organisation=participant.organisation_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.consent_add(
-            participant=participant,
-            kind=data["kind"],
-            given=data["given"],
-            on=data["date"],
-            text_version=data["text_version"],
-            by=request.user,
-            request=request,
-        )
-        messages.success(request, _("Consent recorded."))
-        return redirect("participants:detail", pk=participant.pk)
+        try:
+            services.consent_add(
+                participant=participant,
+                kind=data["kind"],
+                given=data["given"],
+                on=data["date"],
+                text_version=data["text_version"],
+                expires_on=data["expires_on"],
+                partner=data["partner"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("participants:detail", pk=participant.pk)
     return render(
         request, "participants/consent_form.html", {"form": form, "participant": participant}
     )

@@ -78,6 +78,24 @@ class Organisation(models.Model):
     participant_code_prefix = models.CharField(
         _("participant code prefix"), max_length=8, default="P"
     )
+    #: Retention schedule: months after a participant's last enrollment ends before her
+    #: identifying fields and free-text notes are purged (None: kept). The pseudonymous
+    #: records the figures need are kept either way.
+    retention_months = models.PositiveSmallIntegerField(
+        _("keep identifying details for (months after the last enrollment ends)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave blank to keep them until a participant is erased."),
+    )
+    #: Erasure policy: keep an erased participant's survey scores as anonymous figures
+    #: (item answers are always removed) instead of removing her surveys altogether.
+    erasure_keeps_scores = models.BooleanField(
+        _("on erasure, keep survey scores as anonymous figures"),
+        default=False,
+        help_text=_(
+            "Item answers are always removed. When off, her surveys are removed altogether."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -317,6 +317,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "importer.tasks.remove_stale_uploads",
         "schedule": crontab(minute=20),
     },
+    # Identifying details due under each organisation's retention schedule.
+    "participants-retention-purge": {
+        "task": "participants.tasks.purge_due_records",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # A worker writes the time (a database row): /healthz reports its age.
     "peersupport-worker-heartbeat": {
         "task": "peersupport.tasks.heartbeat",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from participants.selectors import EXPIRING_WITHIN_DAYS, consents_expiring
 from peersupport.forms import add_errors
 from peersupport.permissions import (
     COORDINATOR,
@@ -311,6 +312,11 @@ def coordinator_dashboard(request):
         ],
         "rows": DASHBOARD_ROWS,
         "incidents": list(selectors.open_incidents(organisation=org)[: DASHBOARD_ROWS + 1]),
+        # Consents that lapse within 30 days (participants' panel; codes only).
+        "expiring_consents": list(
+            consents_expiring(organisation=org, today=today)[: DASHBOARD_ROWS + 1]
+        ),
+        "expiring_within": EXPIRING_WITHIN_DAYS,
     }
     return render(request, "sessions/coordinator_dashboard.html", context)
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from participants.models import Enrollment, Participant
+from participants.models import Enrollment, Participant, is_evaluation_consented
 from peersupport.audit import log_action
 
 from .instruments import item_specs
@@ -38,8 +38,9 @@ SURVEY_STATUSES = Enrollment.ACTIVE_STATUSES
 
 
 def used_in_evaluation(participant: Participant) -> bool:
-    """Only a participant who said yes to evaluation use contributes to figures (spec)."""
-    return participant.evaluation_consent == Participant.Consent.YES
+    """Only a participant who said yes to evaluation use contributes to figures (spec),
+    while that consent has not expired."""
+    return is_evaluation_consented(participant)
 
 
 # --- scoring ------------------------------------------------------------------------

@@ -119,6 +119,8 @@ def _program(w):
 PAGES = [
     Page("login", None, (("account_login", None),)),
     Page("coordinator dashboard", "coordinator", (("groupsessions:coordinator_dashboard", None),)),
+    Page("retention and erasure", "coordinator", (("participants:retention", None),)),
+    Page("erasure requests", "coordinator", (("participants:erasure_list", None),)),
     Page("facilitator home", "facilitator", (("groupsessions:facilitator_home", None),)),
     Page(
         "cohort detail",

@@ -39,10 +39,26 @@ def test_year_prints_exactly_the_spec_object(world):
     ]  # fmt: skip
     assert list(printed["instruments"]["GSE"]) == [
         "pre_n", "post_n", "matched_n", "incomplete_n", "pre_mean", "post_mean",
-        "mean_change", "sd_change", "t", "p_value", "wilcoxon_p", "effect_size_dz",
+        "mean_change", "sd_change", "t", "p_value", "wilcoxon_p", "wilcoxon_method",
+        "effect_size_dz",
         "target_score", "post_meeting_target_n", "post_meeting_target_pct", "target_pct",
     ]  # fmt: skip
     assert printed["sessions_offered_mean"] == 17 / 6  # unrounded
+
+
+def test_each_outcome_says_how_its_wilcoxon_p_was_computed(world, settings):
+    printed = json.loads(run("--program", "EVAL", "--year", "1"))
+    gse = printed["instruments"]["GSE"]
+    # Year 1's four pairs change by 7, 4, 0 and 13/3: a zero change, so SciPy (and
+    # evaluation.signedrank) use the exact permutation test.
+    assert gse["matched_n"] == 4 and gse["wilcoxon_method"] == "permutation"
+    rows = list(csv.reader(io.StringIO(run("--program", "EVAL", "--year", "1", "--format", "csv"))))
+    assert rows[1][rows[0].index("GSE.wilcoxon_method")] == "permutation"
+    # Too few pairs: the method is suppressed with the other statistics of the pairs.
+    settings.MIN_CELL = 5
+    printed = json.loads(run("--program", "EVAL", "--year", "1"))
+    assert printed["instruments"]["GSE"]["wilcoxon_method"] is None
+    assert "instruments.GSE.wilcoxon_method" in printed["suppressed"]
 
 
 def test_all_years_prints_years_and_total(world):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from evaluation import runs
 from evaluation.models import EvaluationRun
-from evaluation.views import summary
+from evaluation.presenting import summary
 from tests.evaluation.figures_data import build
 
 pytestmark = pytest.mark.django_db

@@ -30,7 +30,9 @@ def test_a_requested_run_is_computed_and_stores_the_spec_json(world, coordinator
     assert run.requested_by == coordinator and run.task_id
     assert run.started_at and run.finished_at
     assert run.result["enrollments"] == 6 and run.result["year"] == 1
-    assert set(run.details) == {"by_cohort", "by_module", "by_group", "intervals", "versions"}
+    assert set(run.details) == {
+        "by_cohort", "by_module", "by_group", "intervals", "versions", "consent_left_out"
+    }  # fmt: skip
 
 
 def test_the_stored_result_is_exactly_the_command_json(world):

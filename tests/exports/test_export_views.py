@@ -222,7 +222,7 @@ def test_computing_the_same_period_twice_lists_it_once_with_the_latest_run(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "fmt, start", [("csv", b"\xef\xbb\xbfprogram"), ("xlsx", b"PK"), ("pdf", b"%PDF")]
+    "fmt, start", [("csv", b"\xef\xbb\xbfProgram code,"), ("xlsx", b"PK"), ("pdf", b"%PDF")]
 )
 def test_a_finished_run_exports_as_csv_xlsx_and_pdf(w, evaluator, client_for, fmt, start):
     run = EvaluationRun.objects.create(

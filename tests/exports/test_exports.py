@@ -304,12 +304,22 @@ def run(w):
 
 
 @pytest.mark.django_db
+def report_csv(run, *, external: bool) -> list[dict]:
+    """The report CSV read as a program reads it: the labels row skipped."""
+    text = b"".join(report.csv_chunks(run, external=external)).decode("utf-8-sig")
+    lines = text.splitlines(keepends=True)
+    return list(csv.DictReader(io.StringIO("".join(lines[1:]))))
+
+
 def test_report_csv_lists_every_figure_with_a_suppressed_flag(w, run):
-    text = b"".join(writers.csv_chunks(report.variables(), report.rows(run, external=False)))
-    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    text = b"".join(report.csv_chunks(run, external=False)).decode("utf-8-sig")
+    labels = next(csv.reader(io.StringIO(text)))
+    assert labels[:2] == ["Program code", "Program year (empty: all years or a date range)"]
+    assert "Value as shown in the report" in labels
+    rows = report_csv(run, external=False)
     assert list(rows[0]) == [
         "program", "year", "period_start", "period_end", "breakdown", "group",
-        "instrument", "measure", "value", "suppressed",
+        "instrument", "measure", "figure", "value", "value_shown", "suppressed",
     ]  # fmt: skip
     year1 = {
         (r["instrument"], r["measure"]): r for r in rows if r["year"] == "1" and not r["breakdown"]
@@ -323,10 +333,11 @@ def test_report_csv_lists_every_figure_with_a_suppressed_flag(w, run):
         "value": "",
         "suppressed": "1",
     }
+    assert year1[("GSE", "mean_change")]["value_shown"] == "n<5"
     assert year1[("GSE", "matched_n")]["value"] == "1"
+    assert year1[("", "attendance_rate")]["figure"] == "Attendance"
     # For outside audiences the count itself is suppressed.
-    text = b"".join(writers.csv_chunks(report.variables(), report.rows(run, external=True)))
-    rows = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
+    rows = report_csv(run, external=True)
     outside = {
         (r["instrument"], r["measure"]): r for r in rows if r["year"] == "1" and not r["breakdown"]
     }
@@ -348,8 +359,13 @@ def test_report_xlsx_has_a_sheet_per_year_and_notes(w, run, tmp_path):
     report.write_xlsx(run, str(path), external=True)
     book = load_workbook(path)
     assert book.sheetnames[0] == "Year 1"
-    assert book.sheetnames[-2:] == ["breakdowns", "notes"]
+    assert book.sheetnames[-3:] == ["breakdowns", "variables", "notes"]
     assert "All years" in book.sheetnames
+    labels, names, first = list(book["Year 1"].values)[:3]
+    assert labels[:2] == ("Program code", "Program year (empty: all years or a date range)")
+    assert names[7:11] == ("measure", "figure", "value", "value_shown")
+    assert first[7:9] == ("participants", "Participants")
+    assert ("value_shown", "Value as shown in the report") in list(book["variables"].values)
     notes = [row[0] for row in book["notes"].values]
     assert any("Suppression" in (n or "") for n in notes)
 
@@ -405,7 +421,7 @@ def test_no_identifying_value_appears_in_any_export(w, run, tmp_path):
                     blobs.append(_all_bytes(path))
     report.write_xlsx(run, str(tmp_path / "r.xlsx"), external=False)
     blobs.append(_all_bytes(tmp_path / "r.xlsx"))
-    blobs.append(b"".join(writers.csv_chunks(report.variables(), report.rows(run, external=False))))
+    blobs.append(b"".join(report.csv_chunks(run, external=False)))
     from exports.pdf import render_pdf
 
     blobs.append(_pdf_text(render_pdf(run, external=False)))

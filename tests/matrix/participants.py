@@ -1,11 +1,13 @@
 from datetime import date, timedelta
 
+from participants.models import ErasureRequest
 from programs.models import Volunteer
 from tests.factories import (
     AttendanceFactory,
     CohortFactory,
     ConsentFactory,
     EnrollmentFactory,
+    MembershipFactory,
     ParticipantFactory,
     PartnerFactory,
     ProgramFactory,
@@ -42,6 +44,13 @@ def build(world):
     world.consent = ConsentFactory(participant=world.participant)
     world.partner = PartnerFactory(organisation=world.org)
     world.referral = ReferralFactory(participant=world.participant, partner=world.partner)
+    # An erasure of the waitlisted person asked for by another coordinator of the world's
+    # organisation: the world's coordinator may decide it.
+    world.erasure = ErasureRequest.objects.create(
+        participant=world.waitlisted.participant,
+        reason="Her written request",
+        requested_by=MembershipFactory(organisation=world.org, role="coordinator").user,
+    )
 
 
 def _participant(w):
@@ -76,12 +85,29 @@ ENTRIES = [
         data=lambda w: {"confirm": "on"},
     ),
     Entry("participants:erase", coordinator_only(), kwargs=_participant),
+    # Asking for an erasure: a request, then the page where a second coordinator decides.
     Entry(
         "participants:erase",
         coordinator_only(302),
         kwargs=_participant,
         method="post",
-        data=lambda w: {"confirm": "on"},
+        data=lambda w: {"reason": "Her written request", "confirm": "on"},
+    ),
+    Entry("participants:erasure_list", coordinator_only(outsider=200)),
+    Entry("participants:erasure_decide", coordinator_only(), kwargs=lambda w: {"pk": w.erasure.pk}),
+    Entry(
+        "participants:erasure_decide",
+        coordinator_only(302),
+        kwargs=lambda w: {"pk": w.erasure.pk},
+        method="post",
+        data=lambda w: {"decision": "reject"},
+    ),
+    Entry("participants:retention", coordinator_only(outsider=200)),
+    Entry(
+        "participants:retention",
+        coordinator_only(302, outsider=302),
+        method="post",
+        data=lambda w: {"retention_months": "24"},
     ),
     Entry("participants:consent_add", staff_only(), kwargs=_participant),
     Entry("participants:consent_withdraw", staff_only(), kwargs=lambda w: {"pk": w.consent.pk}),

@@ -178,16 +178,15 @@ def test_erasing_wipes_identifiers_and_keeps_records(coordinator, org):
     assert set(entry.changes) == set(services.ERASED_FIELDS)
 
 
-def test_erase_page_erases_on_confirmation(client_for, coordinator, org):
+def test_erase_page_asks_for_erasure_and_erases_nothing_yet(client_for, coordinator, org):
     p = _full_participant(org)
     c = client_for(coordinator)
     assert c.post(reverse("participants:erase", args=[p.pk]), {}).status_code == 200
-    assert Participant.objects.get(pk=p.pk).erased_at is None
-    c.post(reverse("participants:erase", args=[p.pk]), {"confirm": "on"})
+    c.post(reverse("participants:erase", args=[p.pk]), {"reason": "Her letter", "confirm": "on"})
     p.refresh_from_db()
-    assert p.erased_at is not None
-    page = c.get(reverse("participants:detail", args=[p.pk])).content.decode()
-    assert "Nightingale" not in page
+    assert p.erased_at is None
+    assert p.preferred_name == "Nightingale"
+    assert p.erasure_requests.get().status == "pending"
 
 
 def test_an_erased_participant_cannot_be_edited(client_for, coordinator, org):

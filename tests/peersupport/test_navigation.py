@@ -95,6 +95,7 @@ def test_the_menu_has_a_handful_of_top_entries_and_every_page_of_the_role(
             "groupsessions:facilitator_home",
             "participants:list",
             "participants:partner_list",
+            "participants:retention",
             "surveys:survey_overview",
             "surveys:instrument_list",
             "evaluation:home",

@@ -54,6 +54,7 @@ INSTRUMENT_KEYS = (
     "t",
     "p_value",
     "wilcoxon_p",
+    "wilcoxon_method",
     "effect_size_dz",
     "target_score",
     "post_meeting_target_n",
