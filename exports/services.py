@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 
-from evaluation.models import EvaluationRun
 from evaluation import periods
+from evaluation.models import EvaluationRun
 from peersupport import jobs, storage
 from peersupport.audit import log_action
 from peersupport.models import Job
