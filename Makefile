@@ -40,10 +40,10 @@ lint-imports: install
 ## scoring, figures, statistics, runs, exporters. A module split in two is picked up.
 TYPED := $(sort $(filter-out exports/views.py exports/forms.py exports/urls.py exports/apps.py, \
 	$(wildcard */services.py */selectors.py */volunteers.py */access.py */links.py \
-	*/todo.py */instruments.py */scoring.py */kiosk.py peersupport/jobs.py peersupport/storage.py \
+	*/todo.py */offline.py */instruments.py */scoring.py */kiosk.py peersupport/jobs.py peersupport/storage.py \
 	peersupport/rotation.py peersupport/backups.py \
 	evaluation/figures.py evaluation/periods.py evaluation/engine.py \
-	evaluation/stats.py evaluation/signedrank.py evaluation/runs.py evaluation/figures/*.py \
+	evaluation/stats.py evaluation/signedrank.py evaluation/runs.py evaluation/disclosure.py evaluation/figures/*.py \
 	evaluation/display.py evaluation/presenting.py evaluation/charts.py \
 	exports/*.py exports/*/*.py exports/management/commands/*.py)))
 typecheck: install

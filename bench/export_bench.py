@@ -113,6 +113,7 @@ def main() -> None:
     common.bench_database_url()
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghij")
     os.environ.setdefault("FIELD_ENCRYPTION_KEY", "YmVuY2gtb25seS1maWVsZC1rZXktMDEyMzQ1Njc4OWE=")
+    os.environ.setdefault("NAME_INDEX_KEY", "bench-only-name-index-key-0123456789abcdef")
     os.environ.setdefault("DEBUG", "0")
     if args.child:
         child(args.child, args.program, args.kinds)

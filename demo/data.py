@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from participants.models import Consent, Enrollment, Participant, Partner, Referral
+from participants.name_index import name_index_rebuild
 from peersupport.models import Membership, Organisation, Role, User
 from programs.models import (
     ClosureDate,
@@ -470,10 +471,16 @@ class _Builder:
                     racialised=rng.choices(["yes", "no", "prefer_not"], weights=[35, 60, 5])[0],
                     referral_source=rng.choice(REFERRAL_SOURCES),
                     evaluation_consent=consent,
+                    # Safe-contact rules, by code number so the random draws stay the same.
+                    contact_never=self.next_code % 11 == 0,
+                    allow_text=self.next_code % 5 != 0,
+                    allow_voicemail=self.next_code % 3 != 0,
+                    no_messages=self.next_code % 4 == 0,
                 )
             )
             self.next_code += 1
         made = Participant.objects.bulk_create(made)
+        name_index_rebuild(Participant.objects.filter(pk__in=[p.pk for p in made]))
         consents = []
         for p in made:
             consents.append(

@@ -15,3 +15,9 @@ class EvaluationConfig(AppConfig):
                 "report.command": _("Evaluation report written from the command line"),
             }
         )
+
+        from programs.pages import register_program_panel
+
+        from .panels import reports_panel
+
+        register_program_panel(reports_panel, order=40)

@@ -19,7 +19,7 @@ from participants.models import Participant
 from surveys.instruments import score_note
 from surveys.models import Instrument
 
-from . import charts, display
+from . import charts, disclosure, display
 from .models import EvaluationRun
 
 GROUP_TITLES = {
@@ -190,8 +190,11 @@ def summary(
         return _("No one took part in %(period)s.") % {"period": label}
     parts = []
     if n is None:
-        parts.append(_("Fewer than %(min)s participants took part in %(period)s") % {
-            "min": min_cell, "period": label})  # fmt: skip
+        # Hidden because it is small, or because it would give a small number away.
+        parts.append(
+            _("The number of participants in %(period)s is not shown, to protect small numbers")
+            % {"period": label}
+        )
     else:
         parts.append(
             ngettext(
@@ -369,8 +372,11 @@ def present(
     run; ``objects`` and ``details`` replace the run's own (the exports pass them
     suppressed for an ``external`` audience)."""
     min_cell = (run.parameters or {}).get("min_cell", 5)
-    objects = period_objects(run) if objects is None else objects
     details = (run.details or {}) if details is None else details
+    if objects is None:
+        objects = period_objects(run)
+        if external:  # the report page for evaluators: what the exports show them
+            objects, details = disclosure.protect(objects, details, min_cell=min_cell)
     years = [o for o in objects if o.get("year")] or objects[:1]
     codes = list(objects[0]["instruments"]) if objects else []
     current = {

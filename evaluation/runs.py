@@ -21,7 +21,7 @@ from peersupport.audit import log_action
 from peersupport.tasking import enqueue
 from programs.models import Program
 
-from . import figures, periods
+from . import disclosure, figures, periods
 from .models import EvaluationRun
 
 logger = logging.getLogger(__name__)
@@ -249,8 +249,14 @@ def compute(run: EvaluationRun, *, progress=None) -> tuple[dict, dict]:
         result = figures.report(program, period, min_cell=min_cell)
         whole = period
     progress(50)
+    by_cohort = figures.breakdown(program, whole, "cohort", min_cell=min_cell)
+    # Each cohort's program year: cohorts add up to their year (evaluation.disclosure).
+    starts = dict(program.cohorts.values_list("code", "start_date"))
+    for group in by_cohort:
+        start = starts.get(group["group"])
+        group["year"] = program.year_of(start) if start else None
     details = {
-        "by_cohort": figures.breakdown(program, whole, "cohort", min_cell=min_cell),
+        "by_cohort": by_cohort,
         "by_module": figures.module_breakdown(program, whole, min_cell=min_cell),
         "by_group": {
             # Small self-identified groups can point at a person: counts are suppressed too.
@@ -334,3 +340,28 @@ def recompute_current_years(*, today: date | None = None) -> list[RunRequest]:
             continue
         requests.append(request_run(program=program, period=EvaluationRun.Period.YEAR, year=year))
     return requests
+
+
+def shown_figures(
+    program: Program,
+    *,
+    year: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    min_cell: int | None = None,
+) -> tuple[list[dict], dict]:
+    """What a report of this period shows an audience outside the organisation, computed
+    now (nothing stored): the period objects (each year then the total, or the one
+    period) and the breakdowns, suppressed by ``evaluation.disclosure``. The exporters of
+    participant-level rows read it to leave out what the report hides."""
+    cell = settings.MIN_CELL if min_cell is None else min_cell
+    run = EvaluationRun(program=program, parameters={"min_cell": cell})
+    if year is not None:
+        run.period, run.year = EvaluationRun.Period.YEAR, year
+    elif start is not None and end is not None:
+        run.period, run.date_from, run.date_to = EvaluationRun.Period.RANGE, start, end
+    else:
+        run.period = EvaluationRun.Period.ALL
+    result, details = compute(run)
+    objects = [*result["years"], result["total"]] if "years" in result else [result]
+    return disclosure.protect(objects, details, min_cell=cell)

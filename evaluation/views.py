@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from peersupport.permissions import REPORT_ROLES, Access, current_membership, get_for_user
+from peersupport.permissions import (
+    EVALUATOR,
+    REPORT_ROLES,
+    Access,
+    current_membership,
+    get_for_user,
+)
 from programs.access import get_program_for_user
 from programs.models import Program
 
@@ -114,7 +120,7 @@ def home(request):
 
 @login_required
 def report(request, program_id: int):
-    program, _role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
+    program, role = get_program_for_user(request, program_id, roles=REPORT_ROLES)
     form = PeriodForm(request.GET or {"period": EvaluationRun.Period.ALL})
     context = {"program": program, "form": form, "years": periods.program_years(program)}
     if form.is_valid():
@@ -125,7 +131,8 @@ def report(request, program_id: int):
         if active is not None:
             context["offer_foreground"] = _offer_foreground(active)
         if done is not None:
-            context.update(present(done))
+            # Evaluators are outside the organisation: they see what its exports show them.
+            context.update(present(done, external=role == EVALUATOR))
     return render(request, "evaluation/reports/report.html", context)
 
 

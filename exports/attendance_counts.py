@@ -8,10 +8,11 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from evaluation import disclosure
 from programs.models import Cohort
 from sessions.models import Session
 
-from . import privacy
+from . import privacy, withheld
 from .base import CATEGORY, INTEGER, Exporter, Variable
 from .dataset import YES_NO_FLAG, code_map, coded
 from .scope import cohort_filter, period_filter
@@ -57,9 +58,17 @@ class AttendanceCountsExporter(Exporter):
             notes.append(
                 _(
                     "For use outside the organisation: counts from 1 to %(n)s are left "
-                    "empty and the row's suppressed flag is 1."
+                    "empty and the row's suppressed flag is 1. Attended is present plus "
+                    "late, so when one of the three is empty another is too: no empty count "
+                    "can be worked out by subtraction."
                 )
                 % {"n": self.options.min_cell - 1}
+            )
+            notes.append(
+                _(
+                    "Sessions of a cohort or year whose figures the report for outside the "
+                    "organisation hides are left out: their counts add up to the cohort's size."
+                )
             )
         return notes
 
@@ -103,11 +112,20 @@ class AttendanceCountsExporter(Exporter):
 
     def rows(self) -> Iterator[tuple]:
         min_cell, external = self.options.min_cell, self.options.external
+        keys = ("present", "late", "absent", "excused", "attended")
+        # A session's marks add up to its cohort's size: sessions of a cohort or year the
+        # report hides are left out, as in the participant-level exports.
+        held = withheld.withheld(self.program, self.options)
         for cohort, start, number, day, module, status, *counts in self._session_rows():
+            if held.row_hidden(self.program.year_of(start), cohort):
+                continue
             counts.append(counts[0] + counts[1])
-            hidden = external and any(privacy.small(c, min_cell) for c in counts)
-            if hidden:
-                counts = [None if privacy.small(c, min_cell) else c for c in counts]
+            hidden: set = set()
+            if external:
+                hidden = disclosure.protect_row(
+                    dict(zip(keys, counts, strict=True)), ATTENDANCE_RELATIONS, min_cell=min_cell
+                )
+                counts = [None if key in hidden else c for key, c in zip(keys, counts, strict=True)]
             yield (
                 cohort,
                 self.program.year_of(start),
@@ -118,3 +136,7 @@ class AttendanceCountsExporter(Exporter):
                 *counts,
                 1 if hidden else 0,
             )
+
+
+#: Attended is present plus late: one of the three blank alone would be a subtraction away.
+ATTENDANCE_RELATIONS = (disclosure.Relation("attended", ("present", "late")),)

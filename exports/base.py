@@ -33,9 +33,25 @@ DATE_CHOICES = (
 )
 
 
+#: Measurement levels (SPSS's; the codebook gives them for every format).
+SCALE, ORDINAL, NOMINAL = "scale", "ordinal", "nominal"
+MEASURE_LABELS = {SCALE: _("scale"), ORDINAL: _("ordinal"), NOMINAL: _("nominal")}
+
+#: Documented codes of a score that is missing, in every format (user-missing in SPSS).
+NOT_ADMINISTERED, TOO_INCOMPLETE = -9, -8
+SCORE_MISSING = (
+    (NOT_ADMINISTERED, _("not administered")),
+    (TOO_INCOMPLETE, _("too incomplete to score")),
+)
+
+
 @dataclass(frozen=True)
 class Variable:
-    """One column: its name (safe for SPSS and Stata), label, type and coded values."""
+    """One column: its name (safe for SPSS and Stata), label, type and coded values.
+
+    ``measure`` overrides the measurement level of its type (scale for numbers, nominal for
+    codes and text); ``missing`` lists documented codes that mean "no value, and why";
+    ``about`` holds what the codebook says of a score (range, direction, target…)."""
 
     name: str
     label: str
@@ -44,6 +60,20 @@ class Variable:
     instrument: str = ""
     version: str = ""
     note: str = ""
+    measure: str = ""
+    missing: tuple[tuple[int, str | Promise], ...] = ()
+    about: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def level(self) -> str:
+        if self.measure:
+            return self.measure
+        return SCALE if self.type in (INTEGER, NUMBER) else NOMINAL
+
+    @property
+    def decimals(self) -> int:
+        """Decimals shown in SPSS and Stata: none for codes and whole numbers."""
+        return 2 if self.type == NUMBER else 0
 
 
 def safe_name(name: str) -> str:

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy
 
 from surveys.models import Administration, Answer
 
-from . import privacy
+from . import privacy, withheld
 from .base import CATEGORY, DATES_SHIFT, DATES_WEEK, INTEGER, STRING, Exporter, Variable
-from .dataset import YES_NO_FLAG, code_map, coded
+from .dataset import YES_NO_FLAG, code_map, coded, withheld_notes
 from .scope import enrollment_filter
 
 CHUNK = 5000
@@ -47,11 +47,68 @@ class ItemResponsesExporter(Exporter):
         ]
         return v
 
+    def quasi_identifiers(self) -> list[str]:
+        """The columns that narrow a group: cohort, year, and the week when exported."""
+        names = ["cohort", "program_year"]
+        if self.options.dates == DATES_WEEK:
+            names.append("week")
+        return names
+
     def codebook_notes(self) -> list[str]:
+        self.planned()
         return [
             _("One row per item of each survey of a person who consented to evaluation use."),
             _("Values are as answered; reverse-scored items are not reversed here."),
+            _(
+                "No combination of %(columns)s is shared by fewer than %(min)s people: where "
+                "it would be, the fewest values that achieve it are left empty."
+            )
+            % {"columns": ", ".join(self.quasi_identifiers()), "min": self.options.min_cell},
+            *withheld_notes(self.withheld, self.left_out, self.blanks),
         ]
+
+    def planned(self) -> None:
+        if not hasattr(self, "plan"):
+            self._plan()
+
+    def _plan(self) -> None:
+        """Which surveys are left out (hidden cells of the report, rare rows) and which
+        narrowing values are blanked, by administration id."""
+        o = self.options
+        self.withheld = held = withheld.withheld(self.program, o)
+        ids, people, records = [], [], []
+        self.left_out = {"cells": 0, "rare": 0}
+        for pk, pid, cohort, start, code, day, complete in (
+            Administration.objects.filter(enrollment_filter(self.program, o, "enrollment__"))
+            .order_by()
+            .values_list(
+                "pk", "enrollment__participant_id", "enrollment__cohort__code",
+                "enrollment__cohort__start_date", "instrument_code", "date", "is_complete",
+            )
+        ):  # fmt: skip
+            year = self.program.year_of(start)
+            if (
+                held.row_hidden(year, cohort)
+                or held.score_hidden(year, cohort, code)
+                or (not complete and held.incomplete_hidden(year, cohort, code))
+            ):
+                self.left_out["cells"] += 1
+                continue
+            record = [cohort, year]
+            if o.dates == DATES_WEEK:
+                record.append(privacy.cohort_week(day, start))
+            ids.append(pk)
+            people.append(pid)
+            records.append(record)
+        result = privacy.k_anonymise(records, o.min_cell, people)
+        names = self.quasi_identifiers()
+        self.plan = {
+            pk: {names[c] for c in result.blanked[i]}
+            for i, pk in enumerate(ids)
+            if i not in result.dropped
+        }
+        self.left_out["rare"] = len(result.dropped)
+        self.blanks = {names[c]: n for c, n in sorted(result.blanks_per_column.items())}
 
     def queryset(self):
         return (
@@ -64,6 +121,7 @@ class ItemResponsesExporter(Exporter):
                 "item__number",
             )
             .values_list(
+                "administration_id",
                 "administration__enrollment__participant_id",
                 "administration__enrollment__cohort__code",
                 "administration__enrollment__cohort__start_date",
@@ -82,7 +140,10 @@ class ItemResponsesExporter(Exporter):
 
     def rows(self) -> Iterator[tuple]:
         o = self.options
+        self.planned()
+        at = {v.name: i for i, v in enumerate(self.variables())}
         for (
+            administration,
             pid,
             cohort,
             start,
@@ -94,6 +155,9 @@ class ItemResponsesExporter(Exporter):
             value,
             reverse,
         ) in self.queryset().iterator(chunk_size=CHUNK):
+            blank = self.plan.get(administration)
+            if blank is None:
+                continue  # left out: a hidden cell of the report, or a rare row
             out = [
                 privacy.pseudonym(o.pseudonym_key, pid),
                 cohort,
@@ -109,6 +173,8 @@ class ItemResponsesExporter(Exporter):
                 assert shifted is not None  # an administration always has its date
                 out.append(shifted.isoformat())
             out += [number, value, 1 if reverse else 0]
+            for name in blank:
+                out[at[name]] = None
             yield tuple(out)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -94,3 +95,86 @@ def count_combinations(combos: Iterable[tuple[tuple, int]]) -> dict[tuple, int]:
     for combo, n in combos:
         out[combo] = out.get(combo, 0) + n
     return out
+
+
+def smallest_group(records: Sequence[Sequence], people: Sequence[Hashable] | None = None) -> int:
+    """The fewest people (distinct ``people``, or rows) sharing one combination of values
+    over all the columns of ``records``; 0 when there are no records. A blank (None) is a
+    value of its own."""
+    members: dict[tuple, set] = {}
+    for i, record in enumerate(records):
+        members.setdefault(tuple(record), set()).add(i if people is None else people[i])
+    return min((len(m) for m in members.values()), default=0)
+
+
+@dataclass
+class Anonymised:
+    """What ``k_anonymise`` did: the records' blanked columns (``blanked[i]``: column
+    indexes blanked in record ``i``), the records left out, and blanks per column."""
+
+    blanked: list[set[int]]
+    dropped: set[int]
+    blanks_per_column: dict[int, int]
+
+
+def k_anonymise(
+    records: Sequence[Sequence], k: int, people: Sequence[Hashable] | None = None
+) -> Anonymised:
+    """Local suppression to k-anonymity, greedily with few blanks.
+
+    ``records`` hold the quasi-identifiers of each row (any value that narrows a group:
+    cohort, year, age band, demographics, weeks…). Afterwards every combination of values
+    is shared by at least ``k`` people (distinct ``people``, or rows). While some rows sit
+    in smaller groups, the column whose blanking in those rows leaves the fewest rows in
+    small groups is blanked in them, on a tie the one with the most different values among
+    them (a blank is a value of its own, so blanked rows only hide among other blanked
+    rows). Rows still alone once all their columns are blank are left out.
+    """
+    rows = [list(r) for r in records]
+    who = list(range(len(rows))) if people is None else list(people)
+    width = len(rows[0]) if rows else 0
+    blanked: list[set[int]] = [set() for _ in rows]
+    dropped: set[int] = set()
+
+    def small_rows(candidate_rows) -> list[int]:
+        members: dict[tuple, set] = {}
+        for i, row in candidate_rows:
+            members.setdefault(tuple(row), set()).add(who[i])
+        sizes = {key: len(m) for key, m in members.items()}
+        return [i for i, row in candidate_rows if sizes[tuple(row)] < k]
+
+    while True:
+        live = [(i, rows[i]) for i in range(len(rows)) if i not in dropped]
+        small = small_rows(live)
+        if not small:
+            break
+        small_set = set(small)
+        # (rows left small, fewer distinct values among them, column): on a tie, the
+        # column that narrows these rows most goes first (never one they all share).
+        best: tuple[int, int, int] | None = None
+        for column in range(width):
+            if all(rows[i][column] is None for i in small):
+                continue
+            distinct = len({rows[i][column] for i in small})
+            trial = [
+                (i, [None if (c == column and i in small_set) else v for c, v in enumerate(row)])
+                for i, row in live
+            ]
+            candidate = (len(small_rows(trial)), -distinct, column)
+            if best is None or candidate < best:
+                best = candidate
+        if best is None:  # every column of these rows is blank already
+            dropped |= small_set
+            continue
+        column = best[2]
+        for i in small:
+            if rows[i][column] is not None:
+                rows[i][column] = None
+                blanked[i].add(column)
+    per_column: dict[int, int] = {}
+    for i, columns in enumerate(blanked):
+        if i in dropped:
+            continue
+        for column in columns:
+            per_column[column] = per_column.get(column, 0) + 1
+    return Anonymised(blanked, dropped, per_column)

@@ -15,12 +15,11 @@ PDF show it (``evaluation.display``: rounded half up, "n<5" when suppressed).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
-from evaluation import display, figures, presenting, stats
+from evaluation import disclosure, display, figures, presenting
 from evaluation.models import EvaluationRun
 from surveys.models import Instrument
 
@@ -64,28 +63,6 @@ def periods(run: EvaluationRun) -> list[dict]:
     return [result] if result else []
 
 
-def externalise(obj: dict, min_cell: int, *, module: bool = False) -> dict:
-    """A copy of a period (or breakdown) object with small counts suppressed."""
-    obj = copy.deepcopy(obj)
-    suppressed = obj.setdefault("suppressed", [])
-    if module:
-        stats.suppress_small_counts(
-            obj, ("enrollments", "sessions_offered", "sessions_attended"),
-            min_cell=min_cell, suppressed=suppressed,
-        )  # fmt: skip
-        return obj
-    stats.suppress_small_counts(obj, figures.COUNT_KEYS, min_cell=min_cell, suppressed=suppressed)
-    for code, inst in obj.get("instruments", {}).items():
-        stats.suppress_small_counts(
-            inst,
-            [*figures.INSTRUMENT_COUNT_KEYS, "post_meeting_target_n"],
-            min_cell=min_cell,
-            suppressed=suppressed,
-            prefix=f"instruments.{code}.",
-        )
-    return obj
-
-
 def period_name(obj: dict) -> str:
     if obj.get("year"):
         return _("Year %(year)s") % {"year": obj["year"]}
@@ -104,7 +81,10 @@ def variables() -> list[Variable]:
         Variable("measure", _("Figure, as named in the evaluation definitions"), STRING),
         Variable("value", _("Value (empty when suppressed or undefined)"), NUMBER),
         Variable(
-            "suppressed", _("Suppressed: fewer than the smallest cell"), CATEGORY, YES_NO_FLAG
+            "suppressed",
+            _("Suppressed: a small number, or one that would give a small number away"),
+            CATEGORY,
+            YES_NO_FLAG,
         ),
     ]
 
@@ -123,24 +103,15 @@ def _measures(obj: dict, head: tuple, breakdown: str, group, keys) -> Iterator[t
 
 
 def shown(run: EvaluationRun, *, external: bool) -> tuple[list[dict], dict]:
-    """The period objects and the breakdowns as ``external`` (or internal) readers see
-    them: the one source of every output of the report."""
-    cell = min_cell_of(run)
-    objects = [externalise(o, cell) if external else o for o in periods(run)]
-    details = details_of(run)
+    """The period objects (each year, then the total; or the one period) and the
+    breakdowns as ``external`` (or internal) readers see them, the one source of every
+    output of the report: for an audience outside the organisation, with small numbers
+    and every value that would give them away by subtraction suppressed
+    (``evaluation.disclosure``)."""
+    objects, details = periods(run), details_of(run)
     if not external:
         return objects, details
-    details = {
-        **details,
-        "by_cohort": [externalise(g, cell) for g in details.get("by_cohort", [])],
-        # already computed with small counts suppressed
-        "by_group": {
-            field: [externalise(g, cell) for g in groups]
-            for field, groups in details.get("by_group", {}).items()
-        },
-        "by_module": [externalise(m, cell, module=True) for m in details.get("by_module", [])],
-    }
-    return objects, details
+    return disclosure.protect(objects, details, min_cell=min_cell_of(run))
 
 
 def rows(run: EvaluationRun, *, external: bool) -> Iterator[tuple]:
@@ -233,6 +204,14 @@ def notes(run: EvaluationRun, *, external: bool) -> list[str]:
         out.append(
             _("For use outside the organisation: counts from 1 to %(n)s are suppressed too.")
             % {"n": cell - 1}
+        )
+        out.append(
+            _(
+                "Values that would give a suppressed one away by subtraction (a total minus "
+                "its shown parts, or means weighted by their n) are suppressed too: years "
+                "add up to all years, cohorts to their year, groups and modules to the "
+                "period."
+            )
         )
     objects, _details = shown(run, external=external)
     for code in objects[0].get("instruments", {}) if objects else ():

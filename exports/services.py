@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 
+from django.utils import translation
+
 from evaluation import periods
 from evaluation.models import EvaluationRun
 from peersupport import jobs, storage
@@ -200,6 +202,8 @@ def start_job(*, program, kind, fmt, part, options, user, what) -> Job:
         part=part,
         options=options_to_json(options),
         what=what,
+        # Labels, codebook and notes are written in the language of whoever asked.
+        language=translation.get_language(),
     )
 
 
@@ -251,8 +255,8 @@ def run_job(token: str) -> Job | None:
         return _run_report_job(job)
     try:
         program = Program.objects.get(pk=params["program"])
-        exporter = make_exporter(program, params["kind"], options_from_json(params["options"]))
-        with tempfile.TemporaryDirectory() as folder:
+        with translation.override(params.get("language")), tempfile.TemporaryDirectory() as folder:
+            exporter = make_exporter(program, params["kind"], options_from_json(params["options"]))
             path = os.path.join(folder, f"export.{ext}")
             build_file(
                 exporter, ext, params["part"], path,

@@ -79,18 +79,27 @@ def csv_chunks(
     yield buffer.getvalue().encode("utf-8")
 
 
+#: What the codebook says of a score, in this order (``Variable.about`` keys).
+ABOUT_KEYS = ("range", "direction", "target", "max_missing", "conversion")
+
+
 def codebook_rows(variables: Sequence[Variable]) -> Iterator[tuple]:
-    from .base import TYPE_LABELS
+    from .base import MEASURE_LABELS, TYPE_LABELS
 
     for v in variables:
         values = "; ".join(f"{code} = {label}" for code, label in v.values)
+        missing = "; ".join(f"{label}: {code}" for code, label in v.missing)
+        about = dict(v.about)
         yield (
             v.name,
             str(v.label),
             str(TYPE_LABELS.get(v.type, v.type)),
+            str(MEASURE_LABELS.get(v.level, v.level)),
             values,
+            missing,
             v.instrument,
             v.version,
+            *(about.get(key, "") for key in ABOUT_KEYS),
             str(v.note),
         )
 
@@ -102,9 +111,16 @@ def codebook_variables() -> list[Variable]:
         Variable("variable", _("Variable")),
         Variable("label", _("Label")),
         Variable("type", _("Type")),
+        Variable("measure", _("Measurement level")),
         Variable("values", _("Allowed values and their labels")),
+        Variable("missing", _("Codes for a missing value")),
         Variable("instrument", _("Instrument")),
         Variable("version", _("Instrument version")),
+        Variable("range", _("Score range")),
+        Variable("direction", _("Direction")),
+        Variable("target", _("Target score")),
+        Variable("max_missing", _("Items that may be missing (pro-rated)")),
+        Variable("conversion", _("How the score is computed")),
         Variable("note", _("Note")),
     ]
 
@@ -211,10 +227,11 @@ def write_statistical(
         v.name: str(v.label)[: 80 if kind == "dta" else 256] for v in variables
     }
     value_labels: dict[str, dict[int | float, str]] = {
-        v.name: {int(code): str(label) for code, label in v.values}
+        v.name: {int(code): str(label) for code, label in (*v.values, *v.missing)}
         for v in variables
-        if v.type == CATEGORY and v.values
+        if (v.type == CATEGORY and v.values) or v.missing
     }
+    numeric = [v for v in variables if v.type in (INTEGER, NUMBER, CATEGORY)]
     if kind == "sav":
         pyreadstat.write_sav(
             frame,
@@ -222,6 +239,11 @@ def write_statistical(
             file_label=file_label,
             column_labels=labels,
             variable_value_labels=value_labels,
+            variable_measure={v.name: v.level for v in variables},
+            variable_format={v.name: f"F8.{v.decimals}" for v in numeric},
+            missing_ranges={
+                v.name: [float(code) for code, _label in v.missing] for v in variables if v.missing
+            },
         )
     else:
         pyreadstat.write_dta(
@@ -230,5 +252,11 @@ def write_statistical(
             file_label=file_label[:80],
             column_labels=labels,
             variable_value_labels=value_labels,
+            version=STATA_VERSION,
+            variable_format={v.name: f"%8.{v.decimals}f" for v in numeric},
         )
     return n
+
+
+#: Stata 14's file format (118): readable by Stata 14 and every later release.
+STATA_VERSION = 14

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import Consent, Enrollment, Participant
+from participants.name_index import name_index_rebuild
 from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
 from surveys.catalog import catalog_instrument_ensure, entry_for_code
@@ -428,7 +429,9 @@ class Saver:
             self._upsert(Session, objs, ["cohort", "number"], update)
 
     def participants(self, f: CsvFile, counts: FileCounts) -> None:
-        with_name, with_year = f.has("preferred_name"), f.has("birth_year")
+        with_name = f.has("preferred_name")
+        # Birth years the organisation does not collect (data minimisation) are not kept.
+        with_year = f.has("birth_year") and "birth_year" not in self.org.hidden_fields()
         for batch in _batches(self._values(f, parse.parse_participant), BATCH):
             existing = {
                 p.code: p
@@ -457,13 +460,20 @@ class Saver:
                             code=code,
                             evaluation_consent=consent,
                             preferred_name=new[1] if new else name,
-                            birth_year=new[2] if new else year,
+                            birth_year=new[2] if new else (year if with_year else None),
                         )
                     )
             update = ["evaluation_consent", "updated_at"]
             update += ["preferred_name"] if with_name else []
             update += ["birth_year"] if with_year else []
             self._upsert(Participant, objs, ["organisation", "code"], update)
+            if with_name and objs and self.write:
+                # Names written in bulk: their index entries follow (search by name).
+                name_index_rebuild(
+                    Participant.objects.filter(
+                        organisation=self.org, code__in=[p.code for p in objs]
+                    )
+                )
             self._record_consents(consent_changed, objs)
 
     def _record_consents(self, consents: dict[str, str], written: list[Participant]) -> None:

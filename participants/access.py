@@ -5,12 +5,16 @@ object's organisation. Coordinators see every participant of their organisation.
 Facilitators see only the participants enrolled (at any stage) in a cohort they
 facilitate (``programs.access.facilitated``). Evaluators never see a participant record:
 names and contact details are not theirs to read.
+
+Within what a facilitator sees, legal name, contact details and safe-contact notes
+follow the contact-access rule (``sees_contact_details``, built on
+``programs.access.reaches_contacts``).
 """
 
 from django.db.models import Exists, OuterRef, QuerySet
 
 from peersupport.permissions import COORDINATOR, FACILITATOR, STAFF_ROLES, Access, get_for_user
-from programs.access import facilitated, reaches, reaches_cohort
+from programs.access import facilitated, reaches, reaches_cohort, reaches_contacts
 
 from .models import Consent, Enrollment, ErasureRequest, Participant, Partner, Referral
 
@@ -30,6 +34,14 @@ def participants_for(membership, queryset: QuerySet | None = None) -> QuerySet:
         enrollments = Enrollment.objects.filter(participant=OuterRef("pk"))
         return qs.filter(Exists(enrollments.filter(facilitated(membership, cohort="cohort"))))
     return qs.none()
+
+
+def sees_contact_details(membership, participant: Participant) -> bool:
+    """May ``membership`` see the participant's legal name, phone, email and safe-contact
+    notes? Coordinators yes; facilitators only through a current cohort of hers they have
+    contact access to; evaluators never. One query for facilitators (plus the grants)."""
+    enrollments = Enrollment.objects.filter(participant_id=participant.pk)
+    return reaches_contacts(membership, enrollments, cohort="cohort")
 
 
 def get_participant_for_user(request, pk, roles=STAFF_ROLES, queryset=None) -> Access[Participant]:

@@ -9,6 +9,7 @@ from django.contrib import admin
 from peersupport.admin import OrganisationScopedAdmin
 
 from .models import Consent, Enrollment, Participant, Partner, Referral
+from .name_index import name_index_set
 
 
 @admin.register(Participant)
@@ -23,6 +24,10 @@ class ParticipantAdmin(OrganisationScopedAdmin):
         if request.user.is_superuser:
             return ()
         return Participant.ERASED_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        name_index_set(obj)  # a superuser may have changed the name
 
 
 @admin.register(Consent)

@@ -1,5 +1,6 @@
-"""List filters. Participants are searched by code only: names are encrypted and the
-database cannot (and must not) look inside them."""
+"""List filters. Names are encrypted and the database cannot (and must not) look inside
+them: a search by name goes through the blind index (``participants.name_index``), run by
+the view so that it is audited and rate-limited."""
 
 import django_filters
 from django import forms
@@ -12,6 +13,13 @@ from .models import Enrollment, Participant, Partner
 class ParticipantFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Code"), field_name="code", lookup_expr="icontains", widget=forms.TextInput
+    )
+    #: Applied by the view (``name_index.search_by_name``), not by this filter set.
+    name = django_filters.CharFilter(
+        label=_("Preferred name"),
+        method="filter_by_view",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Whole words or their first letters."),
     )
     # A code, not a drop-down: an organisation may run thousands of cohorts.
     cohort = django_filters.CharFilter(
@@ -38,6 +46,9 @@ class ParticipantFilter(django_filters.FilterSet):
     def __init__(self, *args, cohorts, **kwargs):
         super().__init__(*args, **kwargs)
         self.cohorts = cohorts
+
+    def filter_by_view(self, queryset, name, value):
+        return queryset
 
     def filter_enrollment(self, queryset, name, value):
         # Cohort and stage combine into one condition on the same enrollment.

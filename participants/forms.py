@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from peersupport.models import Organisation
+from peersupport.models import FieldUse, Organisation
 from programs.models import Cohort, Program
 
 from .models import Consent, Participant, Partner, Referral
@@ -26,7 +26,11 @@ def _today():
 
 
 class ParticipantForm(forms.ModelForm):
-    email = forms.EmailField(label=_("email"), required=False)
+    """A participant's details. The organisation's data-minimisation settings decide which
+    identifying fields are asked for (``Organisation.field_use``): a field it does not
+    collect is left out, a required one must be filled in."""
+
+    email = forms.EmailField(label=_("Email"), required=False)
 
     class Meta:
         model = Participant
@@ -35,6 +39,9 @@ class ParticipantForm(forms.ModelForm):
             "legal_name",
             "phone",
             "email",
+            *Participant.CONTACT_RULE_FIELDS,
+            "safe_times",
+            "code_word",
             "safe_contact",
             "birth_year",
             "gender_identity",
@@ -46,14 +53,29 @@ class ParticipantForm(forms.ModelForm):
             "preferred_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "legal_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+            "safe_times": forms.TextInput(attrs={"autocomplete": "off"}),
+            "code_word": forms.TextInput(attrs={"autocomplete": "off"}),
             "safe_contact": forms.Textarea(attrs={"rows": 2}),
             "referral_source": forms.TextInput(attrs={"autocomplete": "off"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("gender_identity", "indigenous_identity", "racialised"):
             self.fields[name].help_text = _("Optional; self-identified.")
+        # The one thing a record needs: how to call the person (the code comes on save).
+        self.fields["preferred_name"].required = True
+        self.fields["preferred_name"].error_messages["required"] = _(
+            "Enter a preferred name: the name the person wants to be called. "
+            "A participant cannot be saved without one."
+        )
+        if organisation is not None:
+            for name in organisation.MINIMISED_FIELDS:
+                use = organisation.field_use(name)
+                if use == FieldUse.HIDDEN:
+                    del self.fields[name]
+                elif use == FieldUse.REQUIRED:
+                    self.fields[name].required = True
 
     def clean_birth_year(self):
         year = self.cleaned_data.get("birth_year")
@@ -114,7 +136,12 @@ class EnrollForm(forms.Form):
     """Enrol one participant in a cohort of the organisation (from the participant page)."""
 
     cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.none())
-    on = forms.DateField(label=_("Date"), widget=DateInput, initial=_today)
+    on = forms.DateField(
+        label=_("Enrolled from"),
+        widget=DateInput,
+        required=False,
+        help_text=_("Leave empty to enrol from the cohort's start date."),
+    )
     applied_only = forms.BooleanField(
         label=_("Record as an application only (no place taken yet)"), required=False
     )
@@ -127,17 +154,27 @@ class EnrollForm(forms.Form):
 
 
 class CohortEnrollForm(forms.Form):
-    """Enrol a participant, named by code, in this cohort (from the cohort's list)."""
+    """Enrol a participant, named by code, in this cohort (from the cohort's list). The
+    date starts at the cohort's start: people are mostly enrolled for the whole cohort."""
 
-    code = forms.CharField(label=_("Participant code"), max_length=32)
-    on = forms.DateField(label=_("Date"), widget=DateInput, initial=_today)
+    code = forms.CharField(
+        label=_("Participant code"),
+        max_length=32,
+        help_text=_("Or find the person by name above and choose them."),
+    )
+    on = forms.DateField(label=_("Enrolled from"), widget=DateInput)
     applied_only = forms.BooleanField(
         label=_("Record as an application only (no place taken yet)"), required=False
     )
 
-    def __init__(self, *args, participants, **kwargs):
+    def __init__(self, *args, participants, cohort, **kwargs):
         self.participants = participants
         super().__init__(*args, **kwargs)
+        self.fields["on"].initial = cohort.start_date
+        self.fields["on"].help_text = _(
+            "The cohort's start date unless they join later: they are on the attendance "
+            "sheets from this date."
+        )
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
@@ -147,6 +184,16 @@ class CohortEnrollForm(forms.Form):
             raise forms.ValidationError(_("No participant of this organisation has this code."))
         self.cleaned_data["participant"] = participant
         return participant.code
+
+
+class EnrollmentRedateForm(forms.Form):
+    """The date a person joined a cohort, to correct it."""
+
+    on = forms.DateField(
+        label=_("Enrolled from"),
+        widget=DateInput,
+        help_text=_("They are on the attendance sheets of the sessions from this date."),
+    )
 
 
 class EnrollmentDateForm(forms.Form):

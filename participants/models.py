@@ -52,6 +52,35 @@ class Participant(models.Model):
         blank=True,
         help_text=_('For example "text only", "no voicemail".'),
     )
+    # Safe-contact rules: how she may be contacted. Pages that show a contact detail show
+    # them beside it (participants/_contact_rules.html); messages the app prepares for her
+    # obey them (``contact_refusal``).
+    contact_never = models.BooleanField(
+        _("do not contact at all"),
+        default=False,
+        help_text=_("Nobody contacts her outside the group, by any means."),
+    )
+    allow_phone = models.BooleanField(_("phone calls allowed"), default=True)
+    allow_text = models.BooleanField(_("text messages allowed"), default=True)
+    allow_voicemail = models.BooleanField(_("voicemail allowed"), default=True)
+    allow_email = models.BooleanField(_("email allowed"), default=True)
+    no_messages = models.BooleanField(
+        _("do not leave messages"),
+        default=False,
+        help_text=_("No voicemail, no message with someone else who answers."),
+    )
+    safe_times = EncryptedTextField(
+        _("safe times to contact"),
+        max_length=200,
+        blank=True,
+        help_text=_('For example "weekdays 10:00 to 14:00".'),
+    )
+    code_word = EncryptedTextField(
+        _("code word"),
+        max_length=100,
+        blank=True,
+        help_text=_("A word she and the agency use to confirm it is safe to talk."),
+    )
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     gender_identity = models.CharField(
         _("gender identity"), max_length=20, blank=True, choices=Gender.choices
@@ -87,7 +116,27 @@ class Participant(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     #: The encrypted identifiers, never shown to evaluators, wiped by erasure.
-    IDENTIFYING_FIELDS = ("preferred_name", "legal_name", "phone", "email", "safe_contact")
+    IDENTIFYING_FIELDS = (
+        "preferred_name",
+        "legal_name",
+        "phone",
+        "email",
+        "safe_contact",
+        "safe_times",
+        "code_word",
+    )
+    #: What a facilitator sees only with contact access to a current cohort of hers
+    #: (``programs.access``): everything identifying but the preferred name.
+    CONTACT_FIELDS = ("legal_name", "phone", "email", "safe_contact", "safe_times", "code_word")
+    #: The contact rules' switches, in the order pages show them.
+    CONTACT_RULE_FIELDS = (
+        "contact_never",
+        "allow_phone",
+        "allow_text",
+        "allow_voicemail",
+        "allow_email",
+        "no_messages",
+    )
     #: What erasure wipes: the identifiers and the free text about where she came from.
     ERASED_FIELDS = (*IDENTIFYING_FIELDS, "referral_source")
     #: What the audit log records as changed but never copies: with the birth year, a
@@ -106,6 +155,39 @@ class Participant(models.Model):
 
     def __str__(self):
         return self.code
+
+    def contact_refusal(self, channel: str) -> str | None:
+        """Why she must not be contacted by ``channel`` (``phone``, ``text``,
+        ``voicemail``, ``email``, ``in_person``), or None when her rules allow it."""
+        if channel == CONTACT_IN_PERSON:
+            return None
+        if self.contact_never:
+            return str(_("She asked not to be contacted at all."))
+        allowed = {
+            "phone": self.allow_phone,
+            "text": self.allow_text,
+            "voicemail": self.allow_voicemail and not self.no_messages,
+            "email": self.allow_email,
+        }
+        if channel not in allowed:
+            raise ValueError(f"unknown contact channel {channel!r}")
+        if not allowed[channel]:
+            return str(CONTACT_REFUSALS[channel])
+        return None
+
+    @property
+    def do_not_contact(self) -> bool:
+        return self.contact_never
+
+
+#: Ways to reach a participant outside the group, as contact rules name them.
+CONTACT_IN_PERSON = "in_person"
+CONTACT_REFUSALS = {
+    "phone": _("She does not allow phone calls."),
+    "text": _("She does not allow text messages."),
+    "voicemail": _("She does not allow voicemail or messages left for her."),
+    "email": _("She does not allow email."),
+}
 
 
 def evaluation_consented(prefix: str = "", *, on: date | None = None) -> Q:
@@ -383,3 +465,24 @@ class ErasureRequest(models.Model):
 
     def audit_organisation(self):
         return self.participant.organisation
+
+
+class ParticipantNameTerm(models.Model):
+    """One entry of the blind index of preferred names (``participants.name_index``): a
+    keyed hash (HMAC-SHA256 under ``NAME_INDEX_KEY``) of a prefix of one word of the name.
+    The name itself is never stored here; without the key the hashes say nothing."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="name_terms"
+    )
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["digest", "participant"], name="name_term_unique"),
+        ]
+        verbose_name = _("name index entry")
+        verbose_name_plural = _("name index entries")
+
+    def __str__(self):
+        return f"{self.participant_id}:{self.digest[:8]}"

@@ -21,7 +21,16 @@ from peersupport.audit import MASK, log_action, log_create, log_delete, model_up
 from peersupport.models import Organisation, User
 from programs.models import Cohort
 
-from .models import Consent, Enrollment, ErasureRequest, Participant, Partner, Referral
+from .models import (
+    Consent,
+    Enrollment,
+    ErasureRequest,
+    Participant,
+    ParticipantNameTerm,
+    Partner,
+    Referral,
+)
+from .name_index import name_index_set
 from .signals import participant_erased, participant_records_asked
 
 #: Stages that take one of a cohort's places (``Cohort.capacity``).
@@ -76,6 +85,7 @@ def participant_create(
         except IntegrityError:
             if attempt == CODE_ATTEMPTS - 1:
                 raise
+    name_index_set(participant)
     log_create(
         actor=by,
         action="participant.create",
@@ -98,6 +108,8 @@ def participant_update(
         action="participant.update",
         request=request,
     )
+    if "preferred_name" in fields:
+        name_index_set(participant)
     return participant
 
 
@@ -154,6 +166,8 @@ def _clear_identifying(participant: Participant) -> dict:
     for name, value in empty.items():
         setattr(participant, name, value)
     participant.save(update_fields=[*ERASED_FIELDS, "updated_at"])
+    # No name left, so nothing to find them by.
+    ParticipantNameTerm.objects.filter(participant=participant).delete()
     # Queryset updates: no per-row save, so the wiped text is never loaded. An encrypted
     # empty value is stored as the empty string, so "not empty" is a plain SQL test.
     notes = (
@@ -507,7 +521,10 @@ def enrollment_create(
         raise ValueError(f"cannot create an enrollment with status {status!r}")
     duplicate = ValidationError(
         {
-            "cohort": _("%(code)s is already in cohort %(cohort)s.")
+            "cohort": _(
+                "%(code)s is already in cohort %(cohort)s. To change the date they joined, "
+                "use “Change date” on the cohort's enrollments page."
+            )
             % {"code": participant.code, "cohort": cohort.code}
         }
     )
@@ -535,6 +552,35 @@ def enrollment_create(
         request=request,
     )
     return enrollment
+
+
+@transaction.atomic
+def enrollment_set_date(*, enrollment: Enrollment, on: date, by: User, request=None) -> Enrollment:
+    """Correct the date ``enrollment``'s person joined the cohort (e.g. enrolled late on
+    paper): rosters of sessions from ``on`` on list them. Audited as a change."""
+    if enrollment.status not in PLACE_STATUSES + (Enrollment.Status.WITHDRAWN,):
+        raise ValidationError(
+            _("Only an enrolled person has an enrollment date; enrol them first.")
+        )
+    data: dict = {"enrolled_on": on}
+    if enrollment.applied_on == enrollment.enrolled_on:
+        # Enrolled directly (no application before): the application date moves with it.
+        data["applied_on"] = on
+    elif enrollment.applied_on and on < enrollment.applied_on:
+        raise ValidationError(
+            {
+                "on": _("The enrollment date cannot be before the application (%(date)s).")
+                % {"date": enrollment.applied_on.isoformat()}
+            }
+        )
+    if enrollment.exit_date and on > enrollment.exit_date:
+        raise ValidationError(
+            {
+                "on": _("The enrollment date cannot be after the exit date (%(date)s).")
+                % {"date": enrollment.exit_date.isoformat()}
+            }
+        )
+    return _enrollment_update(enrollment, data, action="enrollment.redate", by=by, request=request)
 
 
 @transaction.atomic

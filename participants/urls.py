@@ -20,6 +20,7 @@ urlpatterns = [
     path("referrals/<int:pk>/edit/", views.referral_edit, name="referral_edit"),
     path("cohorts/<int:pk>/enrollments/", views.cohort_enrollments, name="cohort_enrollments"),
     path("enrollments/<int:pk>/withdraw/", views.enrollment_withdraw, name="enrollment_withdraw"),
+    path("enrollments/<int:pk>/date/", views.enrollment_redate, name="enrollment_redate"),
     path("enrollments/<int:pk>/complete/", views.enrollment_complete, name="enrollment_complete"),
     path("enrollments/<int:pk>/promote/", views.enrollment_promote, name="enrollment_promote"),
     path("partners/", views.partner_list, name="partner_list"),

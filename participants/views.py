@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -32,6 +32,7 @@ from .access import (
     get_partner_for_user,
     get_referral_for_user,
     participants_for,
+    sees_contact_details,
 )
 from .filters import ParticipantFilter, PartnerFilter
 from .forms import (
@@ -41,6 +42,7 @@ from .forms import (
     ConsentWithdrawForm,
     EnrollForm,
     EnrollmentDateForm,
+    EnrollmentRedateForm,
     ErasureDecisionForm,
     ErasureRequestForm,
     ParticipantForm,
@@ -50,9 +52,12 @@ from .forms import (
     WithdrawForm,
 )
 from .models import Enrollment, ErasureRequest, Participant, Partner, Referral
+from .name_index import search_by_name
 from .selectors import retention_cutoff, retention_due
 
 PAGE_SIZE = 50
+#: People listed at most when finding someone to enrol by name.
+FOUND_MAX = 20
 COORDINATORS = (COORDINATOR,)
 LIST_FIELDS = ("id", "organisation_id", "code", "preferred_name", "evaluation_consent", "erased_at")
 
@@ -87,6 +92,15 @@ def _log_view(request, *, action, obj=None, organisation=None, **detail) -> None
 # --- participants -------------------------------------------------------------------------
 
 
+def _required_fields(form) -> list[str]:
+    """Labels of the fields the organisation requires besides the preferred name."""
+    return [
+        str(field.label)
+        for name, field in form.fields.items()
+        if field.required and name != "preferred_name"
+    ]
+
+
 @login_required
 def participant_list(request):
     membership = current_membership(request, roles=STAFF_ROLES)
@@ -99,7 +113,22 @@ def participant_list(request):
         .only(*LIST_FIELDS)
         .prefetch_related(Prefetch("enrollments", queryset=enrollments))
     )
+    name_error = None
+    if request.GET.get("name", "").strip():
+        try:
+            queryset = search_by_name(
+                participants=queryset,
+                organisation=membership.organisation,
+                query=request.GET["name"],
+                user=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            name_error, queryset = exc, queryset.none()
     filterset = ParticipantFilter(request.GET or None, queryset=queryset, cohorts=cohorts)
+    if name_error is not None:
+        filterset.form.is_valid()
+        add_errors(filterset.form, name_error)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _log_view(
         request,
@@ -115,7 +144,7 @@ def participant_list(request):
 @login_required
 def participant_create(request):
     membership = current_membership(request, roles=COORDINATORS)
-    form = ParticipantForm(request.POST or None)
+    form = ParticipantForm(request.POST or None, organisation=membership.organisation)
     if request.method == "POST" and form.is_valid():
         participant = services.participant_create(
             organisation=membership.organisation,
@@ -125,7 +154,8 @@ def participant_create(request):
         )
         messages.success(request, _("Participant %(code)s is saved.") % {"code": participant.code})
         return redirect("participants:detail", pk=participant.pk)
-    return render(request, "participants/form.html", {"form": form, "participant": None})
+    context = {"form": form, "participant": None, "required": _required_fields(form)}
+    return render(request, "participants/form.html", context)
 
 
 @login_required
@@ -138,6 +168,8 @@ def participant_detail(request, pk):
     context = {
         "participant": participant,
         "can_manage": role == COORDINATOR,
+        "sees_contacts": sees_contact_details(membership, participant),
+        "hidden_fields": membership.organisation.hidden_fields(),
         "consents": participant.consents.select_related("recorded_by", "partner"),
         "enrollments": enrollments,
         "referrals": participant.referrals.select_related("partner", "program"),
@@ -157,7 +189,11 @@ def participant_edit(request, pk):
     if participant.erased_at is not None:
         messages.error(request, _("This participant was erased; the record cannot be changed."))
         return redirect("participants:detail", pk=participant.pk)
-    form = ParticipantForm(request.POST or None, instance=participant)
+    form = ParticipantForm(
+        request.POST or None,
+        instance=participant,
+        organisation=_membership_in(request, participant.organisation_id).organisation,
+    )
     if request.method == "POST" and form.is_valid():
         services.participant_update(
             # A fresh copy: the form has already written the new values onto ``participant``
@@ -171,7 +207,8 @@ def participant_edit(request, pk):
         return redirect("participants:detail", pk=participant.pk)
     if request.method == "GET":
         _log_view(request, action="participant.view", obj=participant)
-    return render(request, "participants/form.html", {"form": form, "participant": participant})
+    context = {"form": form, "participant": participant, "required": _required_fields(form)}
+    return render(request, "participants/form.html", context)
 
 
 @login_required
@@ -415,7 +452,7 @@ def participant_enroll(request, pk):
             enrollment = services.enrollment_create(
                 participant=participant,
                 cohort=data["cohort"],
-                on=data["on"],
+                on=data["on"] or data["cohort"].start_date,
                 status=(
                     Enrollment.Status.APPLIED
                     if data["applied_only"]
@@ -437,11 +474,32 @@ def cohort_enrollments(request, pk):
     cohort, role = get_cohort_for_user(request, pk, roles=STAFF_ROLES)
     is_coordinator = role == COORDINATOR
     form = None
+    found, find_error = None, None
     if is_coordinator:
+        people = Participant.objects.filter(organisation_id=cohort.organisation_id)
+        picked = request.GET.get("pick", "").strip()
         form = CohortEnrollForm(
             request.POST or None,
-            participants=Participant.objects.filter(organisation_id=cohort.organisation_id),
+            participants=people,
+            cohort=cohort,
+            initial={"code": picked} if picked else None,
         )
+        if request.method == "GET" and request.GET.get("find", "").strip():
+            # Finding the person to enrol by name: through the blind index, audited.
+            try:
+                found = list(
+                    search_by_name(
+                        participants=people.filter(erased_at__isnull=True).only(
+                            "id", "organisation_id", "code", "preferred_name"
+                        ),
+                        organisation=cohort.organisation,
+                        query=request.GET["find"],
+                        user=request.user,
+                        request=request,
+                    )[:FOUND_MAX]
+                )
+            except ValidationError as exc:
+                find_error = " ".join(exc.messages)
     if request.method == "POST":
         # Facilitators may look at the list but not change it (403, audited).
         require_role(request, cohort.organisation_id, COORDINATORS)
@@ -479,6 +537,7 @@ def cohort_enrollments(request, pk):
             "participant__code",
             "participant__preferred_name",
             "participant__erased_at",
+            "participant__contact_never",
         )
         .order_by("participant__code")
     )
@@ -490,6 +549,9 @@ def cohort_enrollments(request, pk):
         "can_manage": is_coordinator,
         "enrollments": enrollments,
         "form": form,
+        "found": found,
+        "find_error": find_error,
+        "find": request.GET.get("find", ""),
         "places_taken": counts[Enrollment.Status.ENROLLED] + counts[Enrollment.Status.COMPLETED],
         "waitlist_length": counts[Enrollment.Status.WAITLISTED],
     }
@@ -535,6 +597,33 @@ def enrollment_withdraw(request, pk):
             return HttpResponseRedirect(_back_to_cohort(request, enrollment))
     context = {"form": form, "enrollment": enrollment, "next": _next_or(request, "")}
     return render(request, "participants/enrollment_withdraw.html", context)
+
+
+@login_required
+def enrollment_redate(request, pk):
+    """Correct the date a person joined a cohort."""
+    enrollment, _role = get_enrollment_for_user(request, pk, roles=COORDINATORS)
+    form = EnrollmentRedateForm(request.POST or None, initial={"on": enrollment.enrolled_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_set_date(
+                enrollment=enrollment, on=form.cleaned_data["on"], by=request.user, request=request
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(code)s is enrolled in cohort %(cohort)s from %(date)s.")
+                % {
+                    "code": enrollment.participant.code,
+                    "cohort": enrollment.cohort.code,
+                    "date": formats.date_format(enrollment.enrolled_on),
+                },
+            )
+            return HttpResponseRedirect(_back_to_cohort(request, enrollment))
+    context = {"form": form, "enrollment": enrollment, "next": _next_or(request, "")}
+    return render(request, "participants/enrollment_redate.html", context)
 
 
 def _date_action(request, pk, service, done_message):

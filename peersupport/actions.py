@@ -53,6 +53,7 @@ register(
         "access.denied": _("Access refused"),
         "job.queue_failed": _("Background job could not be queued"),
         "organisation.setup": _("Organisation set up"),
+        "organisation.settings": _("Organisation settings changed"),
         "invitation.create": _("Invitation created"),
         "invitation.accept": _("Invitation accepted"),
         "membership.update": _("Member's role or access changed"),

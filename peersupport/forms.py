@@ -1,10 +1,24 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import actions
-from .models import Invitation, Role, User
+from .models import Invitation, Organisation, Role, User, validate_https_url
+
+#: What a wrong code is, in words (Django's default speaks of a "slug").
+CODE_INVALID = _(
+    "A code may hold only letters without accents, digits, hyphens (-) and underscores (_), "
+    "with no spaces: for example spring-2026."
+)
+
+
+def plain_code_errors(form) -> None:
+    """Give every code (slug) field of ``form`` the message ``CODE_INVALID``."""
+    for field in form.fields.values():
+        if isinstance(field, forms.SlugField):
+            field.error_messages["invalid"] = CODE_INVALID
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -109,3 +123,20 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name", "language"]
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    """What a coordinator sets for the safety of the people the organisation serves."""
+
+    quick_exit_url = forms.URLField(
+        label=capfirst(Organisation._meta.get_field("quick_exit_url").verbose_name),
+        help_text=Organisation._meta.get_field("quick_exit_url").help_text,
+        max_length=300,
+        assume_scheme="https",
+        validators=[validate_https_url],
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = list(Organisation.SAFETY_SETTINGS)

@@ -8,6 +8,8 @@ from datetime import UTC
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +69,27 @@ class User(AbstractUser):
         return self.name or self.email
 
 
+#: Where quick exit goes unless the organisation chooses another neutral site.
+DEFAULT_QUICK_EXIT_URL = "https://www.google.com/"
+
+
+def validate_https_url(value: str) -> None:
+    """A quick-exit site must be an https address (no http, no javascript:)."""
+    if not str(value).lower().startswith("https://") or len(str(value)) <= len("https://"):
+        raise ValidationError(
+            _("Enter an address that starts with https://, for example %(example)s")
+            % {"example": DEFAULT_QUICK_EXIT_URL}
+        )
+
+
+class FieldUse(models.TextChoices):
+    """How an organisation uses an identifying participant field (data minimisation)."""
+
+    REQUIRED = "required", _("Required")
+    OPTIONAL = "optional", _("Optional")
+    HIDDEN = "hidden", _("Not collected")
+
+
 class Organisation(models.Model):
     """An agency that runs programs. Nothing of one organisation is visible to another."""
 
@@ -98,6 +121,61 @@ class Organisation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # --- safety and access (quick exit, discreet mode, contact access, minimisation) ---
+    quick_exit_url = models.URLField(
+        _("quick-exit site"),
+        max_length=300,
+        default=DEFAULT_QUICK_EXIT_URL,
+        validators=[validate_https_url],
+        help_text=_(
+            "The neutral site that replaces the page when someone presses Quick exit "
+            "(or Esc twice). It must start with https://."
+        ),
+    )
+    discreet_mode = models.BooleanField(
+        _("discreet mode"),
+        default=False,
+        help_text=_(
+            "A neutral tab title and icon, and no participant names in page titles or messages."
+        ),
+    )
+    contact_access_grace_days = models.PositiveSmallIntegerField(
+        _("days facilitators keep contact access after a cohort ends"),
+        default=14,
+        validators=[MaxValueValidator(365)],
+    )
+    legal_name_field = models.CharField(
+        _("legal name"), max_length=10, choices=FieldUse.choices, default=FieldUse.OPTIONAL
+    )
+    birth_year_field = models.CharField(
+        _("birth year"), max_length=10, choices=FieldUse.choices, default=FieldUse.OPTIONAL
+    )
+    phone_field = models.CharField(
+        _("phone"), max_length=10, choices=FieldUse.choices, default=FieldUse.OPTIONAL
+    )
+    email_field = models.CharField(
+        _("email"), max_length=10, choices=FieldUse.choices, default=FieldUse.OPTIONAL
+    )
+
+    #: What coordinators set on the organisation's settings page.
+    SAFETY_SETTINGS = (
+        "quick_exit_url",
+        "discreet_mode",
+        "contact_access_grace_days",
+        "legal_name_field",
+        "birth_year_field",
+        "phone_field",
+        "email_field",
+    )
+    #: The identifying participant fields an organisation may hide or require, with the
+    #: Organisation field that says how each is used (data minimisation).
+    MINIMISED_FIELDS = {
+        "legal_name": "legal_name_field",
+        "birth_year": "birth_year_field",
+        "phone": "phone_field",
+        "email": "email_field",
+    }
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
@@ -105,6 +183,15 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def field_use(self, field: str) -> str:
+        """How the organisation uses a participant field: required, optional or hidden."""
+        setting = self.MINIMISED_FIELDS.get(field)
+        return getattr(self, setting) if setting else FieldUse.OPTIONAL
+
+    def hidden_fields(self) -> set[str]:
+        """Participant fields this organisation does not collect, show or export."""
+        return {f for f in self.MINIMISED_FIELDS if self.field_use(f) == FieldUse.HIDDEN}
 
 
 class Role(models.TextChoices):

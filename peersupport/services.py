@@ -133,3 +133,19 @@ def organisation_setup(
         organisation=organisation, email=coordinator_email, role=Role.COORDINATOR, by=None
     )
     return organisation, invitation, token
+
+
+@transaction.atomic
+def organisation_settings_update(*, organisation: Organisation, data, by, request=None):
+    """Change the organisation's safety settings (quick exit, discreet mode, contact
+    access, data minimisation); one audit entry listing what changed."""
+    organisation, _changes = model_update(
+        instance=organisation,
+        data=data,
+        fields=Organisation.SAFETY_SETTINGS,
+        by=by,
+        action="organisation.settings",
+        request=request,
+        check=lambda o: o.full_clean(exclude=["slug"]),
+    )
+    return organisation

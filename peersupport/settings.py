@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "peersupport.context_processors.membership",
+                "peersupport.context_processors.safety",
             ],
         },
     },
@@ -337,6 +338,21 @@ _DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtMDE="
 FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[_DEV_FIELD_KEY] if DEBUG else [])
 if not FIELD_ENCRYPTION_KEY:
     raise environ.ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+# Keys the blind index of participants' names (HMAC-SHA256 of name tokens, so a name can
+# be searched without decrypting every record). Separate from the encryption keys: knowing
+# one never gives the other. Changing it means `manage.py rebuild_name_index`.
+_DEV_NAME_INDEX_KEY = "dev-only-name-index-key-do-not-use-0123456789"
+NAME_INDEX_KEY = env("NAME_INDEX_KEY", default=_DEV_NAME_INDEX_KEY if DEBUG else None)
+if not NAME_INDEX_KEY:
+    raise environ.ImproperlyConfigured("NAME_INDEX_KEY must be set when DEBUG is off.")
+if NAME_INDEX_KEY in FIELD_ENCRYPTION_KEY or NAME_INDEX_KEY == SECRET_KEY:
+    raise environ.ImproperlyConfigured(
+        "NAME_INDEX_KEY must differ from FIELD_ENCRYPTION_KEY and SECRET_KEY."
+    )
+if len(NAME_INDEX_KEY) < 32:
+    raise environ.ImproperlyConfigured("NAME_INDEX_KEY must be at least 32 characters long.")
+#: Searches by name one user may make per minute (each is audited).
+NAME_SEARCHES_PER_MINUTE = env.int("NAME_SEARCHES_PER_MINUTE", default=30)
 ATTENDANCE_EDIT_WINDOW_DAYS = env.int("ATTENDANCE_EDIT_WINDOW_DAYS", default=14)
 OUTREACH_ABSENCES = env.int("OUTREACH_ABSENCES", default=2)
 SURVEY_LINK_VALID_HOURS = env.int("SURVEY_LINK_VALID_HOURS", default=72)

@@ -10,6 +10,7 @@ for _name, _value in {
     "DEBUG": "0",
     "SECRET_KEY": "test-secret-key-not-for-production-0123456789abcdef",
     "FIELD_ENCRYPTION_KEY": "dGVzdC1vbmx5LWZpZWxkLWtleS0wMTIzNDU2Nzg5YWI=",
+    "NAME_INDEX_KEY": "test-only-name-index-key-0123456789abcdef",
     "SECURE_SSL_REDIRECT": "0",
     "SESSION_COOKIE_SECURE": "0",
     "CSRF_COOKIE_SECURE": "0",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("organisation/members/", views.members, name="members"),
     path("organisation/members/<int:pk>/", views.membership_update, name="membership_update"),
     path("organisation/audit/", views.audit_log, name="audit_log"),
+    path("organisation/settings/", views.organisation_settings, name="organisation_settings"),
     path("profile/", views.profile, name="profile"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("programs/", include("programs.urls")),
@@ -25,5 +26,7 @@ urlpatterns = [
     path("evaluation/", include("evaluation.urls")),
     path("exports/", include("exports.urls")),
     path("import/", include("importer.urls")),
+    # The offline service worker and the web app manifest (sessions/offline_urls.py).
+    path("", include("sessions.offline_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,9 +13,16 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from . import audit_display, services, tasks
-from .forms import AcceptInvitationForm, AuditFilterForm, InvitationForm, ProfileForm
+from .forms import (
+    AcceptInvitationForm,
+    AuditFilterForm,
+    InvitationForm,
+    OrganisationSettingsForm,
+    ProfileForm,
+    add_errors,
+)
 from .middleware import SESSION_KEY
-from .models import AuditEntry, Invitation, Membership, Role, User
+from .models import AuditEntry, Invitation, Membership, Organisation, Role, User
 from .permissions import COORDINATOR, current_membership, memberships_of
 from .tasking import enqueue
 
@@ -141,6 +149,29 @@ def members(request):
         "roles": Role.choices,
     }
     return render(request, "peersupport/members.html", context)
+
+
+@login_required
+def organisation_settings(request):
+    """Coordinators set quick exit, discreet mode, contact access and which identifying
+    fields the organisation collects."""
+    membership = current_membership(request, roles=[COORDINATOR])
+    organisation = Organisation.objects.get(pk=membership.organisation_id)
+    form = OrganisationSettingsForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_settings_update(
+                organisation=Organisation.objects.get(pk=organisation.pk),
+                data=form.cleaned_data,
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("organisation_settings")
+    return render(request, "peersupport/organisation_settings.html", {"form": form})
 
 
 @login_required

@@ -4,9 +4,18 @@ Each ``get_<thing>_for_user`` answers ``(obj, role)``: the object and the user's
 its organisation. The facilitator rule lives here, once, for every app: a facilitator
 reaches a cohort (and what hangs from it: sessions, enrollments, participants, surveys)
 only when a ``Volunteer`` linked to their user is among ``cohort.facilitators``.
+
+Its second half, contact access: a facilitator sees a participant's legal name, contact
+details and safe-contact notes only for a cohort they run whose coordinator granted them
+contact access (``ContactAccessGrant``), and only until the cohort's end plus the
+organisation's grace period (``contact_access``, ``reaches_contacts``).
 """
 
-from django.db.models import Q, QuerySet
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from peersupport.permissions import (
     ALL_ROLES,
@@ -16,7 +25,17 @@ from peersupport.permissions import (
     get_for_user,
 )
 
-from .models import ClosureDate, Cohort, Program, SupervisionEntry, Volunteer, VolunteerTraining
+from .models import (
+    ClosureDate,
+    Cohort,
+    ContactAccessGrant,
+    Module,
+    Program,
+    SupervisionEntry,
+    Volunteer,
+    VolunteerTraining,
+)
+from .signals import cohort_last_day
 
 
 def facilitated(membership, *, cohort: str = "") -> Q:
@@ -43,6 +62,74 @@ def reaches(membership, queryset: QuerySet, *, cohort: str = "") -> bool:
 def reaches_cohort(membership, cohort_id: int) -> bool:
     """The facilitator rule for one cohort (and for a session, enrollment or survey of it)."""
     return reaches(membership, Cohort.objects.filter(pk=cohort_id))
+
+
+def cohort_end_dates(cohorts: Iterable[Cohort]) -> dict[int, date]:
+    """The day each cohort ends: its last scheduled session (answered by the sessions
+    app), or, before any session is scheduled, the last day of its program's weeks."""
+    cohorts = list(cohorts)
+    last: dict[int, date] = {}
+    for _receiver, answer in cohort_last_day.send(Cohort, cohort_ids=[c.pk for c in cohorts]):
+        if isinstance(answer, dict):
+            last.update(answer)
+    ends: dict[int, date] = {}
+    for cohort in cohorts:
+        if cohort.pk in last:
+            ends[cohort.pk] = last[cohort.pk]
+        else:
+            weeks = max(cohort.program.total_weeks, 1)
+            ends[cohort.pk] = cohort.start_date + timedelta(weeks=weeks, days=-1)
+    return ends
+
+
+def contact_cohort_ids(membership, *, today: date | None = None) -> set[int]:
+    """The cohorts whose participants' contact details a facilitator may see: cohorts
+    they run, where a coordinator granted them contact access (not revoked), up to the
+    organisation's grace period after the cohort ends. Empty for every other role."""
+    if membership.role != FACILITATOR:
+        return set()
+    today = today or timezone.localdate()
+    grants = ContactAccessGrant.objects.filter(
+        volunteer__user_id=membership.user_id,
+        revoked_at__isnull=True,
+        cohort__organisation_id=membership.organisation_id,
+        cohort__facilitators__user_id=membership.user_id,
+    )
+    cohorts = (
+        Cohort.objects.filter(pk__in=grants.values("cohort_id"))
+        .select_related("program")
+        .prefetch_related(
+            Prefetch("program__modules", queryset=Module.objects.only("program_id", "weeks"))
+        )
+    )
+    grace = timedelta(days=membership.organisation.contact_access_grace_days)
+    return {pk for pk, end in cohort_end_dates(cohorts).items() if today <= end + grace}
+
+
+def contact_access(membership, *, cohort: str = "", today: date | None = None) -> Q:
+    """Where legal names, contact details and safe-contact notes may be shown, as a
+    filter on rows whose cohort is reached through ``cohort`` (the facilitator rule's
+    second half). Everything for coordinators; nothing for evaluators; for facilitators,
+    the cohorts of ``contact_cohort_ids``."""
+    if membership.role == COORDINATOR:
+        return Q()
+    ids = contact_cohort_ids(membership, today=today)
+    return Q(**{f"{cohort}__in" if cohort else "pk__in": sorted(ids)})
+
+
+def reaches_contacts(
+    membership, queryset: QuerySet, *, cohort: str = "", today: date | None = None
+) -> bool:
+    """The contact-access rule for one object (e.g. a participant's enrollments)."""
+    if membership.role == COORDINATOR:
+        return True
+    if membership.role != FACILITATOR:
+        return False
+    ids = contact_cohort_ids(membership, today=today)
+    if not ids:
+        return False
+    lookup = f"{cohort}__in" if cohort else "pk__in"
+    return queryset.filter(**{lookup: sorted(ids)}).exists()
 
 
 def get_program_for_user(request, pk, roles=ALL_ROLES) -> Access[Program]:
@@ -117,7 +204,10 @@ def cohorts_for(membership, queryset=None):
 
 __all__ = [
     "COORDINATOR",
+    "cohort_end_dates",
     "cohorts_for",
+    "contact_access",
+    "contact_cohort_ids",
     "facilitated",
     "get_closure_date_for_user",
     "get_cohort_for_user",
@@ -127,4 +217,5 @@ __all__ = [
     "get_volunteer_for_user",
     "reaches",
     "reaches_cohort",
+    "reaches_contacts",
 ]

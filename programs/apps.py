@@ -28,5 +28,7 @@ class ProgramsConfig(AppConfig):
                 "training.delete": _("Volunteer training removed"),
                 "supervision.create": _("Volunteer supervision recorded"),
                 "supervision.delete": _("Volunteer supervision removed"),
+                "contact_access.grant": _("Facilitator given contact access to a cohort"),
+                "contact_access.revoke": _("Facilitator's contact access to a cohort ended"),
             }
         )

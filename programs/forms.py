@@ -10,6 +10,8 @@ from django import forms
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from peersupport.forms import plain_code_errors
+
 from .models import (
     ClosureDate,
     CurriculumTopic,
@@ -55,6 +57,7 @@ class ProgramForm(forms.ModelForm):
     def __init__(self, *args, organisation, **kwargs):
         self.organisation = organisation
         super().__init__(*args, **kwargs)
+        plain_code_errors(self)
 
     def clean_code(self):
         code = self.cleaned_data["code"]
@@ -101,6 +104,115 @@ def _live_forms(formset):
     ]
 
 
+#: Longest curriculum a bulk entry may add (a guard against a pasted document).
+BULK_MAX_WEEKS = 200
+TOPIC_MAX_LENGTH = CurriculumTopic._meta.get_field("title").max_length
+
+
+def parse_bulk_curriculum(text: str) -> tuple[list[ModuleSpec], list[tuple[int, str]], list[str]]:
+    """Modules and weekly topics from lines like ``Module name | topic; topic; topic``
+    (one week per topic) or ``Module name | 6`` (six weeks, topics to come).
+
+    Answers the modules, the topics as ``(week counted from the first bulk week, title)``
+    and the errors, each naming its line; any error means nothing is taken.
+    """
+    modules: list[ModuleSpec] = []
+    topics: list[tuple[int, str]] = []
+    errors: list[str] = []
+    week = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        name, bar, rest = line.partition("|")
+        name, rest = name.strip(), rest.strip()
+        where = {"line": number}
+        if not bar:
+            errors.append(
+                _(
+                    "Line %(line)s: separate the module's name from its weeks with “|”, e.g. "
+                    "“Finding our Voices | Welcome; Safety” or “Growth circle | 14”."
+                )
+                % where
+            )
+            continue
+        if not name:
+            errors.append(_("Line %(line)s: the module has no name before the “|”.") % where)
+            continue
+        if len(name) > Module._meta.get_field("name").max_length:
+            errors.append(_("Line %(line)s: the module's name is too long.") % where)
+            continue
+        if not rest:
+            errors.append(
+                _(
+                    "Line %(line)s: after the “|”, list the topics of its weeks separated by "
+                    "“;”, or give its number of weeks."
+                )
+                % where
+            )
+            continue
+        if rest.isdigit():
+            weeks, titles = int(rest), []
+            if not 1 <= weeks <= BULK_MAX_WEEKS:
+                errors.append(
+                    _("Line %(line)s: a module lasts 1 to %(max)s weeks.")
+                    % {**where, "max": BULK_MAX_WEEKS}
+                )
+                continue
+        else:
+            titles = [title.strip() for title in rest.split(";")]
+            if titles and not titles[-1]:
+                titles.pop()  # a trailing ";"
+            weeks = len(titles)
+            too_long = [t for t in titles if len(t) > TOPIC_MAX_LENGTH]
+            if too_long:
+                errors.append(
+                    _("Line %(line)s: a topic is longer than %(max)s characters.")
+                    % {**where, "max": TOPIC_MAX_LENGTH}
+                )
+                continue
+        modules.append(ModuleSpec(name=name, weeks=weeks))
+        topics.extend((week + i, title) for i, title in enumerate(titles, start=1) if title)
+        week += weeks
+    if week > BULK_MAX_WEEKS:
+        errors.append(
+            _("These lines add %(weeks)s weeks; at most %(max)s can be added at once.")
+            % {"weeks": week, "max": BULK_MAX_WEEKS}
+        )
+    return modules, topics, errors
+
+
+class BulkCurriculumForm(forms.Form):
+    """Many weeks at once: one line per module, appended after the modules above."""
+
+    text = forms.CharField(
+        label=_("Add modules and weeks in bulk"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_(
+            "One line per module, added after the modules above: its name, “|”, then the "
+            "topic of each week separated by “;” (one topic, one week), or the number of "
+            "weeks. For example: “Finding our Voices | Welcome; Safety; Boundaries” or "
+            "“Growth circle | 14”."
+        ),
+    )
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        modules, topics, errors = parse_bulk_curriculum(text)
+        if errors:
+            raise forms.ValidationError(errors)
+        self.cleaned_data["modules"], self.cleaned_data["topics"] = modules, topics
+        return text
+
+    def module_specs(self) -> list[ModuleSpec]:
+        return self.cleaned_data.get("modules", []) if self.is_valid() else []
+
+    def topic_specs(self, *, after_week: int) -> list[TopicSpec]:
+        topics = self.cleaned_data.get("topics", []) if self.is_valid() else []
+        return [TopicSpec(week=after_week + week, title=title) for week, title in topics]
+
+
 class ModuleFormSetBase(forms.BaseInlineFormSet):
     """Modules in the order shown; the order is saved from their position."""
 
@@ -118,11 +230,17 @@ class ModuleFormSetBase(forms.BaseInlineFormSet):
             if f.cleaned_data
         ]
 
+    #: The bulk entry of the same page, whose modules come after these.
+    bulk: BulkCurriculumForm | None = None
+
+    def all_specs(self) -> list[ModuleSpec]:
+        return self.specs() + (self.bulk.module_specs() if self.bulk is not None else [])
+
     def clean(self):
         super().clean()
         if any(self.errors):
             return
-        errors = structure_errors(modules=self.specs(), topics=[])
+        errors = structure_errors(modules=self.all_specs(), topics=[])
         if errors.get("modules"):
             raise forms.ValidationError(errors["modules"])
 
@@ -154,7 +272,7 @@ class TopicFormSetBase(forms.BaseInlineFormSet):
         modules = self.module_formset
         # Without valid modules only duplicate weeks can be checked.
         known = modules is not None and modules.is_valid()
-        errors = structure_errors(modules=modules.specs() if known else [], topics=self.specs())
+        errors = structure_errors(modules=modules.all_specs() if known else [], topics=self.specs())
         if errors.get("topics"):
             raise forms.ValidationError(errors["topics"])
 
@@ -186,13 +304,31 @@ class ProgramEditor:
         self.modules = ModuleFormSet(data, instance=instance, prefix="modules")
         self.topics = TopicFormSet(data, instance=instance, prefix="topics")
         self.topics.module_formset = self.modules
+        self.bulk = BulkCurriculumForm(data, prefix="bulk")
+        self.modules.bulk = self.bulk
+
+    def module_specs(self) -> list[ModuleSpec]:
+        """The modules of the rows, then those of the bulk entry."""
+        return self.modules.all_specs()
+
+    def topic_specs(self) -> list[TopicSpec]:
+        """The topics of the rows, then the bulk entry's, numbered after the rows' weeks."""
+        after = sum(spec.weeks for spec in self.modules.specs())
+        return self.topics.specs() + self.bulk.topic_specs(after_week=after)
 
     def is_valid(self) -> bool:
-        valid = all([self.form.is_valid(), self.modules.is_valid(), self.topics.is_valid()])
+        valid = all(
+            [
+                self.form.is_valid(),
+                self.bulk.is_valid(),
+                self.modules.is_valid(),
+                self.topics.is_valid(),
+            ]
+        )
         if valid:
             errors = structure_errors(
-                modules=self.modules.specs(),
-                topics=self.topics.specs(),
+                modules=self.module_specs(),
+                topics=self.topic_specs(),
                 start_date=self.form.cleaned_data.get("start_date"),
                 end_date=self.form.cleaned_data.get("end_date"),
             )
@@ -224,6 +360,7 @@ class ProgramFromTemplateForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         self.organisation = organisation
         super().__init__(*args, **kwargs)
+        plain_code_errors(self)
         self.fields["template"].choices = template_choices()
 
     def clean_code(self):
@@ -311,3 +448,23 @@ class SupervisionForm(forms.ModelForm):
             "supervisor": forms.TextInput(attrs={"autocomplete": "off"}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
+
+
+class ContactAccessForm(forms.Form):
+    """Give or end one facilitator's contact access to a cohort."""
+
+    GRANT = "grant"
+    REVOKE = "revoke"
+
+    volunteer = forms.ModelChoiceField(
+        label=_("Facilitator"),
+        queryset=Volunteer.objects.none(),
+        error_messages={"invalid_choice": _("Choose one of this cohort's facilitators.")},
+    )
+    action = forms.ChoiceField(
+        choices=[(GRANT, _("Give contact access")), (REVOKE, _("End contact access"))]
+    )
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["volunteer"].queryset = cohort.facilitators.all()

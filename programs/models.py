@@ -47,6 +47,7 @@ class Program(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="program_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
             ),
         ]
         verbose_name = _("program")
@@ -99,7 +100,11 @@ class Module(models.Model):
         ordering = ["program", "order"]
         constraints = [
             models.UniqueConstraint(fields=["program", "order"], name="module_order_unique"),
-            models.CheckConstraint(condition=Q(weeks__gte=1), name="module_has_weeks"),
+            models.CheckConstraint(
+                condition=Q(weeks__gte=1),
+                name="module_has_weeks",
+                violation_error_message=_("A module lasts at least one week."),
+            ),
         ]
         verbose_name = _("module")
         verbose_name_plural = _("modules")
@@ -208,7 +213,13 @@ class VolunteerTraining(models.Model):
 
     class Meta:
         ordering = ["-date"]
-        constraints = [models.CheckConstraint(condition=Q(hours__gte=0), name="training_hours")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gte=0),
+                name="training_hours",
+                violation_error_message=_("The hours cannot be negative."),
+            )
+        ]
         verbose_name = _("training record")
         verbose_name_plural = _("training records")
 
@@ -229,7 +240,13 @@ class SupervisionEntry(models.Model):
 
     class Meta:
         ordering = ["-date"]
-        constraints = [models.CheckConstraint(condition=Q(hours__gte=0), name="supervision_hours")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gte=0),
+                name="supervision_hours",
+                violation_error_message=_("The hours cannot be negative."),
+            )
+        ]
         verbose_name = _("supervision entry")
         verbose_name_plural = _("supervision log")
 
@@ -289,7 +306,11 @@ class Cohort(models.Model):
         ordering = ["-start_date", "code"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "code"], name="cohort_code_per_org"),
-            models.CheckConstraint(condition=Q(capacity__gte=1), name="cohort_capacity"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1),
+                name="cohort_capacity",
+                violation_error_message=_("A cohort needs at least one place: enter 1 or more."),
+            ),
         ]
         verbose_name = _("cohort")
         verbose_name_plural = _("cohorts")
@@ -300,3 +321,44 @@ class Cohort(models.Model):
     def save(self, *args, **kwargs):
         self.organisation_id = self.program.organisation_id
         super().save(*args, **kwargs)
+
+
+class ContactAccessGrant(models.Model):
+    """A coordinator lets one facilitator of a cohort see its participants' legal names,
+    contact details and safe-contact notes (``programs.access.sees_contact_details``).
+
+    Only while the grant is not revoked, and never after the cohort ended plus the
+    organisation's grace period. A grant revoked and given again is a new row: the rows
+    are the history of who could see what, and when.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="contact_grants")
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="contact_grants"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "volunteer"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_open_contact_grant",
+            ),
+        ]
+        verbose_name = _("contact access")
+        verbose_name_plural = _("contact access")
+
+    def __str__(self):
+        return f"{self.volunteer} @ {self.cohort.code}"
+
+    def audit_organisation(self):
+        return self.cohort.organisation

@@ -12,13 +12,23 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import cast
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 
 from peersupport.models import Membership, Organisation, Role
 from peersupport.querying import count_subquery
 
-from .models import Cohort, Module, Program, Volunteer
+from .models import Cohort, ContactAccessGrant, Module, Program, Volunteer
 from .signals import volunteer_sessions_held
 
 HOUR = Decimal(60)
@@ -159,3 +169,12 @@ def volunteer_hours_by_year(*, volunteer: Volunteer, program: Program) -> list[Y
                 r = row(item["date"])
                 setattr(r, attr, (getattr(r, attr) + item["hours"]).quantize(Decimal("0.01")))
     return [years[y] for y in sorted(years)]
+
+
+def cohort_facilitators(*, cohort: Cohort) -> QuerySet[Volunteer]:
+    """The cohort's facilitators, each with ``has_contact_access`` (an open grant). One
+    query."""
+    open_grants = ContactAccessGrant.objects.filter(
+        cohort_id=cohort.pk, volunteer=OuterRef("pk"), revoked_at__isnull=True
+    )
+    return cohort.facilitators.annotate(has_contact_access=Exists(open_grants)).order_by("name")

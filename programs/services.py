@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from peersupport.audit import log_create, log_delete, model_update
@@ -23,9 +24,12 @@ from peersupport.models import Organisation
 
 from .models import (
     ClosureDate,
+    Cohort,
+    ContactAccessGrant,
     CurriculumTopic,
     Module,
     Program,
+    Volunteer,
 )
 from .signals import closure_added, module_in_use
 from .templates_catalog import TEMPLATES
@@ -121,6 +125,33 @@ def _program_errors(
         others = others.exclude(pk=program.pk)
     if code and others.exists():
         errors["code"] = [_("Another program of your organisation already uses this code.")]
+    if program is not None:
+        # Its cohorts stay inside its dates (a cohort outside them is in no program year);
+        # checked when a date changes, so older records never block other edits.
+        start, end = fields.get("start_date"), fields.get("end_date")
+        if start == program.start_date:
+            start = None
+        if end == program.end_date:
+            end = None
+        cohorts = Cohort.objects.filter(program=program).order_by("start_date")
+        early = cohorts.filter(start_date__lt=start).first() if start else None
+        if early is not None:
+            errors["start_date"] = [
+                _(
+                    "Cohort %(code)s starts on %(date)s, before this date: a program starts "
+                    "on or before its first cohort."
+                )
+                % {"code": early.code, "date": formats.date_format(early.start_date)}
+            ]
+        late = cohorts.filter(start_date__gt=end).last() if end else None
+        if late is not None:
+            errors.setdefault("end_date", []).append(
+                _(
+                    "Cohort %(code)s starts on %(date)s, after this date: a program ends "
+                    "after its last cohort starts."
+                )
+                % {"code": late.code, "date": formats.date_format(late.start_date)}
+            )
     return errors
 
 
@@ -360,3 +391,44 @@ def closure_date_delete(*, closure: ClosureDate, by, request=None) -> None:
         request=request,
     )
     closure.delete()
+
+
+@transaction.atomic
+def contact_access_grant(*, cohort: Cohort, volunteer: Volunteer, by, request=None):
+    """Let a facilitator of ``cohort`` see its participants' legal names, contact details
+    and safe-contact notes. Answers the open grant (an existing one is kept as it is)."""
+    if not cohort.facilitators.filter(pk=volunteer.pk).exists():
+        raise ValidationError(
+            {"volunteer": [_("Only a facilitator of this cohort can be given contact access.")]}
+        )
+    if volunteer.user_id is None:
+        raise ValidationError(
+            {"volunteer": [_("This volunteer has no account to sign in with, so no access.")]}
+        )
+    open_grant = ContactAccessGrant.objects.filter(
+        cohort=cohort, volunteer=volunteer, revoked_at__isnull=True
+    ).first()
+    if open_grant is not None:
+        return open_grant
+    grant = ContactAccessGrant.objects.create(cohort=cohort, volunteer=volunteer, granted_by=by)
+    log_create(actor=by, action="contact_access.grant", obj=grant, request=request)
+    return grant
+
+
+@transaction.atomic
+def contact_access_revoke(*, cohort: Cohort, volunteer: Volunteer, by, request=None) -> int:
+    """End a facilitator's contact access to ``cohort``; answers how many grants ended
+    (0 when there was none)."""
+    ended = 0
+    for grant in ContactAccessGrant.objects.select_for_update().filter(
+        cohort=cohort, volunteer=volunteer, revoked_at__isnull=True
+    ):
+        model_update(
+            instance=grant,
+            data={"revoked_at": timezone.now(), "revoked_by": by},
+            by=by,
+            action="contact_access.revoke",
+            request=request,
+        )
+        ended += 1
+    return ended

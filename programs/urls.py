@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/from-template/", views.program_from_template, name="program_from_template"),
     path("<int:pk>/", views.program_detail, name="program_detail"),
     path("<int:pk>/edit/", views.program_edit, name="program_edit"),
+    path("cohorts/<int:pk>/contact-access/", views.contact_access_set, name="contact_access"),
     path("closures/", views.closure_list, name="closure_list"),
     path("closures/<int:pk>/delete/", views.closure_delete, name="closure_delete"),
     path("volunteers/", views.volunteer_list, name="volunteer_list"),

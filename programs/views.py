@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from peersupport.permissions import COORDINATOR, REPORT_ROLES, current_membershi
 from . import selectors, services, volunteers
 from .access import (
     get_closure_date_for_user,
+    get_cohort_for_user,
     get_program_for_user,
     get_supervision_for_user,
     get_training_for_user,
@@ -31,6 +33,7 @@ from .access import (
 from .filters import ProgramFilter, VolunteerFilter
 from .forms import (
     ClosureDateForm,
+    ContactAccessForm,
     ProgramEditor,
     ProgramFromTemplateForm,
     SupervisionForm,
@@ -70,7 +73,7 @@ def _program_form_page(request, editor, program=None):
 def _after_program_save(request, program):
     if "continue" in request.POST:
         return redirect("programs:program_edit", pk=program.pk)
-    return redirect("programs:program_list")
+    return redirect("programs:program_detail", pk=program.pk)
 
 
 @login_required
@@ -83,8 +86,8 @@ def program_create(request):
             program = services.program_create(
                 organisation=organisation,
                 fields=editor.form.cleaned_data,
-                modules=editor.modules.specs(),
-                topics=editor.topics.specs(),
+                modules=editor.module_specs(),
+                topics=editor.topic_specs(),
                 by=request.user,
                 request=request,
             )
@@ -124,8 +127,8 @@ def program_edit(request, pk):
             program = services.program_update(
                 program=program,
                 fields=editor.form.cleaned_data,
-                modules=editor.modules.specs(),
-                topics=editor.topics.specs(),
+                modules=editor.module_specs(),
+                topics=editor.topic_specs(),
                 by=request.user,
                 request=request,
             )
@@ -425,3 +428,48 @@ def supervision_delete(request, pk):
         "programs/confirm_delete.html",
         {"title": _("Remove this supervision entry?"), "object": entry, "cancel_url": back},
     )
+
+
+@login_required
+@require_POST
+def contact_access_set(request, pk):
+    """A coordinator gives or ends one facilitator's contact access to a cohort (the
+    buttons beside each facilitator on the cohort page)."""
+    cohort, _role = get_cohort_for_user(request, pk, roles=[COORDINATOR])
+    form = ContactAccessForm(request.POST, cohort=cohort)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = reverse("programs:program_detail", args=[cohort.program_id])
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    volunteer = form.cleaned_data["volunteer"]
+    values = {"name": volunteer.name, "cohort": cohort.code}
+    if form.cleaned_data["action"] == ContactAccessForm.GRANT:
+        try:
+            services.contact_access_grant(
+                cohort=cohort, volunteer=volunteer, by=request.user, request=request
+            )
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+            return redirect(back)
+        messages.success(
+            request,
+            _(
+                "%(name)s now sees the legal names, contact details and safe-contact notes "
+                "of cohort %(cohort)s."
+            )
+            % values,
+        )
+    else:
+        services.contact_access_revoke(
+            cohort=cohort, volunteer=volunteer, by=request.user, request=request
+        )
+        messages.success(
+            request,
+            _("%(name)s no longer sees the contact details of cohort %(cohort)s.") % values,
+        )
+    return redirect(back)

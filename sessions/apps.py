@@ -35,5 +35,11 @@ class GroupSessionsConfig(AppConfig):
                 "attendance.view": _("Attendance sheet viewed"),
                 "attendance.keyed_view": _("Paper sign-in sheet opened for keying in"),
                 "feedback.create": _("Session feedback given"),
+                "attendance.offline_copy": _(
+                    "Roster kept on a facilitator's phone for offline use"
+                ),
+                "attendance.offline_overridden": _(
+                    "Attendance tap made offline not kept (changed later by someone else)"
+                ),
             }
         )

@@ -1,14 +1,12 @@
-"""Forms of the attendance pages: one tap, saving the sheet, and a keyed-in paper sheet."""
+"""Forms of the attendance pages: one tap and a keyed-in paper sheet (saving the sheet
+uses the one session-log form, ``sessions.forms.SessionLogForm``)."""
 
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import Volunteer
-
-from .models import Attendance, Session
+from .models import Attendance
 
 
 class TapForm(forms.Form):
@@ -22,62 +20,6 @@ class TapForm(forms.Form):
 
     def chosen_status(self) -> str:
         return self.cleaned_data.get("status") or self.cleaned_data.get("tap") or ""
-
-
-class SessionLogForm(forms.Form):
-    """What happened at the session; saving it marks the session held."""
-
-    duration_minutes = forms.IntegerField(
-        label=_("How long did the session last (minutes)?"), min_value=1, max_value=24 * 60
-    )
-    topics_covered = forms.CharField(
-        label=_("Topics covered"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    facilitators = forms.ModelMultipleChoiceField(
-        label=_("Who facilitated"),
-        queryset=Volunteer.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    notes = forms.CharField(
-        label=_("Notes"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Do not write anything that identifies a participant."),
-    )
-    incident_flagged = forms.BooleanField(
-        label=_("Something happened that a supervisor should follow up"), required=False
-    )
-    incident_notes = forms.CharField(
-        label=_("What happened"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, session: Session, user, **kwargs):
-        cohort = session.cohort
-        self.session = session
-        facilitators = list(session.facilitators.all())
-        if not facilitators:
-            facilitators = [v for v in cohort.facilitators.all() if v.user_id == user.pk]
-        kwargs.setdefault(
-            "initial",
-            {
-                "duration_minutes": session.duration_minutes or cohort.session_minutes,
-                "topics_covered": session.topics_covered or session.topic,
-                "facilitators": facilitators,
-                "notes": session.notes,
-                "incident_flagged": session.incident_flagged,
-                "incident_notes": session.incident_notes,
-            },
-        )
-        super().__init__(*args, **kwargs)
-        # The cohort's facilitators, and anyone already logged as running this session
-        # (a stand-in), so saving the sheet never drops them.
-        self.fields["facilitators"].queryset = (
-            Volunteer.objects.filter(organisation_id=cohort.organisation_id)
-            .filter(Q(cohorts=cohort) | Q(sessions=session))
-            .distinct()
-            .order_by("name")
-        )
 
 
 STATUS_CHOICES = [("", _("not marked")), *Attendance.Status.choices]

@@ -33,7 +33,8 @@ from .attendance import (
     session_refusal,
     sessions_for_home,
 )
-from .attendance_forms import KeyedSheetForm, SessionLogForm, TapForm
+from .attendance_forms import KeyedSheetForm, TapForm
+from .forms import SessionLogForm
 from .models import Attendance, Session
 
 SESSIONS = Session.objects.select_related("cohort__program", "cohort__organisation")

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from peersupport.forms import plain_code_errors
 from programs.models import Cohort, Program, Volunteer
 
 from .models import Session
@@ -51,6 +52,7 @@ class CohortForm(forms.ModelForm):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
+        plain_code_errors(self)
         self.organisation = organisation
         if self.instance.pk:
             # The program cannot change (the sessions come from it) and facilitators
@@ -165,57 +167,73 @@ class CancelForm(forms.Form):
     )
 
 
-class SessionLogForm(forms.ModelForm):
-    class Meta:
-        model = Session
-        fields = [
-            "topics_covered",
-            "notes",
-            "incident_flagged",
-            "incident_notes",
-            "facilitators",
-            "duration_minutes",
-        ]
-        widgets = {
-            "topics_covered": forms.Textarea(attrs={"rows": 3}),
-            "notes": forms.Textarea(attrs={"rows": 3}),
-            "incident_notes": forms.Textarea(attrs={"rows": 3}),
-            "facilitators": forms.CheckboxSelectMultiple,
-        }
-        help_texts = {
-            "incident_notes": _(
-                "What happened and what follow-up is needed. Refer to participants by "
-                "code, never by name."
-            ),
-        }
+class SessionLogForm(forms.Form):
+    """What happened at a session; saving it marks the session held. The one form for
+    logging a session, on the attendance sheet and on the coordinator's log page, with one
+    rule: a duration, at least one facilitator, and notes when an incident is flagged."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        session = self.instance
+    duration_minutes = forms.IntegerField(
+        label=_("How long did the session last (minutes)?"), min_value=1, max_value=24 * 60
+    )
+    topics_covered = forms.CharField(
+        label=_("Topics covered"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    facilitators = forms.ModelMultipleChoiceField(
+        label=_("Who facilitated"),
+        queryset=Volunteer.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick who facilitated the session: at least one person.")},
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Do not write anything that identifies a participant."),
+    )
+    incident_flagged = forms.BooleanField(
+        label=_("Something happened that a supervisor should follow up"), required=False
+    )
+    incident_notes = forms.CharField(
+        label=_("What happened"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "What happened and what follow-up is needed. Refer to participants by "
+            "code, never by name."
+        ),
+    )
+
+    def __init__(self, *args, session: Session, user, **kwargs):
         cohort = session.cohort
+        self.session = session
         assigned = list(cohort.facilitators.all())
-        ran = list(session.facilitators.all()) if session.status == Session.Status.HELD else []
+        ran = list(session.facilitators.all())
+        # Already logged: who ran it; else the user's own place among the cohort's
+        # facilitators (a facilitator on the sheet); else everyone assigned (a coordinator).
+        chosen = ran or [v for v in assigned if v.user_id == user.pk] or assigned
+        kwargs.setdefault(
+            "initial",
+            {
+                "duration_minutes": session.duration_minutes or cohort.session_minutes,
+                "topics_covered": session.topics_covered or session.topic,
+                "facilitators": chosen,
+                "notes": session.notes,
+                "incident_flagged": session.incident_flagged,
+                "incident_notes": session.incident_notes,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        # Trained volunteers of the organisation (a stand-in may run a session), and
+        # anyone assigned or already logged, so saving never drops them.
         self.fields["facilitators"].queryset = facilitator_choices(
             cohort.organisation_id, keep=assigned + ran
-        )
-        self.fields["facilitators"].required = True
-        self.fields["duration_minutes"].min_value = 1
-        self.fields["duration_minutes"].max_value = 24 * 60
-        if not self.is_bound:
-            if not ran:
-                self.initial["facilitators"] = assigned
-            if session.duration_minutes is None:
-                self.initial["duration_minutes"] = cohort.session_minutes
+        ).order_by("name")
 
     def clean(self):
         data = super().clean()
         if data.get("incident_flagged") and not (data.get("incident_notes") or "").strip():
             self.add_error("incident_notes", _("Describe the incident for the supervisor."))
         return data
-
-    def _post_clean(self):
-        # The service applies the changes; the form only checks the input.
-        pass
 
 
 class IncidentFollowUpForm(forms.Form):

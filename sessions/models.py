@@ -144,3 +144,57 @@ class SessionFeedback(models.Model):
 
     def __str__(self):
         return f"feedback #{self.pk}"
+
+
+class OfflineChange(models.Model):
+    """A change made on a facilitator's phone without a connection, and what the server
+    did with it when the phone sent it (``sessions/offline.py``).
+
+    ``client_id`` is made by the phone: the same change sent twice is recognised and
+    answered again without being applied again. Kept for the facilitator's answer and the
+    record; it holds no name and no free text (a session log's text goes to the session).
+    """
+
+    class Kind(models.TextChoices):
+        TAP = "tap", _("attendance tap")
+        LOG = "log", _("session log")
+
+    class Result(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        OVERRIDDEN = "overridden", _("overridden by a later change")
+        REFUSED = "refused", _("refused")
+
+    client_id = models.UUIDField(unique=True)
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    #: When the change was made on the phone (corrected for the phone's clock).
+    made_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    result = models.CharField(max_length=10, choices=Result.choices)
+    reason = models.CharField(max_length=20, blank=True)
+    #: The attendance row's ``updated_at`` right after this change was applied: while the
+    #: row still has it, the row's last change is this one, made at ``made_at``.
+    applied_at = models.DateTimeField(null=True, blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    overridden_at = models.DateTimeField(null=True, blank=True)
+    overridden_status = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["session", "enrollment", "result"])]
+        verbose_name = _("change made offline")
+        verbose_name_plural = _("changes made offline")
+
+    def __str__(self):
+        return f"{self.kind} {self.client_id}: {self.result}"
+
+    def audit_organisation(self):
+        return self.session.cohort.organisation

@@ -18,5 +18,5 @@ def cohorts_panel(program: Program, role: str) -> Panel:
         cohort.fill = selectors.fill_percent(cohort)
     return Panel(
         "sessions/_program_cohorts.html",
-        {"cohorts": cohorts, "can_manage": role == COORDINATOR},
+        {"program": program, "cohorts": cohorts, "can_manage": role == COORDINATOR},
     )

@@ -1,11 +1,17 @@
 """What the sessions app does and answers for the apps it builds on (connected in apps.py)."""
 
+from django.db.models import Max
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from participants.signals import participant_records_asked
-from programs.signals import closure_added, module_in_use, volunteer_sessions_held
+from programs.signals import (
+    closure_added,
+    cohort_last_day,
+    module_in_use,
+    volunteer_sessions_held,
+)
 
 from . import selectors, services
 from .models import Attendance, Session
@@ -47,6 +53,18 @@ def module_has_sessions(sender, *, module, **kwargs) -> bool:
 @receiver(volunteer_sessions_held)
 def sessions_a_volunteer_ran(sender, *, volunteer, program, **kwargs):
     return selectors.held_sessions_by_day(volunteer=volunteer, program=program)
+
+
+@receiver(cohort_last_day)
+def cohorts_last_session(sender, *, cohort_ids, **kwargs) -> dict:
+    """The day of each cohort's last session that is not cancelled."""
+    rows = (
+        Session.objects.filter(cohort_id__in=cohort_ids)
+        .exclude(status=Session.Status.CANCELLED)
+        .values("cohort_id")
+        .annotate(last=Max("date"))
+    )
+    return {row["cohort_id"]: row["last"] for row in rows}
 
 
 @receiver(participant_records_asked)

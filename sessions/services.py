@@ -13,7 +13,7 @@ from datetime import date, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from peersupport.audit import log_action, log_create, log_delete, model_update
@@ -37,6 +37,25 @@ COHORT_FIELDS = (
 
 def _error(message, field=None) -> ValidationError:
     return ValidationError({field: [message]} if field else message)
+
+
+def _check_cohort_start(program: Program, start: date | None) -> None:
+    """A cohort starts within its program: not before the program starts, not after it
+    ends (a cohort outside its program's years would be left out of every figure)."""
+    if start is None:
+        return
+    if start < program.start_date:
+        raise _error(
+            _("A cohort cannot start before its program, which starts on %(date)s.")
+            % {"date": formats.date_format(program.start_date)},
+            "start_date",
+        )
+    if program.end_date and start > program.end_date:
+        raise _error(
+            _("A cohort cannot start after its program ends on %(date)s.")
+            % {"date": formats.date_format(program.end_date)},
+            "start_date",
+        )
 
 
 def _check_facilitators(organisation_id: int, facilitators: Iterable[Volunteer]) -> list:
@@ -195,6 +214,7 @@ def cohort_create(*, program: Program, by, request=None, facilitators=(), **fiel
         organisation_id=program.organisation_id, code=fields.get("code")
     ).exists():
         raise _error(_("Another cohort of this organisation already has this code."), "code")
+    _check_cohort_start(program, fields.get("start_date"))
     facilitators = _check_facilitators(program.organisation_id, facilitators)
     cohort = Cohort(program=program, **fields)
     cohort.save()
@@ -229,6 +249,8 @@ def cohort_update(*, cohort: Cohort, by, request=None, **fields) -> Cohort:
         .exists()
     ):
         raise _error(_("Another cohort of this organisation already has this code."), "code")
+    if fields.get("start_date", cohort.start_date) != cohort.start_date:
+        _check_cohort_start(cohort.program, fields["start_date"])
     schedule_before = [getattr(cohort, name) for name in SCHEDULE_FIELDS]
     cohort.rescheduled = 0  # type: ignore[attr-defined]
 

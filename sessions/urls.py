@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attendance_views, feedback_views, views
+from . import attendance_views, feedback_views, offline_views, views
 
 app_name = "groupsessions"
 
@@ -49,6 +49,9 @@ urlpatterns = [
         attendance_views.attendance_keyed,
         name="attendance_keyed",
     ),
+    # Offline attendance (sessions/offline_views.py)
+    path("offline/", offline_views.offline_shell, name="offline_shell"),
+    path("offline/sync/", offline_views.offline_sync, name="offline_sync"),
     path("session/<int:pk>/feedback/", feedback_views.feedback_kiosk, name="feedback_kiosk"),
     path(
         "session/<int:pk>/feedback/summary/",

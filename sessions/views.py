@@ -17,6 +17,7 @@ from peersupport.permissions import (
     STAFF_ROLES,
     current_membership,
 )
+from programs import selectors as program_selectors
 from programs.access import cohorts_for, get_cohort_for_user
 from programs.models import Cohort
 
@@ -62,7 +63,9 @@ def cohort_list(request):
 @login_required
 def cohort_create(request):
     membership = current_membership(request, roles=[COORDINATOR])
-    form = CohortForm(request.POST or None, organisation=membership.organisation)
+    # From a program's page: that program is chosen already.
+    initial = {"program": request.GET.get("program", "")} if request.method == "GET" else None
+    form = CohortForm(request.POST or None, organisation=membership.organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             cohort = services.cohort_create(
@@ -126,13 +129,13 @@ def cohort_detail(request, pk):
         request,
         pk,
         roles=STAFF_ROLES,
-        queryset=selectors.with_fill(Cohort.objects.select_related("program")),
+        queryset=selectors.with_fill(Cohort.objects.select_related("program", "organisation")),
     )
     context = {
         "cohort": cohort,
         "fill": selectors.fill_percent(cohort),
         "sessions": selectors.cohort_sessions(cohort=cohort),
-        "facilitators": cohort.facilitators.all(),
+        "facilitators": program_selectors.cohort_facilitators(cohort=cohort),
         "today": timezone.localdate(),
         "can_manage": role == COORDINATOR,
     }
@@ -250,7 +253,7 @@ def session_log(request, pk):
     session, _role = get_session_for_user(
         request, pk, roles=STAFF_ROLES, queryset=Session.objects.select_related("cohort__program")
     )
-    form = SessionLogForm(request.POST or None, instance=session)
+    form = SessionLogForm(request.POST or None, session=session, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -31,4 +31,9 @@ class SurveysConfig(AppConfig):
             }
         )
 
+        from programs.pages import register_program_panel
+
         from . import receivers  # noqa: F401  (answers the participants signals)
+        from .panels import instruments_panel
+
+        register_program_panel(instruments_panel, order=30)

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Enrollment
+from participants.models import CONTACT_IN_PERSON, Enrollment
+from peersupport.forms import plain_code_errors
 
 from .instruments import ItemData, item_text, labels_for
 from .models import Administration, Instrument
@@ -72,6 +73,7 @@ class InstrumentForm(forms.ModelForm):
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        plain_code_errors(self)
         if self.instance.pk:
             self.initial["conversion_table"] = format_pairs(self.instance.conversion_table)
         if editing:
@@ -282,7 +284,8 @@ class StaffEntryForm(AnswersMixin, forms.Form):
             .order_by("participant__code")
         )
         self.fields["enrollment"].label_from_instance = self._enrollment_label
-        self.fields["date"].initial = timezone.localdate()
+        if not self.initial.get("date"):
+            self.fields["date"].initial = timezone.localdate()
         self.add_item_fields(instrument, choices=False)
 
     @staticmethod
@@ -325,6 +328,14 @@ class SelfCompletionForm(AnswersMixin, forms.Form):
 
 # --- links and kiosk ----------------------------------------------------------------
 
+#: Ways a self-completion link reaches her; text and email must be allowed by her
+#: safe-contact rules (``Participant.contact_refusal``).
+LINK_CHANNELS = [
+    (CONTACT_IN_PERSON, _("In person: she scans the QR code")),
+    ("text", _("By text message")),
+    ("email", _("By email")),
+]
+
 
 def _timepoint_field():
     return forms.ChoiceField(label=_("Timepoint"), choices=Administration.Timepoint.choices)
@@ -334,10 +345,20 @@ class SurveyLinkForm(forms.Form):
     instrument_code = forms.ChoiceField(label=_("Instrument"))
     timepoint = _timepoint_field()
     language = forms.ChoiceField(label=_("Language of the survey"), choices=settings.LANGUAGES)
+    channel = forms.ChoiceField(
+        label=_("How she gets the link"),
+        choices=LINK_CHANNELS,
+        initial=CONTACT_IN_PERSON,
+        required=False,
+        help_text=_("Her safe-contact rules decide which ways are allowed."),
+    )
 
     def __init__(self, *args, codes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["instrument_code"].choices = [(c, c) for c in codes]
+
+    def clean_channel(self):
+        return self.cleaned_data.get("channel") or CONTACT_IN_PERSON
 
 
 class KioskStartForm(forms.Form):

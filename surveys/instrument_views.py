@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from peersupport.forms import add_errors
 from peersupport.permissions import COORDINATOR, REPORT_ROLES, current_membership
 from programs.access import get_program_for_user
+from programs.models import Program
 
 from .catalog import CATALOG, catalog_add_to_program
 from .forms import CatalogAddForm, InstrumentForm, ItemFormSet, ProgramInstrumentForm, item_initial
@@ -37,12 +38,19 @@ def instrument_list(request):
         .annotate(n_items=Count("items", distinct=True))
         .order_by("code")
     )
-    return render(request, "surveys/instruments/list.html", {"instruments": instruments})
+    context = {"instruments": instruments, "programs": None}
+    if membership.role == COORDINATOR:
+        # Each program's page for attaching instruments, so the list is no dead end.
+        context["programs"] = Program.objects.filter(organisation=membership.organisation).order_by(
+            "name"
+        )
+    return render(request, "surveys/instruments/list.html", context)
 
 
 @login_required
 def instrument_create_view(request):
-    membership = current_membership(request, roles=REPORT_ROLES)
+    # Evaluators read instruments; only coordinators create and change them.
+    membership = current_membership(request, roles=[COORDINATOR])
     form = InstrumentForm(request.POST or None)
     formset = ItemFormSet(request.POST or None, prefix="items")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -71,20 +79,25 @@ def instrument_create_view(request):
 
 @login_required
 def instrument_detail(request, pk):
-    instrument, _role = get_instrument_for_user(request, pk)
+    instrument, role = get_instrument_for_user(request, pk)
     versions = instrument_versions(instrument=instrument).annotate(
         n_administrations=Count("administrations")
     )
     return render(
         request,
         "surveys/instruments/detail.html",
-        {"instrument": instrument, "items": instrument.items.all(), "versions": versions},
+        {
+            "instrument": instrument,
+            "items": instrument.items.all(),
+            "versions": versions,
+            "can_manage": role == COORDINATOR,
+        },
     )
 
 
 @login_required
 def instrument_edit(request, pk):
-    instrument, _role = get_instrument_for_user(request, pk)
+    instrument, _role = get_instrument_for_user(request, pk, roles=[COORDINATOR])
     if not instrument.is_current:
         messages.info(request, _("Older versions cannot be changed; this is the current one."))
         current = instrument_versions(instrument=instrument).filter(is_current=True).first()

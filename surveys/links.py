@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from participants.models import Enrollment
+from participants.models import CONTACT_IN_PERSON, Enrollment
 from peersupport.audit import log_action
 from peersupport.models import hash_token
 
@@ -44,8 +44,22 @@ def survey_link_create(
     by,
     request=None,
     hours: int | None = None,
+    channel: str = CONTACT_IN_PERSON,
 ):
-    """Issue a one-time link. Returns the link and the raw token (only its hash is stored)."""
+    """Issue a one-time link. Returns the link and the raw token (only its hash is stored).
+
+    ``channel`` is how she gets it (in person, ``text`` or ``email``): a channel her
+    safe-contact rules do not allow is refused, and nothing is saved."""
+    refusal = enrollment.participant.contact_refusal(channel)
+    if refusal:
+        raise ValidationError(
+            {
+                "channel": [
+                    _("%(why)s Give her the link in person (she scans the QR code).")
+                    % {"why": refusal}
+                ]
+            }
+        )
     check_can_answer(enrollment=enrollment, instrument=instrument, timepoint=timepoint)
     check_self_completion(cohort=enrollment.cohort, instrument=instrument, timepoint=timepoint)
     if language not in dict(settings.LANGUAGES):
@@ -65,7 +79,7 @@ def survey_link_create(
         action="survey_link.create",
         obj=link,
         organisation=enrollment.cohort.organisation,
-        detail={"timepoint": timepoint, "instrument": instrument.code},
+        detail={"timepoint": timepoint, "instrument": instrument.code, "channel": channel},
         request=request,
     )
     return link, token
@@ -77,7 +91,9 @@ def survey_link_usable(token: str) -> tuple[SurveyLink | None, str | None]:
     if not token or len(token) > 100:
         return None, "unknown"
     link = (
-        SurveyLink.objects.select_related("instrument", "enrollment__cohort__program")
+        SurveyLink.objects.select_related(
+            "instrument", "enrollment__cohort__program", "enrollment__cohort__organisation"
+        )
         .prefetch_related(
             Prefetch("instrument__items", queryset=InstrumentItem.objects.order_by("number"))
         )

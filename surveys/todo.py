@@ -126,21 +126,25 @@ def cohort_survey_todo(*, cohort: Cohort, on: date) -> CohortTodo:
 
 
 def survey_overview(*, cohorts, on: date) -> list[dict]:
-    """Per cohort: how many pre and post surveys are missing and due on ``on``, counting
+    """Per cohort: who is missing a pre or post survey that is due on ``on``, counting
     each instrument of the program only at the timepoints it is asked at (for the list of
-    cohorts; one query per kind of data, not per cohort). ``pre_missing`` /
-    ``post_missing`` is None while that timepoint is not due yet.
+    cohorts; one query per kind of data, not per cohort).
 
-    Queries: cohorts with programs, program instruments, session dates, enrollment
-    counts, administration counts.
+    ``pre_missing`` / ``post_missing`` is the number of people missing at least one
+    survey of that timepoint (never more than are enrolled), or None while that timepoint
+    is not due yet; ``pre_by_instrument`` / ``post_by_instrument`` lists ``(code,
+    missing)`` per instrument asked then, each at most the number enrolled.
+
+    Queries: cohorts with programs, program instruments, session dates, enrollments,
+    administrations.
     """
     cohorts = list(cohorts.select_related("program").order_by("-start_date", "code"))
     asked = _asked({c.program_id for c in cohorts})
-    codes_at: dict[tuple[int, str], set[str]] = {}
+    codes_at: dict[tuple[int, str], list[str]] = {}
     for pid, links in asked.items():
         for code, tps in links:
             for tp in tps:
-                codes_at.setdefault((pid, tp), set()).add(code)
+                codes_at.setdefault((pid, tp), []).append(code)
     bounds = {
         row["cohort_id"]: (row["first"], row["last"])
         for row in Session.objects.filter(cohort__in=cohorts)
@@ -148,37 +152,57 @@ def survey_overview(*, cohorts, on: date) -> list[dict]:
         .values("cohort_id")
         .annotate(first=Min("date"), last=Max("date"))
     }
-    enrolled: dict[int, int] = {}
-    for cid in Enrollment.objects.filter(
+    enrolled: dict[int, list[int]] = {}
+    for pk, cid in Enrollment.objects.filter(
         cohort__in=cohorts, status__in=SURVEY_STATUSES
-    ).values_list("cohort_id", flat=True):
-        enrolled[cid] = enrolled.get(cid, 0) + 1
-    done: dict[tuple[int, str], int] = {}
-    for cid, pid, code, tp in Administration.objects.filter(
+    ).values_list("pk", "cohort_id"):
+        enrolled.setdefault(cid, []).append(pk)
+    # (enrollment, timepoint) -> the codes answered then (one administration each at most).
+    done: dict[tuple[int, str], set[str]] = {}
+    for eid, code, tp in Administration.objects.filter(
         enrollment__cohort__in=cohorts, enrollment__status__in=SURVEY_STATUSES
-    ).values_list(
-        "enrollment__cohort_id", "enrollment__cohort__program_id", "instrument_code", "timepoint"
-    ):
-        if code in codes_at.get((pid, tp), ()):
-            done[(cid, tp)] = done.get((cid, tp), 0) + 1
+    ).values_list("enrollment_id", "instrument_code", "timepoint"):
+        done.setdefault((eid, tp), set()).add(code)
     out = []
     for cohort in cohorts:
         first, last = bounds.get(cohort.pk, (None, None))
         due = due_timepoints(first=first or cohort.start_date, last=last, on=on)
-        missing = {}
+        people = enrolled.get(cohort.pk, [])
+        row: dict = {
+            "cohort": cohort,
+            "enrolled": len(people),
+            "instruments": len(asked.get(cohort.program_id, ())),
+        }
         for tp in ("pre", "post"):
-            expected = enrolled.get(cohort.pk, 0) * len(codes_at.get((cohort.program_id, tp), ()))
-            missing[tp] = expected - done.get((cohort.pk, tp), 0) if due[tp] else None
-        out.append(
-            {
-                "cohort": cohort,
-                "enrolled": enrolled.get(cohort.pk, 0),
-                "instruments": len(asked.get(cohort.program_id, ())),
-                "pre_missing": missing["pre"],
-                "post_missing": missing["post"],
-            }
-        )
+            codes = codes_at.get((cohort.program_id, tp), [])
+            if not due[tp]:
+                row[f"{tp}_missing"], row[f"{tp}_by_instrument"] = None, []
+                continue
+            missing = [set(codes) - done.get((pk, tp), set()) for pk in people]
+            row[f"{tp}_missing"] = sum(1 for gaps in missing if gaps)
+            row[f"{tp}_by_instrument"] = [
+                (code, sum(1 for gaps in missing if code in gaps)) for code in codes
+            ]
+        out.append(row)
     return out
+
+
+def next_without_survey(
+    *, cohort: Cohort, code: str, timepoint: str, after: Enrollment | None = None
+) -> Enrollment | None:
+    """The next person enrolled in ``cohort`` (by code, after ``after``, then from the
+    top) who has no ``code`` survey at ``timepoint`` yet: "save and enter the next one"
+    moves there. None when everyone has one. One query."""
+    waiting = list(
+        Enrollment.objects.filter(cohort=cohort, status__in=SURVEY_STATUSES)
+        .exclude(administrations__instrument_code=code, administrations__timepoint=timepoint)
+        .select_related("participant")
+        .order_by("participant__code")
+    )
+    if after is not None:
+        later = [e for e in waiting if e.participant.code > after.participant.code]
+        waiting = later or [e for e in waiting if e.pk != after.pk]
+    return waiting[0] if waiting else None
 
 
 def instrument_for_entry(*, cohort: Cohort, code: str) -> Instrument | None:

@@ -4,6 +4,8 @@ The public pages (``survey_respond``, ``survey_done``) and the kiosk's participa
 show only questions: no name, no code, no organisation, no navigation.
 """
 
+import contextlib
+
 import segno
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -13,6 +15,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,7 +25,7 @@ from participants.access import get_enrollment_for_user
 from participants.models import Enrollment
 from peersupport.audit import log_action, log_names_shown, names_shown
 from peersupport.forms import add_errors
-from peersupport.permissions import STAFF_ROLES, current_membership
+from peersupport.permissions import COORDINATOR, STAFF_ROLES, current_membership
 from programs.access import cohorts_for, get_cohort_for_user
 
 from .access import get_administration_for_user
@@ -60,7 +64,7 @@ from .services import (
     check_self_completion,
     used_in_evaluation,
 )
-from .todo import cohort_survey_todo, instrument_for_entry, survey_overview
+from .todo import cohort_survey_todo, instrument_for_entry, next_without_survey, survey_overview
 
 # --- to-do --------------------------------------------------------------------------
 
@@ -74,7 +78,7 @@ def survey_overview_view(request):
 
 @login_required
 def survey_todo(request, cohort_pk):
-    cohort, _role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
+    cohort, role = get_cohort_for_user(request, cohort_pk, roles=STAFF_ROLES)
     todo = cohort_survey_todo(cohort=cohort, on=timezone.localdate())
     log_names_shown(
         request=request,
@@ -82,7 +86,8 @@ def survey_todo(request, cohort_pk):
         obj=cohort,
         count=names_shown(row.enrollment.participant for row in todo.rows),
     )
-    return render(request, "surveys/todo.html", {"cohort": cohort, "todo": todo})
+    context = {"cohort": cohort, "todo": todo, "can_manage": role == COORDINATOR}
+    return render(request, "surveys/todo.html", context)
 
 
 # --- staff entry --------------------------------------------------------------------
@@ -101,9 +106,13 @@ def administration_enter(request, cohort_pk, code, timepoint):
     if timepoint not in Administration.Timepoint.values:
         raise Http404
     instrument = _instrument_or_404(cohort, code)
-    initial = {}
+    initial: dict = {}
     if request.GET.get("enrollment", "").isdigit():
         initial["enrollment"] = int(request.GET["enrollment"])
+    if request.GET.get("date"):
+        # "Save and enter the next one" keeps the date of the survey just saved.
+        with contextlib.suppress(ValueError):
+            initial["date"] = parse_date(request.GET["date"])
     form = StaffEntryForm(
         request.POST or None, cohort=cohort, instrument=instrument, initial=initial
     )
@@ -127,12 +136,23 @@ def administration_enter(request, cohort_pk, code, timepoint):
                 _("Saved for %(code)s.") % {"code": administration.enrollment.participant.code},
             )
             if "another" in request.POST:
-                return redirect(
-                    "surveys:administration_enter",
-                    cohort_pk=cohort.pk,
+                following = next_without_survey(
+                    cohort=cohort,
                     code=code,
                     timepoint=timepoint,
+                    after=administration.enrollment,
                 )
+                if following is None:
+                    messages.info(request, _("Everyone enrolled has this survey now."))
+                    return redirect("surveys:survey_todo", cohort_pk=cohort.pk)
+                url = reverse(
+                    "surveys:administration_enter",
+                    kwargs={"cohort_pk": cohort.pk, "code": code, "timepoint": timepoint},
+                )
+                query = urlencode(
+                    {"enrollment": following.pk, "date": administration.date.isoformat()}
+                )
+                return redirect(f"{url}?{query}")
             return redirect("surveys:survey_todo", cohort_pk=cohort.pk)
     status = 400 if request.method == "POST" else 200
     # The participant choice lists the cohort by name.
@@ -229,6 +249,7 @@ def survey_link_new(request, enrollment_pk):
                 instrument=instrument,
                 timepoint=form.cleaned_data["timepoint"],
                 language=form.cleaned_data["language"],
+                channel=form.cleaned_data["channel"],
                 by=request.user,
                 request=request,
             )
@@ -242,7 +263,13 @@ def survey_link_new(request, enrollment_pk):
             return render(
                 request,
                 "surveys/link_issued.html",
-                {"enrollment": enrollment, "link": link, "url": url, "qr": qr},
+                {
+                    "enrollment": enrollment,
+                    "link": link,
+                    "url": url,
+                    "qr": qr,
+                    "channel": form.cleaned_data["channel"],
+                },
             )
     return render(
         request,
@@ -261,6 +288,8 @@ def survey_respond(request, token):
     link, reason = survey_link_usable(token)
     if reason is not None:
         return _refuse(request, reason, link)
+    # Her agency's quick-exit site and discreet mode on the page she answers on.
+    request.safety_organisation = link.enrollment.cohort.organisation
     with translation.override(link.language):
         form = SelfCompletionForm(
             request.POST or None, instrument=link.instrument, language=link.language

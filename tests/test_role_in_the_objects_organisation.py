@@ -129,3 +129,27 @@ def test_the_other_organisations_attendance_sheet_has_no_coordinator_links(clien
     assert response.context["is_coordinator"] is False
     summary = reverse("groupsessions:feedback_session_summary", args=[session.pk])
     assert summary not in response.content.decode()
+
+
+def test_the_other_organisations_report_page_hides_small_counts_from_its_evaluator(
+    client, their_program, settings
+):
+    """Working in ``org`` as its coordinator, the user is still an evaluator of
+    ``other_org``'s program: its report page follows the rules for outside readers."""
+    from tests.factories import EnrollmentFactory
+
+    settings.MIN_CELL = 5
+    cohort = CohortFactory(program=their_program, code="theirs-2", start_date=date(2024, 9, 2))
+    for _ in range(3):
+        EnrollmentFactory(cohort=cohort)
+    key = runs.make_request_key(program=their_program, period="all")
+    run = EvaluationRun.objects.create(
+        program=their_program, period="all", request_key=key, parameters={"min_cell": 5}
+    )
+    runs.execute(run_id=run.pk)
+    assert run.__class__.objects.get(pk=run.pk).result["total"]["participants"] == 3
+    response = client.get(reverse("evaluation:report", args=[their_program.pk]))
+    rows = response.context["participation_rows"]
+    assert all(row["cells"][0]["suppressed"] for row in rows if row["cells"][0]["text"] != "0")
+    assert rows[-1]["cells"][0]["suppressed"] is True  # all years: 3 participants
+    assert "3 participants took part" not in response.content.decode()

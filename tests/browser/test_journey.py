@@ -251,8 +251,9 @@ def coordinator_creates_the_program_from_the_template(page, shot) -> Program:
 def coordinator_adds_the_ready_made_instruments(page, shot, program):
     from playwright.sync_api import expect
 
-    # No page links to the program's instruments yet (reported): she types the address.
-    page.goto(f"/surveys/programs/{program.pk}/instruments/")
+    # From the program's page, its hub.
+    page.get_by_role("link", name="Program page").click()
+    page.get_by_role("link", name="Attach instruments and set targets").click()
     for name in ("General Self-Efficacy Scale", "Short Warwick"):
         card = page.locator(".card").filter(has_text=name)
         card.get_by_role("button", name="Add to program").click()
@@ -299,7 +300,7 @@ def coordinator_registers_a_participant(page, shot, name, born, consents) -> str
     code = page.get_by_role("heading", level=1).inner_text().strip()
 
     page.get_by_role("link", name="Record consent").click()
-    labelled(page, "Consent").select_option(label="Consent to evaluation use")
+    labelled(page, "Purpose").select_option(label="Consent to evaluation use")
     page.get_by_label("Given" if consents else "Refused").check()
     labelled(page, "Date").fill(COHORT_START.isoformat())
     page.get_by_label("Version of the consent text").fill("2025-1")
@@ -318,7 +319,7 @@ def coordinator_enrols_everyone(page, shot, year):
     for code in year.codes:
         form = page.locator("form").filter(has=page.get_by_label("Participant code"))
         form.get_by_label("Participant code").fill(code)
-        labelled(form, "Date").fill(COHORT_START.isoformat())
+        labelled(form, "Enrolled from").fill(COHORT_START.isoformat())
         form.get_by_role("button", name="Enrol").click()
         expect(page.get_by_text(f"{code} is enrolled in cohort EAST-1.")).to_be_visible()
     expect(page.get_by_text("6 of 20 places taken")).to_be_visible()
@@ -577,8 +578,9 @@ def evaluator_reads_the_year_1_report(page, shot, year):
     assert round(100 * ATTENDED / OFFERED) == int(ATTENDANCE_PCT.rstrip("%"))
 
     charts = page.locator("figure.report-chart svg")
-    # Attendance by year, then per instrument: % meeting the target, and mean before/after.
-    expect(charts).to_have_count(1 + 2 * 2)
+    # Attendance by year; GSE: % meeting its target and mean before/after; SWEMWBS has no
+    # target score, so only its mean before/after is drawn.
+    expect(charts).to_have_count(1 + 2 + 1)
     expect(charts.first.locator("rect.chart-bar")).to_have_count(1)
 
     # Five women consented and answered both surveys: enough to show every outcome figure.
@@ -600,10 +602,11 @@ def evaluator_downloads_the_report_workbook(page, shot):
     book = load_workbook(io.BytesIO(data), read_only=True)
     assert "Year 1" in book.sheetnames, book.sheetnames
     rows = list(book["Year 1"].iter_rows(values_only=True))
-    header = rows[0]
+    # First row: labels in the reader's language; second row: variable names.
+    header = rows[1]
     figures = {
         r[header.index("measure")]: r[header.index("value")]
-        for r in rows[1:]
+        for r in rows[2:]
         if not r[header.index("instrument")]
     }
     assert figures["participants"] == 6, figures

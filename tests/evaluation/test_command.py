@@ -205,3 +205,20 @@ def test_a_lower_is_better_target_counts_scores_at_or_below_it(org, coordinator,
         )
     report = figures.report(program, periods.year_period(program, 1))
     assert report["instruments"]["PHQ9"]["post_meeting_target_n"] == 2  # 4 and 9
+
+
+def test_external_all_years_hides_a_year_that_would_give_a_small_one_away(org, settings):
+    """Year 2 is small: with it hidden, Year 1 would give it away (all years minus
+    Year 1), so Year 1 is hidden too (docs/definitions.md)."""
+    settings.MIN_CELL = 3
+    world = build(org)
+    out = io.StringIO()
+    call_command(
+        "evaluation_report", "--program", world.program.code, "--all-years", "--external",
+        stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    result = json.loads(out.getvalue())
+    years = {y["year"]: y for y in result["years"]}
+    assert years[2]["enrollments"] is None and years[1]["enrollments"] is None
+    assert "enrollments" in years[1]["suppressed"]
+    assert result["total"]["enrollments"] is not None

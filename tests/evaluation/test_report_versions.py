@@ -64,10 +64,12 @@ def test_one_version_is_recorded_and_nothing_is_said(world, evaluator, client):
     assert FIGURES in page
 
 
-def test_two_versions_that_score_alike_are_combined_and_said(world, evaluator, client):
+def test_two_versions_that_score_alike_are_combined_and_said(world, coordinator, client):
     second_version(world)
 
-    page = computed_page(world, client, evaluator)
+    # The organisation's own page: an evaluator's follows the outside rules and this
+    # small world's figures would be hidden.
+    page = computed_page(world, client, coordinator)
 
     assert latest_run().details["versions"] == {"GSE": {"versions": [1, 2], "same_scoring": True}}
     assert "Combines versions 1 and 2 of GSE" in page

@@ -32,8 +32,8 @@ def test_evaluator_lands_on_the_list_of_their_organisations_programs(world, eval
     assert "EVAL" in page and "OTHER" in page
 
 
-def test_requesting_all_years_shows_the_year_by_year_table(world, evaluator, client):
-    client.force_login(evaluator)
+def test_requesting_all_years_shows_the_year_by_year_table(world, coordinator, client):
+    client.force_login(coordinator)
     response = client.post(
         reverse("evaluation:run_request", args=[world.program.pk]), {"period": "all"}
     )
@@ -47,6 +47,22 @@ def test_requesting_all_years_shows_the_year_by_year_table(world, evaluator, cli
     assert "mean Self-efficacy rose from 7.8 to 11.6" in page
     assert page.count("<svg") == 3  # attendance, % meeting target, pre vs post
     assert "chart-target" in page  # the program's 75% target line
+
+
+def test_evaluators_see_the_report_as_outside_audiences_do(world, evaluator, client):
+    client.force_login(evaluator)
+    response = client.post(
+        reverse("evaluation:run_request", args=[world.program.pk]), {"period": "all"}
+    )
+    page = client.get(response.url).content.decode()
+    # Year 2 is small; Year 1 would give it away (all years minus Year 1), so both are
+    # hidden, in the table and the summary sentences alike.
+    assert "5 participants took part in Year 1" not in page
+    assert "1.3 (47%)" not in page
+    rows = client.get(response.url).context["participation_rows"]
+    hidden = [row["cells"][0]["suppressed"] for row in rows]
+    assert hidden[:2] == [True, True]  # Year 1, Year 2
+    assert hidden[-1] is False  # all years (the later years have nobody: zeros are shown)
     # evaluators never see names
     assert "Person" not in page
 

@@ -30,7 +30,13 @@ def w(org, coordinator):
 
 def options(**kw) -> ExportOptions:
     kw.setdefault("pseudonym_key", privacy.pseudonym_key(kw.pop("salt", "per-export-salt")))
-    return ExportOptions(min_cell=5, **kw)
+    kw.setdefault("min_cell", 5)
+    return ExportOptions(**kw)
+
+
+#: The organisation's own export with a smallest cell of 2: this small program's rows are
+#: all kept but R's, who shares no combination of cohort, age band and answers with anyone.
+OWN = {"external": False, "min_cell": 2}
 
 
 def rows_of(w, kind, **kw):
@@ -84,62 +90,69 @@ DATASET_HEADER = (
 
 @pytest.mark.django_db
 def test_dataset_has_one_row_per_consented_enrollment_with_hand_worked_values(w):
-    exporter, rows = rows_of(w, "dataset")
+    exporter, rows = rows_of(w, "dataset", **OWN)
     assert ",".join(v.name for v in exporter.variables()) == DATASET_HEADER
     key = exporter.options.pseudonym_key
     p = {k: privacy.pseudonym(key, person.pk) for k, person in w.people.items()}
+    # A score never administered is -9 (documented, user-missing in SPSS).
     assert rows == [
-        (p["A"], "c1", 1, 3, 1, 2, 2, 0, 4, 3, 2, 2, 0, 8.0, 15.0, None),
-        (p["B"], "c1", 1, 3, 1, 2, 2, 0, 3, 2, 1, 1, 0, None, None, None),
-        (p["C"], "c1", 1, 3, 1, 2, 2, 0, 5, 3, 1, 1, 0, None, None, None),
-        (p["D"], "c1", 1, 3, 1, 2, 2, 0, 3, 3, 2, 1, 1, 7.0, None, None),
-        # R's combination (65 and over, non-binary, Indigenous, prefer not) is alone: blanked.
-        (p["R"], "c1", 1, None, None, None, None, 1, 3, 3, 1, 1, 0, None, None, None),
-        (p["E"], "c2", 1, 3, 1, 2, 2, 0, 3, 1, 0, 0, 0, None, None, None),
-        (p["A"], "c2", 1, 3, 1, 2, 2, 0, 4, 1, 0, 0, 0, None, None, None),
+        (p["A"], "c1", 1, 3, 1, 2, 2, 0, 4, 3, 2, 2, 0, 8.0, 15.0, -9),
+        (p["B"], "c1", 1, 3, 1, 2, 2, 0, 3, 2, 1, 1, 0, -9, -9, -9),
+        (p["C"], "c1", 1, 3, 1, 2, 2, 0, 5, 3, 1, 1, 0, -9, -9, -9),
+        (p["D"], "c1", 1, 3, 1, 2, 2, 0, 3, 3, 2, 1, 1, 7.0, -9, -9),
+        # R (65 and over, non-binary, Indigenous, prefer not) is alone even with every
+        # narrowing value blank: left out.
+        (p["E"], "c2", 1, 3, 1, 2, 2, 0, 3, 1, 0, 0, 0, -9, -9, -9),
+        (p["A"], "c2", 1, 3, 1, 2, 2, 0, 4, 1, 0, 0, 0, -9, -9, -9),
     ]
     text = csv_text(exporter)
     lines = text.split("\r\n")
     assert lines[0] == DATASET_HEADER
-    assert lines[1] == f"{p['A']},c1,1,3,1,2,2,0,4,3,2,2,0,8.0,15.0,"
-    assert lines[5] == f"{p['R']},c1,1,,,,,1,3,3,1,1,0,,,"
-    assert len(lines) == 9 and lines[-1] == ""
+    assert lines[1] == f"{p['A']},c1,1,3,1,2,2,0,4,3,2,2,0,8.0,15.0,-9"
+    assert len(lines) == 8 and lines[-1] == ""
+    assert "1 rows left out: even with every narrowing value empty" in " ".join(
+        exporter.codebook_notes()
+    )
 
 
 @pytest.mark.django_db
 def test_dataset_with_labels_shows_words_instead_of_codes(w):
-    exporter, _rows = rows_of(w, "dataset", labels=True)
+    exporter, _rows = rows_of(w, "dataset", labels=True, **OWN)
     lines = csv_text(exporter).split("\r\n")
     assert ",25–34,Woman,No,No,No,Completed,3,2" in lines[1]
 
 
 @pytest.mark.django_db
-def test_a_rare_combination_is_blanked_and_common_ones_are_kept(w):
-    # With a smallest cell of 7, even the six-row combination is too rare.
-    exporter = services.make_exporter(w.program, "dataset", options())
-    exporter.options.min_cell = 7
-    rows = list(exporter.rows())
-    assert all(r[3:8] == (None, None, None, None, 1) for r in rows)
-    exporter.options.min_cell = 1
-    assert all(r[7] == 0 for r in exporter.rows())
+def test_the_cohort_is_blanked_where_it_would_narrow_a_group_below_the_smallest_cell(w):
+    # With a smallest cell of 5, the four women of c1 and the two of c2 are too few on
+    # their own: blanking the cohort (the column that frees most rows) joins them into one
+    # group of five people (A has two rows). R is still alone and is left out.
+    exporter, rows = rows_of(w, "dataset", external=False)
+    assert [r[1:8] for r in rows] == [(None, 1, 3, 1, 2, 2, 1)] * 6
+    assert privacy.smallest_group([r[1:7] for r in rows], [r[0] for r in rows]) == 5
+    notes = " ".join(exporter.codebook_notes())
+    assert "cohort left empty in 6 rows" in notes
+    assert "1 rows left out" in notes
+    exporter, rows = rows_of(w, "dataset", external=False, min_cell=1)
+    assert len(rows) == 7 and all(r[7] == 0 for r in rows)
 
 
 @pytest.mark.django_db
 def test_pseudonyms_are_stable_within_an_export_and_differ_between_exports(w):
-    _e, first = rows_of(w, "dataset", salt=privacy.new_salt())
-    _e, second = rows_of(w, "dataset", salt=privacy.new_salt())
+    _e, first = rows_of(w, "dataset", salt=privacy.new_salt(), **OWN)
+    _e, second = rows_of(w, "dataset", salt=privacy.new_salt(), **OWN)
     # A's two enrollments share one pseudonym within an export...
-    assert first[0][0] == first[6][0]
-    assert len({r[0] for r in first}) == 6
+    assert first[0][0] == first[5][0]
+    assert len({r[0] for r in first}) == 5
     # ...and no pseudonym of one export appears in another.
     assert not {r[0] for r in first} & {r[0] for r in second}
 
 
 @pytest.mark.django_db
 def test_a_project_salt_keeps_pseudonyms_across_exports_and_kinds(w):
-    _e, first = rows_of(w, "dataset", salt="our evaluation project 2026")
-    _e, again = rows_of(w, "dataset", salt="our evaluation project 2026")
-    _e, items = rows_of(w, "items", salt="our evaluation project 2026")
+    _e, first = rows_of(w, "dataset", salt="our evaluation project 2026", **OWN)
+    _e, again = rows_of(w, "dataset", salt="our evaluation project 2026", **OWN)
+    _e, items = rows_of(w, "items", salt="our evaluation project 2026", **OWN)
     assert [r[0] for r in first] == [r[0] for r in again]
     assert items[0][0] == first[0][0]  # A's answers link to A's dataset row
     # The salt alone does not give the pseudonym: it is keyed by the server's secret too.
@@ -152,13 +165,19 @@ def test_a_project_salt_keeps_pseudonyms_across_exports_and_kinds(w):
 
 @pytest.mark.django_db
 def test_dates_can_be_weeks_of_the_cohort_or_shifted_per_person(w):
-    exporter, rows = rows_of(w, "dataset", dates=DATES_WEEK)
+    exporter, rows = rows_of(w, "dataset", dates=DATES_WEEK, external=False, min_cell=1)
     names = [v.name for v in exporter.variables()]
     a1 = dict(zip(names, rows[0], strict=True))
     b = dict(zip(names, rows[1], strict=True))
     assert (a1["enrolled_week"], a1["gse_pre_week"], a1["gse_post_week"]) == (1, 1, 4)
     assert b["enrolled_week"] == 2
-    exporter, rows = rows_of(w, "dataset", dates=DATES_SHIFT)
+    # Weeks narrow a group: with a smallest cell of 2, A's weeks (nobody else's) are blanked.
+    exporter, rows = rows_of(w, "dataset", dates=DATES_WEEK, **OWN)
+    a1 = dict(zip(names, rows[0], strict=True))
+    assert (a1["gse_pre_week"], a1["gse_post_week"], a1["qi_suppressed"]) == (None, None, 1)
+    qi = [names.index(n) for n in exporter.quasi_identifiers()]
+    assert privacy.smallest_group([[r[i] for i in qi] for r in rows], [r[0] for r in rows]) >= 2
+    exporter, rows = rows_of(w, "dataset", dates=DATES_SHIFT, **OWN)
     names = [v.name for v in exporter.variables()]
     a1 = dict(zip(names, rows[0], strict=True))
     from datetime import date
@@ -174,7 +193,7 @@ def test_dates_can_be_weeks_of_the_cohort_or_shifted_per_person(w):
 
 @pytest.mark.django_db
 def test_item_responses_are_long_format_for_consented_people_only(w):
-    exporter, rows = rows_of(w, "items")
+    exporter, rows = rows_of(w, "items", **OWN)
     assert [v.name for v in exporter.variables()] == [
         "pseudonym", "cohort", "program_year", "instrument", "version", "timepoint",
         "item", "value", "reverse",
@@ -198,9 +217,16 @@ def test_attendance_counts_suppress_small_counts_for_outside_audiences(w):
         "cohort", "program_year", "session", "week", "module", "status",
         "present", "late", "absent", "excused", "attended", "suppressed",
     ]  # fmt: skip
+    # c2 (two enrollments) is hidden in the report, and c1 with it: no session is left.
+    assert rows == []
+    assert "Sessions of a cohort or year" in " ".join(exporter.codebook_notes())
+    # With a smallest cell of 2 nothing is hidden in the report; in s2 present 1 and late
+    # 1 are small and hidden together (attended 2 does not tell them apart); in s4 late 1
+    # and absent 1 are small, and attended (= 0 + late) goes with late.
+    exporter, rows = rows_of(w, "attendance", external=True, min_cell=2)
     assert rows == [
         ("c1", 1, 1, 1, 1, 2, 6, 0, 0, 0, 6, 0),
-        ("c1", 1, 2, 2, 1, 2, None, None, 0, 0, None, 1),
+        ("c1", 1, 2, 2, 1, 2, None, None, 0, 0, 2, 1),
         ("c1", 1, 3, 3, 1, 3, 0, 0, 0, 0, 0, 0),
         ("c1", 1, 4, 4, 2, 2, 0, None, None, 0, None, 1),
         ("c2", 1, 1, 1, 1, 2, 0, 0, 0, 0, 0, 0),
@@ -238,17 +264,30 @@ def test_feedback_summaries_suppress_small_means_and_never_export_comments(w):
 def test_codebook_lists_variables_labels_values_and_instrument_versions(w):
     exporter = services.make_exporter(w.program, "dataset", options())
     rows = list(csv.reader(io.StringIO(csv_text(exporter, "codebook"))))
-    assert rows[0] == ["variable", "label", "type", "values", "instrument", "version", "note"]
-    by_name = {r[0]: r for r in rows[1:]}
-    assert by_name["gender"][3].startswith("1 = Woman; 2 = Man; 3 = Non-binary")
-    assert by_name["age_band"][3] == (
+    assert rows[0] == [
+        "variable", "label", "type", "measure", "values", "missing", "instrument", "version",
+        "range", "direction", "target", "max_missing", "conversion", "note",
+    ]  # fmt: skip
+    by_name = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert by_name["gender"]["values"].startswith("1 = Woman; 2 = Man; 3 = Non-binary")
+    assert by_name["age_band"]["values"] == (
         "1 = under 18; 2 = 18–24; 3 = 25–34; 4 = 35–44; 5 = 45–54; 6 = 55–64; 7 = 65 and over"
     )
-    assert by_name["gse_post"][4:6] == ["GSE", "1"]
+    assert by_name["age_band"]["measure"] == "ordinal"
+    assert by_name["gender"]["measure"] == "nominal"
+    assert by_name["sessions_attended"]["measure"] == "scale"
+    # GSE here: 4 items 1..4 (item 4 reversed), target 12, no item may be missing.
+    post = by_name["gse_post"]
+    assert (post["instrument"], post["version"], post["measure"]) == ("GSE", "1", "scale")
+    assert post["missing"] == "not administered: -9; too incomplete to score: -8"
+    assert (post["range"], post["direction"], post["target"], post["max_missing"]) == (
+        "4–16", "higher is better", "12", "0",
+    )  # fmt: skip
+    assert post["conversion"].startswith("Sum of the item values (reverse items reversed)")
     # A module named like a formula is neutralised in the codebook too.
-    assert by_name["attended_m2"][1] == "Sessions attended in module 2 (=2+3)"
+    assert by_name["attended_m2"]["label"] == "Sessions attended in module 2 (=2+3)"
     feedback = services.make_exporter(w.program, "feedback", options())
-    notes = {r[0]: r[6] for r in csv.reader(io.StringIO(csv_text(feedback, "codebook")))}
+    notes = {r[0]: r[-1] for r in csv.reader(io.StringIO(csv_text(feedback, "codebook")))}
     assert notes["q2_mean"] == "'=1+1 useful"
 
 
@@ -260,27 +299,27 @@ def test_codebook_lists_variables_labels_values_and_instrument_versions(w):
 def test_spss_and_stata_files_read_back_with_variable_and_value_labels(w, tmp_path, fmt):
     import pyreadstat
 
-    exporter = services.make_exporter(w.program, "dataset", options())
+    exporter = services.make_exporter(w.program, "dataset", options(**OWN))
     path = tmp_path / f"data.{fmt}"
     services.build_file(exporter, fmt, "data", path)
     read = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
     frame, meta = read(str(path))
     assert list(frame.columns) == DATASET_HEADER.split(",")
-    assert len(frame) == 7
+    assert len(frame) == 6
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
     assert labels["age_band"] == "Age band at the cohort's start"
     value_labels = meta.variable_value_labels
     assert value_labels["gender"][1] == "Woman"
     assert value_labels["status"][4] == "Completed"
     assert frame["gse_post"].iloc[0] == 15.0
-    assert frame["status"].tolist() == [4, 3, 5, 3, 3, 3, 4]
+    assert frame["status"].tolist() == [4, 3, 5, 3, 3, 4]
 
 
 @pytest.mark.django_db
 def test_xlsx_dataset_has_data_codebook_and_notes_sheets(w, tmp_path):
     from openpyxl import load_workbook
 
-    exporter = services.make_exporter(w.program, "dataset", options(labels=True))
+    exporter = services.make_exporter(w.program, "dataset", options(labels=True, **OWN))
     path = tmp_path / "data.xlsx"
     services.build_file(exporter, "xlsx", "data", path)
     book = load_workbook(path)
@@ -288,7 +327,7 @@ def test_xlsx_dataset_has_data_codebook_and_notes_sheets(w, tmp_path):
     data = list(book["dataset"].values)
     assert data[0] == tuple(DATASET_HEADER.split(","))
     assert data[1][3:9] == ("25–34", "Woman", "No", "No", "No", "Completed")
-    assert data[1][13:16] == (8, 15, None)
+    assert data[1][13:16] == (8, 15, -9)
 
 
 # --- the evaluation report ------------------------------------------------------------------

@@ -120,6 +120,14 @@ ENTRIES = [
         kwargs=lambda w: {"pk": w.enrollment_cohort.pk},
     ),
     Entry("participants:enrollment_withdraw", coordinator_only(), kwargs=_enrollment),
+    Entry("participants:enrollment_redate", coordinator_only(), kwargs=_enrollment),
+    Entry(
+        "participants:enrollment_redate",
+        coordinator_only(302),
+        kwargs=_enrollment,
+        method="post",
+        data=lambda w: {"on": w.enrollment_cohort.start_date.isoformat()},
+    ),
     Entry(
         "participants:enrollment_complete",
         coordinator_only(302),
@@ -148,3 +156,19 @@ ENTRIES = [
         kwargs=lambda w: {"pk": w.partner.pk},
     ),
 ]
+
+
+#: Contact access (programs.access.reaches_contacts): who sees a participant's legal name,
+#: phone, email and safe-contact notes on her page. Every facilitator row runs the
+#: cohort she is in; ``tests/participants/test_contact_access.py`` builds each situation.
+#: Preferred name and code are shown in all of them.
+CONTACT_ACCESS = {
+    "coordinator": True,
+    "facilitator, cohort running, no grant": False,
+    "facilitator, cohort running, granted": True,
+    "facilitator, cohort running, grant revoked": False,
+    "facilitator, granted, cohort ended within the grace period": True,
+    "facilitator, granted, cohort ended beyond the grace period": False,
+    "facilitator, granted, then taken off the cohort": False,
+    "facilitator, granted for another cohort she is not in": False,
+}

@@ -1,9 +1,21 @@
+from peersupport.audit import log_action
 from tests.matrix.base import Entry, any_member, coordinator_only
 
 
 def build(world):
     membership = world.org.memberships.filter(role="evaluator").get()
     world.evaluator_membership = membership
+    # The audit log is rendered with realistic rows, not an empty table: a change of a
+    # field named ``items`` (an instrument's items) once broke its template.
+    log_action(actor=world.coordinator, action="auth.login", obj=world.coordinator)
+    log_action(
+        actor=world.coordinator,
+        action="instrument.create",
+        obj=membership,
+        organisation=world.org,
+        changes={"name": [None, "General self-efficacy"], "items": [None, 10]},
+        detail={"items": 10, "keys": ["a", "b"]},
+    )
 
 
 ENTRIES = [
@@ -22,6 +34,8 @@ ENTRIES = [
     Entry("profile", any_member()),
     Entry("members", coordinator_only(outsider=200)),
     Entry("audit_log", coordinator_only(outsider=200)),
+    # The organisation's safety settings: coordinators only (an outsider reaches their own).
+    Entry("organisation_settings", coordinator_only(outsider=200)),
     Entry("switch_organisation", any_member(302), method="post"),
     Entry(
         "membership_update",

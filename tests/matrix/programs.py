@@ -68,6 +68,18 @@ ENTRIES = [
         },
     ),
     Entry("programs:training_delete", coordinator_only(), kwargs=lambda w: {"pk": w.training.pk}),
+    # Giving a facilitator contact access to a cohort (tests/matrix/sessions.py's cohort):
+    # coordinators only; the facilitator cannot give it to themselves.
+    Entry(
+        "programs:contact_access",
+        coordinator_only(302),
+        kwargs=lambda w: {"pk": w.session_cohort.pk},
+        method="post",
+        data=lambda w: {
+            "volunteer": w.session_cohort.facilitators.get().pk,
+            "action": "grant",
+        },
+    ),
     Entry(
         "programs:supervision_delete",
         coordinator_only(),

@@ -13,6 +13,7 @@ def build(world):
         user=world.facilitator,
         defaults={"organisation": world.org, "name": "Matrix facilitator"},
     )
+    world.session_volunteer = volunteer
     world.session_program = ProgramFactory(organisation=world.org, code="matrix-sessions")
     world.session_cohort = CohortFactory(
         program=world.session_program,
@@ -111,7 +112,11 @@ ENTRIES += [
         staff_only(302),
         method="post",
         kwargs=_recent,
-        data=lambda w: {"duration_minutes": 180, "topics_covered": "Check-in"},
+        data=lambda w: {
+            "duration_minutes": 180,
+            "topics_covered": "Check-in",
+            "facilitators": [w.session_volunteer.pk],
+        },
     ),
     Entry("groupsessions:attendance_print", staff_only(), kwargs=_recent),
     Entry("groupsessions:attendance_keyed", staff_only(), kwargs=_recent),
@@ -125,4 +130,17 @@ ENTRIES += [
     ),
     Entry("groupsessions:feedback_session_summary", reports(), kwargs=_recent),
     Entry("groupsessions:feedback_cohort_summary", reports(), kwargs=_cohort),
+]
+
+
+# --- Offline attendance (sessions/offline_views.py) ---
+# The service worker, the manifest and the offline shell hold no data: public. The sync
+# answers 401 (JSON) to anonymous so the phone keeps its queue and asks to sign in again;
+# every member gets which sessions their phone may keep (none but a facilitator's).
+_PUBLIC = dict.fromkeys(("anonymous", "coordinator", "facilitator", "evaluator", "outsider"), 200)
+ENTRIES += [
+    Entry("service_worker", _PUBLIC),
+    Entry("web_manifest", _PUBLIC),
+    Entry("groupsessions:offline_shell", _PUBLIC),
+    Entry("groupsessions:offline_sync", {**_PUBLIC, "anonymous": 401}),
 ]

@@ -59,9 +59,10 @@ ENTRIES = [
     # Instruments and surveys. Pages of "my organisation": the outsider sees
     # their own (200).
     Entry("surveys:instrument_list", reports(outsider=200)),
-    Entry("surveys:instrument_create", reports(outsider=200)),
+    # Evaluators read instruments but never create or change them.
+    Entry("surveys:instrument_create", coordinator_only(outsider=200)),
     Entry("surveys:instrument_detail", reports(), kwargs=lambda w: _survey(w, "instrument")),
-    Entry("surveys:instrument_edit", reports(), kwargs=lambda w: _survey(w, "instrument")),
+    Entry("surveys:instrument_edit", coordinator_only(), kwargs=lambda w: _survey(w, "instrument")),
     Entry("surveys:program_instruments", coordinator_only(), kwargs=lambda w: _survey_program(w)),
     Entry(
         "surveys:program_instrument_catalog_add",

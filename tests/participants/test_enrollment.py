@@ -226,3 +226,73 @@ def test_an_erased_participant_cannot_be_enrolled(cohort, coordinator):
     services.participant_erase(participant=p, by=coordinator)
     with pytest.raises(ValidationError, match="erased"):
         services.enrollment_create(participant=p, cohort=cohort, on=START, by=coordinator)
+
+
+# --- enrollment dates (finding 3) -------------------------------------------------------
+
+
+def test_enrolling_from_the_cohort_page_starts_at_the_cohorts_start(
+    client_for, coordinator, cohort
+):
+    url = reverse("participants:cohort_enrollments", args=[cohort.pk])
+    client = client_for(coordinator)
+    assert client.get(url).context["form"]["on"].value() == START
+    p = ParticipantFactory(organisation=cohort.organisation)
+    client.post(url, {"code": p.code, "on": START.isoformat()})
+    assert Enrollment.objects.get(participant=p).enrolled_on == START
+
+
+def test_enrolling_from_the_participant_page_without_a_date_uses_the_cohorts_start(
+    client_for, coordinator, cohort
+):
+    p = ParticipantFactory(organisation=cohort.organisation)
+    response = client_for(coordinator).post(
+        reverse("participants:enroll", args=[p.pk]), {"cohort": cohort.pk, "on": ""}
+    )
+    assert response.status_code == 302
+    assert Enrollment.objects.get(participant=p).enrolled_on == START
+
+
+def test_correcting_an_enrollment_date_puts_them_on_earlier_rosters_and_is_audited(
+    client_for, coordinator, cohort
+):
+    early = _enrol(cohort, coordinator, on=START)
+    late = _enrol(cohort, coordinator, on=date(2020, 5, 20))
+    assert list(cohort_roster(cohort=cohort, on=date(2020, 5, 11))) == [early]
+    response = client_for(coordinator).post(
+        reverse("participants:enrollment_redate", args=[late.pk]), {"on": START.isoformat()}
+    )
+    assert response.status_code == 302
+    assert set(cohort_roster(cohort=cohort, on=date(2020, 5, 11))) == {early, late}
+    entry = AuditEntry.objects.get(action="enrollment.redate", object_id=str(late.pk))
+    assert entry.changes["enrolled_on"] == ["2020-05-20", "2020-05-04"]
+
+
+def test_the_cohort_enrollments_page_links_to_changing_the_date(client_for, coordinator, cohort):
+    enrollment = _enrol(cohort, coordinator)
+    url = reverse("participants:cohort_enrollments", args=[cohort.pk])
+    html = client_for(coordinator).get(url).content.decode()
+    assert reverse("participants:enrollment_redate", args=[enrollment.pk]) in html
+
+
+def test_an_enrollment_date_after_the_exit_is_a_form_error(client_for, coordinator, cohort):
+    enrollment = _enrol(cohort, coordinator)
+    services.enrollment_withdraw(
+        enrollment=enrollment, on=date(2020, 6, 1), reason="moved", by=coordinator
+    )
+    response = client_for(coordinator).post(
+        reverse("participants:enrollment_redate", args=[enrollment.pk]), {"on": "2020-07-01"}
+    )
+    assert response.status_code == 200
+    assert "after the exit date" in response.context["form"].errors["on"][0]
+    enrollment.refresh_from_db()
+    assert enrollment.enrolled_on == START
+
+
+def test_a_waitlisted_person_has_no_date_to_change(coordinator, cohort):
+    _enrol(cohort, coordinator)
+    _enrol(cohort, coordinator)
+    waiting = _enrol(cohort, coordinator)
+    assert waiting.status == "waitlisted"
+    with pytest.raises(ValidationError):
+        services.enrollment_set_date(enrollment=waiting, on=START, by=coordinator)

@@ -145,6 +145,8 @@ def _full_participant(org):
         phone="555-0199",
         email="jane@example.org",
         safe_contact="text only",
+        safe_times="weekdays after 10",
+        code_word="bluebird",
         referral_source="Street outreach van 3",
     )
 
@@ -173,7 +175,15 @@ def test_erasing_wipes_identifiers_and_keeps_records(coordinator, org):
     entry = AuditEntry.objects.get(action="participant.erase", object_id=str(p.pk))
     assert entry.object_repr == p.code
     log_text = str(entry.changes) + str(entry.detail)
-    for secret in ("Nightingale", "Jane Roe", "555-0199", "Street outreach", "J. Smith"):
+    for secret in (
+        "Nightingale",
+        "Jane Roe",
+        "555-0199",
+        "Street outreach",
+        "J. Smith",
+        "bluebird",
+        "weekdays after 10",
+    ):
         assert secret not in log_text
     assert set(entry.changes) == set(services.ERASED_FIELDS)
 
@@ -236,3 +246,15 @@ def test_a_participant_without_attendance_or_surveys_can_be_deleted(client_for, 
 def test_another_organisations_participant_is_not_found(client_for, outsider, org):
     p = ParticipantFactory(organisation=org)
     assert client_for(outsider).get(reverse("participants:detail", args=[p.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_participant_without_a_preferred_name_is_a_form_error_and_nothing_is_saved(
+    client_for, coordinator, org, name
+):
+    response = client_for(coordinator).post(
+        reverse("participants:create"), {"preferred_name": name, "birth_year": "1990"}
+    )
+    assert response.status_code == 200
+    assert "Enter a preferred name" in response.context["form"].errors["preferred_name"][0]
+    assert not Participant.objects.filter(organisation=org).exists()

@@ -1,9 +1,12 @@
 """Pages run a fixed number of queries whatever the number of rows they show."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
 from programs.models import Volunteer
+from programs.services import contact_access_grant
 from tests.factories import (
     CohortFactory,
     ConsentFactory,
@@ -79,10 +82,34 @@ def test_participant_detail_queries_for_a_facilitator(
     # 1. session, 2. user, 3. memberships, 4. the participant, 5. is it in one of the
     # facilitator's cohorts, 6. the audit chain's head, 7. the audit entry, 8. consents,
     # 9. enrollments, 10. referrals, 11-13. the session's activity time saved (savepoint,
-    # update, release). No enrol form.
-    with django_assert_max_num_queries(13):
+    # update, release), 14. her cohorts with contact access (none). No enrol form.
+    with django_assert_max_num_queries(14):
         response = c.get(reverse("participants:detail", args=[p.pk]))
     assert response.status_code == 200
+    assert not response.context["sees_contacts"]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_participant_detail_queries_for_a_facilitator_with_contact_access(
+    client_for, org, coordinator, facilitator, n, django_assert_max_num_queries
+):
+    cohort = _cohorts(org, facilitator)[0]
+    cohort.start_date = date.today()  # a cohort running now
+    cohort.save()
+    contact_access_grant(cohort=cohort, volunteer=cohort.facilitators.get(), by=coordinator)
+    p = ParticipantFactory(organisation=org, phone="555-0100")
+    EnrollmentFactory(participant=p, cohort=cohort)
+    for _ in range(n):
+        ConsentFactory(participant=p)
+        ReferralFactory(participant=p)
+    c = client_for(facilitator)
+    # 1-13 as above, 14. the cohorts she was given contact access to, 15. their programs'
+    # modules (planned end), 16. their last sessions (sessions app), 17. is the
+    # participant in one of them.
+    with django_assert_max_num_queries(17):
+        response = c.get(reverse("participants:detail", args=[p.pk]))
+    assert response.context["sees_contacts"]
+    assert "555-0100" in response.content.decode()
 
 
 @pytest.mark.parametrize("n", SIZES)

@@ -115,8 +115,9 @@ def test_the_program_page_query_count_does_not_grow(
     client = client_for(coordinator)
     # 1-3 session, user, memberships; 4 the program; 5 its modules; the panels
     # (programs.pages): 6 its cohorts with fill (sessions), 7-8 referral counts (last
-    # date, then counts by type and year; participants); 9 its topics (in the page
-    # template); 10-12 savepoint, session refresh, release.
-    with django_assert_max_num_queries(12):
+    # date, then counts by type and year; participants), 9 its instruments and targets
+    # (surveys; the reports panel makes none); 10 its topics (in the page template);
+    # 11-13 savepoint, session refresh, release.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("programs:program_detail", args=[program.pk]))
     assert len(response.context["cohorts"]) == world

@@ -280,3 +280,31 @@ def test_answers_of_a_participant_without_consent_are_kept_and_flagged(
     assert "Not used in evaluation" in detail.content.decode()
     todo = client.get(reverse("surveys:survey_todo", args=[cohort.pk]))
     assert "not used in evaluation" in todo.content.decode()
+
+
+def test_save_and_enter_the_next_one_keeps_the_date_and_moves_to_the_next_without_a_survey(
+    client_for, coordinator, gse
+):
+    instrument, cohort = gse
+    org = cohort.organisation
+    a, b, c, d = (
+        EnrollmentFactory(cohort=cohort, participant__organisation=org, participant__code=code)
+        for code in ("P-00001", "P-00002", "P-00003", "P-00004")
+    )
+    _create(c, instrument, dict.fromkeys(range(1, 11), 2))  # P-00003 answered already
+    client = client_for(coordinator)
+    answers = {f"item_{n}": "3" for n in range(1, 11)}
+    response = client.post(_enter_url(cohort), {**_post(b, **answers), "another": "1"})
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    form = page.context["form"]
+    # The date stays 2020-05-04; P-00003 has one, so the next is P-00004.
+    assert str(form["date"].value()) == "2020-05-04"
+    assert int(form["enrollment"].value()) == d.pk
+    # From the last person, it goes back to the first one still without a survey.
+    response = client.post(_enter_url(cohort), {**_post(d, **answers), "another": "1"})
+    form = client.get(response["Location"]).context["form"]
+    assert int(form["enrollment"].value()) == a.pk
+    # Once everyone has one, back to the cohort's survey list.
+    response = client.post(_enter_url(cohort), {**_post(a, **answers), "another": "1"})
+    assert response["Location"] == reverse("surveys:survey_todo", args=[cohort.pk])

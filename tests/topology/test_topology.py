@@ -240,6 +240,7 @@ def _base_env(static_root: Path) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "NAME_INDEX_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATIC_ROOT": str(static_root),
         # The test speaks plain HTTP to 127.0.0.1; in production a TLS proxy stands in

@@ -22,9 +22,10 @@ import csv
 import json
 from datetime import date
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation import figures, periods
+from evaluation import disclosure, figures, periods
 from peersupport.audit import log_action
 from programs.models import Program
 from surveys.instruments import score_note
@@ -122,6 +123,8 @@ class Command(BaseCommand):
         try:
             if options["all_years"]:
                 result = figures.report_all_years(program, external=external)
+                if external:  # nothing hidden may come back as all years minus the others
+                    result = protected(result)
                 objects = [*result["years"], result["total"]]
             elif options["year"] is not None:
                 period = periods.year_period(program, options["year"])
@@ -169,6 +172,8 @@ class Command(BaseCommand):
             raise CommandError(f"No programs{where}.")
         reports = figures.report_all_years_many(programs, external=options["external"])
         results = [reports[program.pk] for program in programs]
+        if options["external"]:
+            results = [protected(result) for result in results]
         for program in programs:
             self._audit(program, options)
         objects = [obj for result in results for obj in (*result["years"], result["total"])]
@@ -210,3 +215,11 @@ class Command(BaseCommand):
                 f"Several organisations have a program {code!r}; add --organisation SLUG."
             )
         return found[0]
+
+
+def protected(result: dict) -> dict:
+    """An all-years report with complementary suppression (``evaluation.disclosure``)."""
+    objects, _details = disclosure.protect(
+        [*result["years"], result["total"]], {}, min_cell=settings.MIN_CELL
+    )
+    return {**result, "years": objects[:-1], "total": objects[-1]}

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groupsessions', '0001_initial'),
+        ('groupsessions', '0002_offline_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
