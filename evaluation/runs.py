@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from peersupport.audit import log_action
@@ -126,6 +126,25 @@ def latest_done(request_key: str) -> EvaluationRun | None:
         EvaluationRun.objects.filter(request_key=request_key, status=EvaluationRun.Status.DONE)
         .order_by("-finished_at", "-pk")
         .first()
+    )
+
+
+def latest_done_per_request(*, organisation) -> QuerySet[EvaluationRun]:
+    """The finished runs of ``organisation``'s programs, only the latest of each request
+    (the same period and options computed twice is listed once), newest first."""
+    later = EvaluationRun.objects.filter(
+        request_key=OuterRef("request_key"),
+        status=EvaluationRun.Status.DONE,
+    ).filter(
+        Q(finished_at__gt=OuterRef("finished_at"))
+        | Q(finished_at=OuterRef("finished_at"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        EvaluationRun.objects.filter(
+            program__organisation=organisation, status=EvaluationRun.Status.DONE
+        )
+        .exclude(Exists(later))
+        .order_by("program_id", "-finished_at", "-pk")
     )
 
 

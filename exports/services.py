@@ -15,6 +15,7 @@ from datetime import date
 from django.utils import translation
 
 from evaluation import periods
+from evaluation.models import EvaluationRun
 from peersupport import jobs, storage
 from peersupport.audit import log_action
 from peersupport.models import Job
@@ -206,8 +207,38 @@ def start_job(*, program, kind, fmt, part, options, user, what) -> Job:
     )
 
 
+def start_report_job(*, run, fmt: str, external: bool, user, what: dict) -> Job:
+    """Save the job that builds a finished run's report file (a PDF takes seconds: the
+    person watches its progress instead of a page that does not answer)."""
+    return files.new_job(
+        organisation_id=run.program.organisation_id,
+        user_id=user.pk,
+        program=run.program_id,
+        kind="report",
+        run=run.pk,
+        format=fmt,
+        part="data",
+        external=external,
+        what=what,
+    )
+
+
+def build_report_file(run_id: int, fmt: str, external: bool, path: str) -> str:
+    """Write the report of run ``run_id`` in ``fmt`` to ``path`` (``write_report``);
+    answers its file name, the one the report links give it."""
+    run = EvaluationRun.objects.select_related("program").get(pk=run_id)
+    write_report(run, fmt, path, external=external)
+    return report_file_name(run, fmt)
+
+
+def report_file_name(run, fmt: str) -> str:
+    return f"{run.program.code}_report_{run.pk}.{fmt}"
+
+
 def _forget_key(job: Job) -> dict:
     """The job's parameters without the pseudonym key, which is not needed any more."""
+    if "options" not in job.params:
+        return job.params
     return {**job.params, "options": {**job.params["options"], "pseudonym_key": ""}}
 
 
@@ -220,6 +251,8 @@ def run_job(token: str) -> Job | None:
     params = job.params
     ext = params["format"]
     jobs.job_progress(job, 5)
+    if params["kind"] == "report":
+        return _run_report_job(job)
     try:
         program = Program.objects.get(pk=params["program"])
         with translation.override(params.get("language")), tempfile.TemporaryDirectory() as folder:
@@ -238,4 +271,19 @@ def run_job(token: str) -> Job | None:
         Job.objects.filter(pk=job.pk).update(params=_forget_key(job))
         return jobs.job_set(job, state=Job.State.FAILED, error=type(exc).__name__)
     Job.objects.filter(pk=job.pk).update(params=_forget_key(job))
+    return jobs.job_set(job, state=Job.State.DONE, progress=100, result={"filename": name})
+
+
+def _run_report_job(job: Job) -> Job:
+    params = job.params
+    jobs.job_progress(job, 10)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, f"report.{params['format']}")
+            name = build_report_file(params["run"], params["format"], params["external"], path)
+            jobs.job_progress(job, 90)
+            storage.save(files.file_name(job), path)
+    except Exception as exc:
+        logger.exception("Report job failed")
+        return jobs.job_set(job, state=Job.State.FAILED, error=type(exc).__name__)
     return jobs.job_set(job, state=Job.State.DONE, progress=100, result={"filename": name})

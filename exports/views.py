@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from evaluation.models import EvaluationRun
+from evaluation.runs import latest_done_per_request
 from peersupport import jobs, storage
 from peersupport.http import as_attachment
 from peersupport.models import Job
@@ -37,6 +38,8 @@ from .tasks import build_export
 from .writers import CONTENT_TYPES
 
 REPORT_FORMATS = ("csv", "xlsx", "pdf")
+#: Report formats built by a background job, with a progress page (they take seconds).
+REPORT_JOB_FORMATS = ("pdf",)
 
 
 def _page(request, *, organisation, role, bound=None, status=200, extra=None):
@@ -44,12 +47,8 @@ def _page(request, *, organisation, role, bound=None, status=200, extra=None):
     member whose role there is ``role``."""
     programs = Program.objects.filter(organisation=organisation).order_by("name")
     runs = {}
-    for run in (
-        EvaluationRun.objects.filter(
-            program__organisation=organisation, status=EvaluationRun.Status.DONE
-        )
-        .order_by("program_id", "-finished_at")
-        .only("id", "program_id", "period", "year", "date_from", "date_to", "finished_at")
+    for run in latest_done_per_request(organisation=organisation).only(
+        "id", "program_id", "period", "year", "date_from", "date_to", "finished_at", "parameters"
     ):
         runs.setdefault(run.program_id, [])
         if len(runs[run.program_id]) < 3:
@@ -68,6 +67,7 @@ def _page(request, *, organisation, role, bound=None, status=200, extra=None):
         "cards": cards,
         "is_coordinator_role": role == COORDINATOR,
         "report_formats": REPORT_FORMATS,
+        "report_job_formats": REPORT_JOB_FORMATS,
         **(extra or {}),
     }
     return render(request, "exports/page.html", context, status=status)
@@ -196,6 +196,40 @@ def export_file(request, signed: str):
 
 
 @login_required
+@require_POST
+def report_build(request, run_id: int, fmt: str):
+    """Have the report file of a finished run built in the background, then follow its
+    progress on the job page (which offers to build it here if no worker takes it)."""
+    run, role = get_for_user(
+        request,
+        EvaluationRun.objects.select_related("program__organisation"),
+        roles=REPORT_ROLES,
+        organisation_of=lambda r: r.program.organisation_id,
+        pk=run_id,
+    )
+    if fmt not in REPORT_JOB_FORMATS or run.status != EvaluationRun.Status.DONE or not run.result:
+        raise Http404
+    external = role != COORDINATOR or request.POST.get("audience") != "internal"
+    what = {"kind": "report", "run": run.pk, "format": fmt, "external": external}
+    job = services.start_report_job(
+        run=run, fmt=fmt, external=external, user=request.user, what=what
+    )
+    services.audit_export(
+        actor=request.user,
+        program=run.program,
+        what={**what, "job": job.token},
+        action="export.build",
+        request=request,
+    )
+    task_id = enqueue(
+        build_export, job.token, actor=request.user, organisation=run.program.organisation
+    )
+    if task_id is None:
+        jobs.job_set(job, state=Job.State.FAILED, error="queue")
+    return redirect("exports:status", token=job.token)
+
+
+@login_required
 def report_export(request, run_id: int, fmt: str):
     """The figures of a finished run as CSV, XLSX or PDF."""
     run, role = get_for_user(
@@ -215,7 +249,7 @@ def report_export(request, run_id: int, fmt: str):
         action="report.download",
         request=request,
     )
-    name = f"{run.program.code}_report_{run.pk}.{fmt}"
+    name = services.report_file_name(run, fmt)
     if fmt == "csv":
         body = report.csv_chunks(run, external=external)
         return as_attachment(StreamingHttpResponse(body, content_type=CONTENT_TYPES["csv"]), name)

@@ -32,6 +32,9 @@ class FileCounts:
     updated: int = 0
     unchanged: int = 0
     unit: str = "rows"
+    #: False when the file could not be counted (it has problems of its own, or refers
+    #: to rows that do): the page then says so instead of showing zeros.
+    counted: bool = True
 
     def as_dict(self) -> dict:
         return {
@@ -41,6 +44,7 @@ class FileCounts:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "unit": self.unit,
+            "counted": self.counted,
         }
 
 
@@ -72,6 +76,9 @@ class ImportReport:
         if file not in self.files:
             self.files[file] = FileCounts(file=file, unit=unit)
         return self.files[file]
+
+    def files_with_problems(self) -> set[str]:
+        return {p.file for p in self.problems}
 
     def sort(self, order: list[str]) -> None:
         rank = {name: i for i, name in enumerate(order)}

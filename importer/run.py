@@ -46,6 +46,8 @@ def import_bundle(
         known = check_bundle(bundle, organisation, report, progress)
         report.sort(ORDER)
         if not report.ok:
+            if dry_run:  # say what the files without problems would do
+                _count_despite_problems(bundle, known, report, actor)
             return report
         if dry_run:
             save_bundle(bundle, known, report, write=False, actor=actor, progress=progress)
@@ -81,3 +83,18 @@ def import_bundle(
             return report
         report.saved = True
     return report
+
+
+def _count_despite_problems(bundle, known, report: ImportReport, actor) -> None:
+    """Count what a rejected bundle's sound files would create, update and leave alone,
+    so the page shows that rather than zeros; nothing is written and nothing is added to
+    the problems (a file that cannot be counted is marked so)."""
+    problems = list(report.problems)
+    try:
+        save_bundle(bundle, known, report, write=False, actor=actor, tolerant=True)
+    except Exception:  # noqa: BLE001 - the problems already say why the bundle is refused
+        logger.warning("A rejected bundle could not be counted")
+        for counts in report.files.values():
+            counts.created = counts.updated = counts.unchanged = 0
+            counts.counted = False
+    report.problems = problems

@@ -69,6 +69,7 @@ class Saver:
         write: bool,
         actor=None,
         progress: Progress | None = None,
+        tolerant: bool = False,
     ):
         self.bundle = bundle
         self.known = known
@@ -77,6 +78,9 @@ class Saver:
         self.write = write
         self.actor = actor if getattr(actor, "is_authenticated", False) else None
         self.progress = progress
+        #: Counting a bundle that has problems: a file with problems of its own, or whose
+        #: rows cannot be counted (they refer to rows with problems), is left uncounted.
+        self.tolerant = tolerant and not write
         self.now = timezone.now()
         self.today = timezone.localdate()
 
@@ -88,8 +92,20 @@ class Saver:
                 self.instrument_versions()
             if name == "program_targets.csv":
                 self.library_instruments()
-            if name in self.bundle.openers:
-                step(CsvFile(self.bundle, FILES[name], self.report), self.report.counts(name))
+            if name not in self.bundle.openers:
+                continue
+            counts = self.report.counts(name)
+            if not self.tolerant:
+                step(CsvFile(self.bundle, FILES[name], self.report), counts)
+                continue
+            if name in self.report.files_with_problems():
+                counts.counted = False
+                continue
+            try:
+                step(CsvFile(self.bundle, FILES[name], self.report), counts)
+            except Exception:  # noqa: BLE001 - best effort: the problems are already listed
+                counts.created = counts.updated = counts.unchanged = 0
+                counts.counted = False
 
     def library_instruments(self) -> None:
         """Add the ready-made instruments the bundle names by code without defining them

@@ -1,22 +1,27 @@
 """The upload page for import bundles: dry run and summary first, then "confirm import"."""
 
+import io
+import zipfile
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from peersupport import storage
+from peersupport.http import as_attachment
 from peersupport.jobs import is_stale, job_set
 from peersupport.models import Job
 from peersupport.permissions import COORDINATOR, current_membership, require_role
 from peersupport.tasking import enqueue, run_in_background
 
-from . import jobs, services
+from . import jobs, services, spec
 from .tasks import check_uploaded_bundle, import_uploaded_bundle
 
 
@@ -93,7 +98,75 @@ def import_upload(request):
         else:
             _check(request, job, organisation=membership.organisation)
             return redirect("importer:status", token=job.token)
-    return render(request, "importer/upload.html", {"form": form})
+    return render(request, "importer/upload.html", {"form": form, "files": _file_columns()})
+
+
+#: The values a column accepts, shown beside it on the upload page (docs/import-format.md).
+ALLOWED = {
+    ("instrument_items.csv", "reverse"): ("0", "1"),
+    ("sessions.csv", "status"): spec.SESSION_STATUSES,
+    ("participants.csv", "consent_evaluation"): spec.CONSENT,
+    ("enrollments.csv", "status"): spec.ENROLLMENT_STATUSES,
+    ("attendance.csv", "status"): spec.ATTENDANCE_STATUSES,
+    ("survey_responses.csv", "timepoint"): spec.TIMEPOINTS,
+}
+
+
+def _file_columns() -> list[dict]:
+    """Each file of a bundle, in the order they are read, with its columns."""
+    return [
+        {
+            "name": file.name,
+            "columns": [
+                {
+                    "name": column,
+                    "required": column in file.required,
+                    "allowed": "/".join(ALLOWED.get((file.name, column), ())),
+                }
+                for column in file.columns
+            ],
+        }
+        for file in spec.SPECS
+    ]
+
+
+@login_required
+def import_template(request):
+    """A .zip holding every file of a bundle with its header row: fill in the ones you
+    need, delete the others."""
+    current_membership(request, roles=[COORDINATOR])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for file in spec.SPECS:
+            bundle.writestr(f"import-bundle/{file.name}", ",".join(file.columns) + "\r\n")
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    return as_attachment(response, "import-bundle-template.zip")
+
+
+#: The page that lists what each file of a bundle creates, in the order of the files.
+IMPORTED_PAGES = {
+    "programs.csv": ("programs:program_list", gettext_lazy("Programs")),
+    "modules.csv": ("programs:program_list", gettext_lazy("Programs")),
+    "program_targets.csv": ("programs:program_list", gettext_lazy("Programs")),
+    "instruments.csv": ("surveys:instrument_list", gettext_lazy("Instruments")),
+    "instrument_items.csv": ("surveys:instrument_list", gettext_lazy("Instruments")),
+    "cohorts.csv": ("groupsessions:cohort_list", gettext_lazy("Cohorts")),
+    "sessions.csv": ("groupsessions:cohort_list", gettext_lazy("Cohorts")),
+    "attendance.csv": ("groupsessions:cohort_list", gettext_lazy("Cohorts")),
+    "participants.csv": ("participants:list", gettext_lazy("Participants")),
+    "enrollments.csv": ("participants:list", gettext_lazy("Participants")),
+    "survey_responses.csv": ("surveys:survey_overview", gettext_lazy("Surveys")),
+}
+
+
+def _imported_pages(report: dict) -> list[tuple[str, str]]:
+    """``(label, url)`` of the pages that show what an import created or changed."""
+    pages: dict[str, str] = {}
+    for counts in report.get("files", []):
+        page = IMPORTED_PAGES.get(counts["file"])
+        if page and (counts.get("created") or counts.get("updated")):
+            pages.setdefault(reverse(page[0]), str(page[1]))
+    return [(label, url) for url, label in pages.items()]
 
 
 @login_required
@@ -107,6 +180,9 @@ def import_status(request, token):
             "token": token,
             "job": job,
             "report": job.result.get("report") or {},
+            "imported_pages": _imported_pages(job.result.get("report") or {})
+            if job.state == Job.State.DONE
+            else [],
             "busy": job.state in Job.WAITING and not stale,
             "stale": stale,
         },

@@ -70,11 +70,39 @@ class AcceptInvitationForm(forms.Form):
         return cleaned
 
 
+def record_kinds(organisation) -> list[tuple[str, str]]:
+    """``(object type, plural label)`` of the kinds of record in the organisation's log."""
+    from django.apps import apps
+    from django.utils.text import capfirst
+
+    from .models import AuditEntry
+
+    kinds = []
+    types = (
+        AuditEntry.objects.filter(organisation=organisation)
+        .exclude(object_type="")
+        .values_list("object_type", flat=True)
+        .distinct()
+    )
+    for object_type in types:
+        try:
+            model = apps.get_model(object_type)
+        except (LookupError, ValueError):
+            continue
+        kinds.append((object_type, capfirst(str(model._meta.verbose_name_plural))))
+    return sorted(kinds, key=lambda kind: kind[1])
+
+
 class AuditFilterForm(forms.Form):
     user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("User"))
-    action = forms.ChoiceField(required=False, label=_("Action"))
-    object_type = forms.CharField(required=False, label=_("Object type"))
-    object_id = forms.CharField(required=False, label=_("Object id"))
+    action = forms.ChoiceField(required=False, label=_("What happened"))
+    object_type = forms.ChoiceField(required=False, label=_("Kind of record"))
+    record = forms.CharField(
+        required=False,
+        max_length=200,
+        label=_("Record"),
+        help_text=_("A participant's code, a cohort's code…"),
+    )
     date_from = forms.DateField(
         required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -88,6 +116,7 @@ class AuditFilterForm(forms.Form):
             memberships__organisation=organisation
         ).order_by("email")
         self.fields["action"].choices = [("", _("Any action")), *actions.choices()]
+        self.fields["object_type"].choices = [("", _("Any record")), *record_kinds(organisation)]
 
 
 class ProfileForm(forms.ModelForm):

@@ -186,6 +186,8 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+#: One date format per language everywhere (peersupport/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["peersupport.formats"]
 TIME_ZONE = env("TIME_ZONE", default="America/Toronto")
 USE_I18N = True
 USE_TZ = True

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
-from . import services, tasks
+from . import audit_display, services, tasks
 from .forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -99,14 +99,15 @@ def audit_log(request):
         if data["action"]:
             entries = entries.filter(action=data["action"])
         if data["object_type"]:
-            entries = entries.filter(object_type__icontains=data["object_type"])
-        if data["object_id"]:
-            entries = entries.filter(object_id=data["object_id"])
+            entries = entries.filter(object_type=data["object_type"])
+        if data["record"]:
+            entries = entries.filter(object_repr__iexact=data["record"].strip())
         if data["date_from"]:
             entries = entries.filter(created_at__date__gte=data["date_from"])
         if data["date_to"]:
             entries = entries.filter(created_at__date__lte=data["date_to"])
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    audit_display.describe(page)
     return render(request, "peersupport/audit_log.html", {"form": form, "page": page})
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from peersupport.fields import EncryptedTextField
 from peersupport.models import Organisation
@@ -13,10 +14,11 @@ from peersupport.models import Organisation
 
 class Program(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
-        ACTIVE = "active", _("Active")
-        COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
+        # "program status": the words agree with "programme" in French.
+        PLANNED = "planned", pgettext_lazy("program status", "Planned")
+        ACTIVE = "active", pgettext_lazy("program status", "Active")
+        COMPLETED = "completed", pgettext_lazy("program status", "Completed")
+        CANCELLED = "cancelled", pgettext_lazy("program status", "Cancelled")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="programs"

@@ -29,6 +29,7 @@ class GroupSessionsConfig(AppConfig):
                 "session.cancel": _("Session cancelled"),
                 "session.delete": _("Session deleted"),
                 "session.log": _("Session logged"),
+                "session.incident_follow_up": _("Incident follow-up recorded"),
                 "attendance.set": _("Attendance recorded"),
                 "attendance.print": _("Sign-in sheet printed"),
                 "attendance.view": _("Attendance sheet viewed"),

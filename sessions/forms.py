@@ -234,3 +234,14 @@ class SessionLogForm(forms.Form):
         if data.get("incident_flagged") and not (data.get("incident_notes") or "").strip():
             self.add_error("incident_notes", _("Describe the incident for the supervisor."))
         return data
+
+
+class IncidentFollowUpForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: called the participant, referred to the partner agency, safety "
+            "plan reviewed. Refer to participants by code, never by name."
+        ),
+    )

@@ -49,6 +49,20 @@ class Session(models.Model):
     )
     incident_flagged = models.BooleanField(_("incident for supervisor follow-up"), default=False)
     incident_notes = EncryptedTextField(_("incident notes"), blank=True)
+    # A flagged incident stays open (on the coordinator's dashboard) until someone records
+    # what was done about it: who, when and what (the note is free text, so encrypted).
+    incident_followed_up_at = models.DateTimeField(
+        _("incident followed up on"), null=True, blank=True
+    )
+    incident_followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("incident followed up by"),
+    )
+    incident_follow_up = EncryptedTextField(_("incident follow-up"), blank=True)
     cancel_reason = EncryptedTextField(_("reason for cancelling"), max_length=200, blank=True)
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -225,3 +225,17 @@ def held_sessions_by_day(*, volunteer: Volunteer, program: Program) -> list[tupl
         .order_by()
         .values_list("date", "minutes", "session_count")
     )
+
+
+def open_incidents(*, organisation) -> QuerySet:
+    """Sessions whose incident was flagged and whose follow-up is not recorded yet,
+    oldest first: they stay on the coordinator's dashboard until someone records it."""
+    return (
+        Session.objects.filter(
+            cohort__organisation=organisation,
+            incident_flagged=True,
+            incident_followed_up_at__isnull=True,
+        )
+        .select_related("cohort")
+        .order_by("date", "cohort__code", "number")
+    )

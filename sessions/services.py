@@ -501,3 +501,30 @@ def session_log(
         request=request,
     )
     return session
+
+
+@transaction.atomic
+def incident_follow_up(*, session: Session, note: str, by, request=None) -> Session:
+    """Record what was done about a session's flagged incident: who, when and what.
+
+    The incident then leaves the coordinator's dashboard. The note is free text about a
+    person, so it is encrypted and masked in the audit log.
+    """
+    session = Session.objects.select_for_update().select_related("cohort").get(pk=session.pk)
+    if not session.incident_flagged:
+        raise _error(_("No incident was flagged at this session."))
+    note = (note or "").strip()
+    if not note:
+        raise _error(_("Say what was done about the incident."), "note")
+    session, _changes = model_update(
+        instance=session,
+        data={
+            "incident_follow_up": note,
+            "incident_followed_up_at": timezone.now(),
+            "incident_followed_up_by": by if getattr(by, "is_authenticated", False) else None,
+        },
+        by=by,
+        action="session.incident_follow_up",
+        request=request,
+    )
+    return session

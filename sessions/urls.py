@@ -16,6 +16,7 @@ urlpatterns = [
     path("session/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("session/<int:pk>/delete/", views.session_delete, name="session_delete"),
     path("session/<int:pk>/log/", views.session_log, name="session_log"),
+    path("session/<int:pk>/incident/", views.session_incident, name="session_incident"),
     # Attendance and feedback (sessions/attendance_views.py, sessions/feedback_views.py)
     path("mine/", attendance_views.facilitator_home, name="facilitator_home"),
     path(

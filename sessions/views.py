@@ -28,6 +28,7 @@ from .forms import (
     CohortFilterForm,
     CohortForm,
     FacilitatorsForm,
+    IncidentFollowUpForm,
     RescheduleForm,
     SessionAddForm,
     SessionLogForm,
@@ -313,6 +314,7 @@ def coordinator_dashboard(request):
             : DASHBOARD_ROWS + 1
         ],
         "rows": DASHBOARD_ROWS,
+        "incidents": list(selectors.open_incidents(organisation=org)[: DASHBOARD_ROWS + 1]),
         # Consents that lapse within 30 days (participants' panel; codes only).
         "expiring_consents": list(
             consents_expiring(organisation=org, today=today)[: DASHBOARD_ROWS + 1]
@@ -320,3 +322,33 @@ def coordinator_dashboard(request):
         "expiring_within": EXPIRING_WITHIN_DAYS,
     }
     return render(request, "sessions/coordinator_dashboard.html", context)
+
+
+@login_required
+def session_incident(request, pk):
+    """A session's flagged incident and its follow-up: who did what, and when."""
+    session, _role = get_session_for_user(
+        request,
+        pk,
+        roles=[COORDINATOR],
+        queryset=Session.objects.select_related("cohort", "incident_followed_up_by"),
+    )
+    if not session.incident_flagged:
+        messages.info(request, _("No incident was flagged at this session."))
+        return _cohort_url(session.cohort)
+    form = IncidentFollowUpForm(request.POST or None)
+    if request.method == "POST" and session.incident_followed_up_at is None and form.is_valid():
+        try:
+            services.incident_follow_up(
+                session=session, note=form.cleaned_data["note"], by=request.user, request=request
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Follow-up recorded for the incident at session %(n)s.") % {"n": session.number},
+            )
+            return redirect("groupsessions:coordinator_dashboard")
+    context = {"form": form, "session": session, "cohort": session.cohort}
+    return render(request, "sessions/session_incident.html", context)

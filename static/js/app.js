@@ -127,3 +127,67 @@ document.addEventListener("DOMContentLoaded", function () {
   if (target === summary) { summary.setAttribute("tabindex", "-1"); }
   target.focus();
 });
+
+// Work that takes more than a moment (computing figures, building a file, checking a
+// bundle): a form marked data-busy="<what is happening>" shows a spinner in the button
+// that sent it, announces the text, and cannot be sent twice. A download leaves the page
+// where it is, so the button comes back after a while (or when the page is shown again).
+(function () {
+  function reset(form) {
+    form.classList.remove("is-busy");
+    form.removeAttribute("aria-busy");
+    form.querySelectorAll("button.is-busy").forEach(function (button) {
+      button.classList.remove("is-busy");
+      button.disabled = false;
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute || !form.hasAttribute("data-busy")) { return; }
+    if (form.classList.contains("is-busy")) { event.preventDefault(); return; }
+    var button = event.submitter || form.querySelector("button:not([type=button])");
+    form.classList.add("is-busy");
+    form.setAttribute("aria-busy", "true");
+    if (button) {
+      button.classList.add("is-busy");
+      // Disabled once the submission has taken the button's name and value.
+      setTimeout(function () { button.disabled = true; }, 0);
+    }
+    var status = form.querySelector("[data-busy-status]");
+    if (status) { status.textContent = form.getAttribute("data-busy"); }
+    setTimeout(function () { reset(form); }, 20000);
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form.is-busy").forEach(reset);
+  });
+})();
+
+// A table wider than the screen scrolls inside its box: keyboard users reach that box
+// with Tab (and scroll it with the arrow keys) only when it is focusable, so it becomes
+// a focusable, named region while it scrolls, and stops being one when it fits.
+(function () {
+  function label(box) {
+    var table = box.querySelector("table");
+    var caption = table && table.querySelector("caption");
+    var section = box.closest("section");
+    var heading = section && section.querySelector("h2, h3");
+    var main = document.querySelector("main h1");
+    var text = (caption || heading || main || {}).textContent || "";
+    return text.trim();
+  }
+  function update() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label")) { box.setAttribute("aria-label", label(box)); }
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", update);
+  window.addEventListener("resize", update);
+  document.addEventListener("htmx:afterSettle", update);
+})();

@@ -217,7 +217,18 @@ def labelled(page, text):
 
 
 def open_menu(page, name):
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+    """Click the main menu's entry ``name``, opening its group's list first when it is in
+    one (and the phone menu when it is folded)."""
+    nav = page.get_by_role("navigation", name="Main")
+    toggler = nav.locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+    link = nav.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        # A closed list's links are hidden, so they are found by their text.
+        entry = page.locator("a.dropdown-item").filter(has_text=re.compile(rf"^{re.escape(name)}$"))
+        nav.locator(".dropdown").filter(has=entry).get_by_role("button").click()
+    link.click()
 
 
 def coordinator_creates_the_program_from_the_template(page, shot) -> Program:

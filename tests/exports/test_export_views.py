@@ -196,10 +196,37 @@ def test_the_exports_page_lists_programs_finished_runs_and_options(w, evaluator,
     assert response.status_code == 200
     content = response.content.decode()
     assert "Circle of Strength EXP" in content
-    assert reverse("exports:report", args=[run.pk, "pdf"]) in content
+    assert reverse("exports:report_build", args=[run.pk, "pdf"]) in content
     assert "Project salt" in content and "De-identified participant-level dataset" in content
     # Evaluators are offered only the suppressed (outside) audience.
     assert 'value="internal"' not in content
+
+
+@pytest.mark.django_db
+def test_computing_the_same_period_twice_lists_it_once_with_the_latest_run(
+    w, evaluator, client_for
+):
+    key = runs.make_request_key(program=w.program, period="all")
+    done = []
+    for _ in range(2):  # the same period computed twice, one after the other
+        run = EvaluationRun.objects.create(
+            program=w.program, period="all", request_key=key, parameters={"min_cell": 5}
+        )
+        runs.execute(run_id=run.pk)
+        done.append(run)
+    pooled = EvaluationRun.objects.create(
+        program=w.program,
+        period="all",
+        request_key=runs.make_request_key(program=w.program, period="all", pool_versions=True),
+        parameters={"min_cell": 5},
+    )
+    runs.execute(run_id=pooled.pk)  # other options: other figures, listed on their own
+    response = client_for(evaluator).get(reverse("exports:index"))
+    (card,) = [c for c in response.context["cards"] if c["program"] == w.program]
+    assert [r.pk for r in card["runs"]] == [pooled.pk, done[1].pk]
+    content = response.content.decode()
+    assert reverse("exports:report", args=[done[1].pk, "xlsx"]) in content
+    assert reverse("exports:report", args=[done[0].pk, "xlsx"]) not in content
 
 
 @pytest.mark.django_db
@@ -231,3 +258,75 @@ def test_a_run_not_finished_or_an_unknown_format_is_not_found(w, evaluator, clie
     run.status, run.result = "done", {"program": "EXP"}
     run.save()
     assert client.get(reverse("exports:report", args=[run.pk, "exe"])).status_code == 404
+
+
+def _finished_run(w):
+    run = EvaluationRun.objects.create(
+        program=w.program, period="all", request_key="pdf-job", parameters={"min_cell": 5}
+    )
+    runs.execute(run_id=run.pk)
+    return run
+
+
+@pytest.mark.django_db
+def test_the_report_pdf_is_built_by_a_job_whose_page_shows_progress_then_the_file(
+    w, evaluator, client_for
+):
+    run = _finished_run(w)
+    client = client_for(evaluator)
+    page = client.get(reverse("exports:index")).content.decode()
+    build_url = reverse("exports:report_build", args=[run.pk, "pdf"])
+    # The PDF is asked for with a button that shows it is working, not a plain link.
+    assert f'action="{build_url}"' in page and "data-busy=" in page
+    assert 'href="' + reverse("exports:report", args=[run.pk, "pdf"]) not in page
+    response = client.post(build_url)
+    assert response.status_code == 302
+    status = client.get(response["Location"])
+    assert status.context["job"].state == "done"
+    file_response = client.get(status.context["link"])
+    assert body(file_response).startswith(b"%PDF")
+    assert f"{w.program.code}_report_{run.pk}.pdf" in file_response["Content-Disposition"]
+    build = AuditEntry.objects.get(action="export.build")
+    assert build.detail["export"]["kind"] == "report"
+    assert build.detail["export"]["external"] is True  # an evaluator's is always suppressed
+    assert AuditEntry.objects.filter(action="export.download").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_report_job_no_worker_takes_shows_its_progress_page_and_builds_here(
+    w, evaluator, client_for, monkeypatch
+):
+    monkeypatch.setattr(export_views, "enqueue", lambda *a, **k: None)
+    run = _finished_run(w)
+    client = client_for(evaluator)
+    response = client.post(reverse("exports:report_build", args=[run.pk, "pdf"]))
+    status = client.get(response["Location"])
+    assert status.context["job"].state == "failed"
+    content = status.content.decode()
+    assert "Build it here now" in content and "data-busy=" in content
+    built = client.post(reverse("exports:build_here", args=[status.context["token"]]))
+    assert client.get(built["Location"]).context["job"].state == "done"
+
+
+@pytest.mark.django_db
+def test_a_job_page_shows_a_progress_bar_while_the_file_is_built(w, evaluator, client_for):
+    from exports import services
+    from peersupport.models import Job
+
+    run = _finished_run(w)
+    job = services.start_report_job(
+        run=run, fmt="pdf", external=True, user=evaluator, what={"kind": "report"}
+    )
+    Job.objects.filter(pk=job.pk).update(state="running", progress=40)
+    content = client_for(evaluator).get(reverse("exports:status", args=[job.token])).content
+    assert b'<progress class="run-progress" max="100" value="40"' in content
+
+
+@pytest.mark.django_db
+def test_only_a_finished_runs_report_can_be_built(w, evaluator, client_for):
+    run = EvaluationRun.objects.create(program=w.program, period="all", request_key="q")
+    client = client_for(evaluator)
+    assert client.post(reverse("exports:report_build", args=[run.pk, "pdf"])).status_code == 404
+    done = _finished_run(w)
+    assert client.post(reverse("exports:report_build", args=[done.pk, "exe"])).status_code == 404
+    assert client.get(reverse("exports:report_build", args=[done.pk, "pdf"])).status_code == 405

@@ -143,7 +143,7 @@ def test_progress_is_shown_while_an_import_runs(client_for, coordinator):
 
     html = client.get(reverse("importer:status", args=[token])).content.decode()
 
-    assert '<progress value="40" max="100">' in html
+    assert '<progress class="run-progress" value="40" max="100"' in html
     assert 'http-equiv="refresh"' in html
 
 
@@ -204,3 +204,75 @@ def test_an_import_no_worker_took_up_is_offered_and_run_here(
 
     assert jobs.get_job(token).state == "done"
     assert Attendance.objects.count() == 3
+
+
+def test_the_upload_page_lists_every_file_and_its_columns_and_offers_a_template(
+    client_for, coordinator
+):
+    from importer import spec
+
+    client = client_for(coordinator)
+    html = client.get(reverse("importer:upload")).content.decode()
+    for file in spec.SPECS:
+        assert f"<code>{file.name}</code>" in html
+        for column in file.required:
+            assert f"<strong><code>{column}</code></strong>" in html
+    assert "(present/late/absent/excused)" in html
+    template = client.get(reverse("importer:template"))
+    assert "import-bundle-template.zip" in template["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(template.content)) as archive:
+        headers = {
+            name.rsplit("/", 1)[-1]: archive.read(name).decode().strip()
+            for name in archive.namelist()
+        }
+    assert list(headers) == spec.ORDER
+    assert headers["sessions.csv"] == (
+        "cohort_code,session_number,date,status,duration_minutes,module_order,topic"
+    )
+
+
+def test_the_template_bundle_filled_in_is_accepted(client_for, coordinator):
+    from importer import spec
+
+    client = client_for(coordinator)
+    template = client.get(reverse("importer:template"))
+    with zipfile.ZipFile(io.BytesIO(template.content)) as archive:
+        header = archive.read("import-bundle/programs.csv").decode()
+    row = dict(
+        zip(spec.FILES["programs.csv"].columns, ["BIY", "Believe", "2020-04-01", ""], strict=True)
+    )
+    filled = header + ",".join(row.values()) + "\n"
+    html = upload(client, {"programs.csv": filled}).content.decode()
+    assert "Dry run: nothing has been saved yet" in html
+
+
+def test_after_an_import_the_page_links_to_what_was_imported(client_for, coordinator):
+    client = client_for(coordinator)
+    token = token_of(upload(client, VALID))
+    client.post(reverse("importer:confirm", args=[token]))
+    response = client.get(reverse("importer:status", args=[token]))
+    assert dict(response.context["imported_pages"]) == {
+        "Programs": reverse("programs:program_list"),
+        "Instruments": reverse("surveys:instrument_list"),
+        "Cohorts": reverse("groupsessions:cohort_list"),
+        "Participants": reverse("participants:list"),
+        "Surveys": reverse("surveys:survey_overview"),
+    }
+    html = response.content.decode()
+    assert f'href="{reverse("groupsessions:cohort_list")}"' in html
+
+
+def test_a_failed_check_shows_what_the_sound_files_would_create(client_for, coordinator):
+    client = client_for(coordinator)
+    attendance = VALID["attendance.csv"].replace("late", "here")
+    response = upload(client, changed(attendance_csv=attendance))
+    files = {f["file"]: f for f in response.context["report"]["files"]}
+    assert files["programs.csv"]["created"] == 1 and files["programs.csv"]["counted"]
+    assert files["participants.csv"]["created"] == VALID["participants.csv"].count("\n") - 1
+    assert files["attendance.csv"]["counted"] is False
+    html = response.content.decode()
+    assert "counted once its problems" in html
+    assert not Program.objects.exists() and not Participant.objects.exists()
+    # Counting adds no problem of its own: only the attendance file's are listed.
+    problems = response.context["report"]["problems"]
+    assert problems and all(p.startswith("attendance.csv") for p in problems)

@@ -69,6 +69,12 @@ ENTRIES = [
         reports(),
         kwargs=lambda w: {"run_id": w.export_run.pk, "fmt": "csv"},
     ),
+    Entry(
+        "exports:report_build",
+        reports(302),
+        method="post",
+        kwargs=lambda w: {"run_id": w.export_run.pk, "fmt": "pdf"},
+    ),
     Entry("exports:status", _mine_only(), kwargs=lambda w: {"token": w.export_token}),
     # Only for a job no worker took up (this one is done): back to its page.
     Entry(

@@ -24,6 +24,7 @@ def build(world):
 ENTRIES = [
     # Coordinators only; another organisation's coordinator sees their own upload page.
     Entry("importer:upload", coordinator_only(outsider=200)),
+    Entry("importer:template", coordinator_only(outsider=200)),
     Entry(
         "importer:status",
         coordinator_only(),

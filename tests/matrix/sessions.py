@@ -22,7 +22,11 @@ def build(world):
         facilitators=[volunteer],
     )
     world.session_held = SessionFactory(
-        cohort=world.session_cohort, number=1, date=today - timedelta(days=28)
+        cohort=world.session_cohort,
+        number=1,
+        date=today - timedelta(days=28),
+        incident_flagged=True,  # an open incident: on the dashboard, with its own page
+        incident_notes="Raised voices at the door",
     )
     world.session_future = SessionFactory(
         cohort=world.session_cohort,
@@ -56,6 +60,11 @@ ENTRIES = [
     Entry(
         "groupsessions:session_log",
         staff_only(),
+        kwargs=lambda w: {"pk": w.session_held.pk},
+    ),
+    Entry(
+        "groupsessions:session_incident",
+        coordinator_only(),
         kwargs=lambda w: {"pk": w.session_held.pk},
     ),
 ]

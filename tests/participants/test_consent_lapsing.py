@@ -76,7 +76,7 @@ def test_a_referral_consent_names_its_partner_and_may_expire(client_for, coordin
     )
     page = client_for(coordinator).get(reverse("participants:detail", args=[participant.pk]))
     assert "Legal Aid North" in page.content.decode()
-    assert "expires on 2025-01-10" in page.content.decode()
+    assert "expires on 10 Jan 2025" in page.content.decode()
 
 
 @pytest.mark.parametrize(

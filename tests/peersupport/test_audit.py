@@ -219,8 +219,8 @@ def test_the_audit_log_filters_by_action_and_shows_its_label(client_for, coordin
     assert [e.action for e in entries] == ["instrument.update"]
     content = response.content.decode()
     assert "Instrument changed" in content
-    assert "<code>items</code>: 10 → 12" in content
-    assert "<code>name</code>: GSE → General self-efficacy" in content
+    assert "Items: 10 → 12" in content
+    assert "Name: GSE → General self-efficacy" in content
     assert "Participant record viewed" not in content.split("<tbody>")[1]
 
 
@@ -240,3 +240,39 @@ def test_an_unknown_action_in_the_filter_is_a_form_error_not_a_crash(
     response = client_for(coordinator).get(reverse("audit_log"), {"action": "no.such"})
     assert response.status_code == 200
     assert "action" in response.context["form"].errors
+
+
+@pytest.mark.django_db
+def test_the_audit_log_says_what_happened_to_whom_and_by_whom_in_words(
+    client_for, coordinator, org, logged
+):
+    from tests.factories import ParticipantFactory
+
+    people = [ParticipantFactory(organisation=org) for _ in range(50)]
+    log_action(
+        actor=coordinator,
+        action="participant.list",
+        organisation=org,
+        object_type="participants.Participant",
+        detail={"path": "/participants/", "codes": [p.code for p in people], "filters": []},
+    )
+    client = client_for(coordinator)
+    response = client.get(reverse("audit_log"))
+    body = response.content.decode().split("<tbody>")[1]
+    assert "participants.Participant" not in body
+    assert "Participants shown: 50 participants" in body
+    assert people[7].code not in body  # no row of fifty codes
+    participant = logged["participant"]
+    assert f"Participant {participant.code}" in body  # to whom
+    assert f"Cohort {logged['cohort']}" in body
+    assert "Sessions moved: 3, 4, 5" in body
+    assert "Participant record viewed" in body and str(coordinator) in body
+    # Filtered by what happened and by the record, in words too.
+    response = client.get(
+        reverse("audit_log"), {"action": "participant.view", "record": participant.code}
+    )
+    assert [e.action for e in response.context["page"]] == ["participant.view"]
+    kinds = dict(response.context["form"].fields["object_type"].choices)
+    assert kinds["participants.Participant"] == "Participants"
+    response = client.get(reverse("audit_log"), {"object_type": "programs.Cohort"})
+    assert [e.action for e in response.context["page"]] == ["cohort.reschedule"]

@@ -44,7 +44,7 @@ def test_a_cohort_starting_years_before_its_program_is_refused_and_nothing_is_sa
     )
     assert response.status_code == 200
     errors = response.context["form"].errors["start_date"]
-    assert errors == ["A cohort cannot start before its program, which starts on April 1, 2025."]
+    assert errors == ["A cohort cannot start before its program, which starts on 1 Apr 2025."]
     assert not Cohort.objects.filter(code="autumn").exists()
     assert not Session.objects.exists()
 
@@ -57,7 +57,7 @@ def test_a_cohort_starting_after_its_program_ends_is_refused(client_for, coordin
         reverse("groupsessions:cohort_create"), _cohort_form(program, start_date="2026-02-02")
     )
     assert (
-        "after its program ends on Dec. 31, 2025"
+        "after its program ends on 31 Dec 2025"
         in (response.context["form"].errors["start_date"][0])
     )
     assert not Cohort.objects.exists()

@@ -35,7 +35,11 @@ def populate(*, program, volunteer, size: int, today: date):
         EnrollmentFactory(cohort=cohort, status="waitlisted")
         for k in range(1, size + 3):
             session = SessionFactory(
-                cohort=cohort, number=k, date=cohort.start_date + timedelta(days=7 * (k - 1))
+                cohort=cohort,
+                number=k,
+                date=cohort.start_date + timedelta(days=7 * (k - 1)),
+                incident_flagged=k == 2,  # one open incident per cohort
+                incident_notes="Raised voices at the door" if k == 2 else "",
             )
             if k > 1:  # session 1 is held with no attendance
                 for i, enrollment in enumerate(people):
@@ -70,11 +74,12 @@ def test_the_dashboard_query_count_does_not_grow(
     # 1-3 session, user, memberships (middleware); 4 cohorts with fill and session
     # counts; 5 this week's sessions; 6-8 outreach list (each cohort's latest sessions,
     # who missed them, the list); 9 volunteers due for supervision; 10 sessions missing
-    # attendance; 11 consents expiring in the next 30 days; 12-14 savepoint, session
-    # refresh, release.
-    with django_assert_max_num_queries(14):
+    # attendance; 11 open safety incidents; 12 consents expiring in the next 30 days;
+    # 13-15 savepoint, session refresh, release.
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("groupsessions:coordinator_dashboard"))
     assert response.status_code == 200
+    assert len(response.context["incidents"]) == world
     assert len(response.context["outreach"]) == world  # one per cohort
     assert len(response.context["cohorts"]) == world
 
