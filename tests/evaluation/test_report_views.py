@@ -65,6 +65,22 @@ def test_evaluators_see_the_report_as_outside_audiences_do(world, evaluator, cli
     assert hidden[-1] is False  # all years (the later years have nobody: zeros are shown)
     # evaluators never see names
     assert "Person" not in page
+    # Year 1 is not itself small: the legend says the mark also stands for such a value.
+    assert "also marks a value hidden because it would give a small number away" in page
+
+
+def test_only_the_outside_readers_legend_says_the_mark_hides_a_giveaway(
+    world, coordinator, evaluator, client
+):
+    client.force_login(coordinator)
+    url = reverse("evaluation:run_request", args=[world.program.pk])
+    own = client.get(client.post(url, {"period": "all"}).url).content.decode()
+    assert "would give a small number away" not in own
+    evaluator.language = "fr"
+    evaluator.save(update_fields=["language"])
+    client.force_login(evaluator)
+    french = client.get(client.post(url, {"period": "all"}).url).content.decode()
+    assert "permettrait de retrouver un petit nombre par soustraction" in french
 
 
 def test_broker_down_says_so_and_offers_to_compute_now(world, coordinator, client):
