@@ -127,3 +127,24 @@ def test_discreet_mode_shows_no_name_in_the_tab(page, sign_in, coordinator, org)
     assert "Marguerite" not in title and participant.code not in title
     icon = page.locator("link[rel=icon]").get_attribute("href")
     assert icon.endswith("neutral.svg")
+
+
+def test_on_a_phone_in_french_the_quick_exit_covers_none_of_the_navbar(
+    phone, sign_in, coordinator, shot
+):
+    coordinator.language = "fr"
+    coordinator.save(update_fields=["language"])
+    sign_in(phone, coordinator)
+    phone.goto("/participants/")
+    button = phone.locator("#quick-exit").bounding_box()
+    assert phone.locator("#quick-exit").inner_text().startswith("Sortie rapide")
+    shot(phone, "navbar-fr")
+    for selector in (".navbar-brand", ".navbar-toggler"):
+        box = phone.locator(selector).first.bounding_box()
+        overlaps = (
+            box["x"] < button["x"] + button["width"]
+            and button["x"] < box["x"] + box["width"]
+            and box["y"] < button["y"] + button["height"]
+            and button["y"] < box["y"] + box["height"]
+        )
+        assert not overlaps, (selector, box, button)
