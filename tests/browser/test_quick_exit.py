@@ -148,3 +148,8 @@ def test_on_a_phone_in_french_the_quick_exit_covers_none_of_the_navbar(
             and button["y"] < box["y"] + box["height"]
         )
         assert not overlaps, (selector, box, button)
+    # and the brand, the menu button and quick exit still share one row
+    brand, toggler = (
+        phone.locator(s).first.bounding_box() for s in (".navbar-brand", ".navbar-toggler")
+    )
+    assert toggler["y"] < brand["y"] + brand["height"], (brand, toggler)
