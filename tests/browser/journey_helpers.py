@@ -91,3 +91,18 @@ class ServerWatch:
         if self.problems or logged:
             lines = [f"Step '{step}': the app failed.", *self.problems, *logged]
             raise AssertionError("\n".join(lines))
+
+
+def open_menu(page, name: str) -> None:
+    """Click the main menu's entry ``name``: unfold the phone menu and open the entry's
+    group first when it is in one."""
+    nav = page.get_by_role("navigation", name="Main")
+    toggler = nav.locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+    link = nav.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        # A closed list's links are hidden, so they are found by their text.
+        entry = page.locator("a.dropdown-item").filter(has_text=re.compile(rf"^{re.escape(name)}$"))
+        nav.locator(".dropdown").filter(has=entry).get_by_role("button").click()
+    link.click()

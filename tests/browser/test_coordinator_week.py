@@ -21,7 +21,7 @@ from participants.selectors import cohort_roster
 from programs.models import Cohort, Program
 from sessions.models import Session
 from surveys.models import ProgramInstrument
-from tests.browser.journey_helpers import ServerWatch
+from tests.browser.journey_helpers import ServerWatch, open_menu
 from tests.factories import VolunteerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,20 +38,6 @@ VOICES = (
 CIRCLE = "Growth circle | 14"
 PEOPLE = ["Amaya Quill", "Bettina Roux", "Chloé Sandoval", "Dalia Okonkwo", "Esther Vance"]
 TECHNICAL = re.compile(r"[Cc]onstraint|slug|Traceback|IntegrityError")
-
-
-def nav(page, name: str) -> None:
-    """Click the menu entry ``name``, opening the menu group that holds it if needed."""
-    menu = page.get_by_role("navigation", name="Main")
-    link = menu.get_by_role("link", name=name, exact=True).first
-    if not link.is_visible():
-        toggles = menu.locator("[data-bs-toggle]")
-        for i in range(toggles.count()):
-            toggles.nth(i).click()
-            if link.is_visible():
-                break
-    link.click()
-    page.wait_for_load_state()
 
 
 def plain(page) -> None:
@@ -76,7 +62,8 @@ def test_a_coordinators_week_from_program_to_logged_session(
     server.check("sign in")
 
     # 1. A program with a 6 + 14 week curriculum, pasted in two lines.
-    nav(page, "Programs")
+    open_menu(page, "Programs")
+    page.wait_for_load_state()
     page.get_by_role("link", name="New program").click()
     page.locator("input[name=code]").fill("voices-2026")
     page.locator("input[name=name]").fill("Voices and Growth")
@@ -163,7 +150,8 @@ def test_a_coordinators_week_from_program_to_logged_session(
     assert {e.participant for e in cohort_roster(cohort=cohort, on=first.date)} == set(people)
 
     # 5. The first session is logged.
-    nav(page, "Cohorts")
+    open_menu(page, "Cohorts")
+    page.wait_for_load_state()
     page.get_by_role("link", name="voices-spring").first.click()
     page.wait_for_load_state()
     # Sessions are listed by number: the first "Log" is session 1's.

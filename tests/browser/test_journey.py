@@ -35,6 +35,7 @@ from tests.browser.journey_helpers import (
     authenticator_code,
     download,
     new_page,
+    open_menu,
     pk_from_url,
 )
 from tests.factories import VolunteerFactory
@@ -214,21 +215,6 @@ def sign_out(page):
 def labelled(page, text):
     """The field labelled exactly ``text`` (a required field's label ends with "*")."""
     return page.get_by_label(re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$", re.IGNORECASE))
-
-
-def open_menu(page, name):
-    """Click the main menu's entry ``name``, opening its group's list first when it is in
-    one (and the phone menu when it is folded)."""
-    nav = page.get_by_role("navigation", name="Main")
-    toggler = nav.locator(".navbar-toggler")
-    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
-        toggler.click()
-    link = nav.get_by_role("link", name=name, exact=True)
-    if not link.is_visible():
-        # A closed list's links are hidden, so they are found by their text.
-        entry = page.locator("a.dropdown-item").filter(has_text=re.compile(rf"^{re.escape(name)}$"))
-        nav.locator(".dropdown").filter(has=entry).get_by_role("button").click()
-    link.click()
 
 
 def coordinator_creates_the_program_from_the_template(page, shot) -> Program:

@@ -18,7 +18,14 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.browser.journey_helpers import DESKTOP, PHONE, ServerWatch, download, new_page
+from tests.browser.journey_helpers import (
+    DESKTOP,
+    PHONE,
+    ServerWatch,
+    download,
+    new_page,
+    open_menu,
+)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -51,21 +58,6 @@ def sign_in(page, user):
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_load_state()
-
-
-def open_menu(page, name):
-    """Click the main menu's entry ``name``: unfold the phone menu and open the entry's
-    group first when it is in one."""
-    nav = page.get_by_role("navigation", name="Main")
-    toggler = nav.locator(".navbar-toggler")
-    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
-        toggler.click()
-    link = nav.get_by_role("link", name=name, exact=True)
-    if not link.is_visible():
-        # A closed list's links are hidden, so they are found by their text.
-        entry = page.locator("a.dropdown-item").filter(has_text=re.compile(rf"^{re.escape(name)}$"))
-        nav.locator(".dropdown").filter(has=entry).get_by_role("button").click()
-    link.click()
 
 
 def test_an_incident_flagged_at_a_session_is_followed_up_from_the_dashboard(

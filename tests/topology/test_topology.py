@@ -243,6 +243,10 @@ def _base_env(static_root: Path) -> dict[str, str]:
         "NAME_INDEX_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATIC_ROOT": str(static_root),
+        # The bundle holds two people: with any smallest cell above 1, an outside
+        # reader's dataset keeps no row of them. This test is about the processes, so
+        # every row stays (tests/exports prove the small-number rules).
+        "MIN_CELL": "1",
         # The test speaks plain HTTP to 127.0.0.1; in production a TLS proxy stands in
         # front, and these stay on.
         "SECURE_SSL_REDIRECT": "0",
