@@ -5,6 +5,8 @@ docs/)."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from django.conf import settings
@@ -19,10 +21,33 @@ OUTSIDE = re.compile(
 )
 
 
+def _candidates():
+    """The repository's files: tracked or new, never what git ignores (caches, the
+    virtualenv, local databases), which may record where the checkout lives."""
+    git = shutil.which("git")
+    try:
+        if git is None:
+            raise OSError("git is not installed")
+        listed = subprocess.run(  # noqa: S603 - git by its full path, fixed arguments
+            [git, "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout (an unpacked release)
+        return (
+            path
+            for path in ROOT.rglob("*")
+            if not any(
+                part in SKIP_DIRS or part.endswith("_cache")
+                for part in path.relative_to(ROOT).parts
+            )
+        )
+    return (ROOT / name for name in listed.split("\0") if name)
+
+
 def _files():
-    for path in ROOT.rglob("*"):
-        if any(part in SKIP_DIRS for part in path.relative_to(ROOT).parts):
-            continue
+    for path in _candidates():
         if path.is_file() and path.suffix in SUFFIXES and path.stat().st_size < 2_000_000:
             yield path
 
