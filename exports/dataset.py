@@ -364,15 +364,9 @@ class DatasetExporter(Exporter):
             ids.append(pk)
             people.append(pid)
             records.append(record)
-        result = privacy.k_anonymise(records, o.min_cell, people)
-        names = self.quasi_identifiers()
-        self.plan = {
-            pk: {names[c] for c in result.blanked[i]}
-            for i, pk in enumerate(ids)
-            if i not in result.dropped
-        }
-        self.left_out["rare"] = len(result.dropped)
-        self.blanks = {names[c]: n for c, n in sorted(result.blanks_per_column.items())}
+        self.plan, self.left_out["rare"], self.blanks = privacy.k_anonymous_plan(
+            ids, records, people, o.min_cell, self.quasi_identifiers()
+        )
 
     def planned(self) -> None:
         if not hasattr(self, "plan"):

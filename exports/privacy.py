@@ -178,3 +178,19 @@ def k_anonymise(
         for column in columns:
             per_column[column] = per_column.get(column, 0) + 1
     return Anonymised(blanked, dropped, per_column)
+
+
+def k_anonymous_plan(
+    ids: list, records: list[list], people: list, min_cell: int, names: list[str]
+) -> tuple[dict, int, dict[str, int]]:
+    """``k_anonymise`` as an export applies it: by row id, the names of the blanked
+    quasi-identifier columns (rows left out are absent), how many rows were left out,
+    and how many values each column lost."""
+    result = k_anonymise(records, min_cell, people)
+    plan = {
+        pk: {names[c] for c in result.blanked[i]}
+        for i, pk in enumerate(ids)
+        if i not in result.dropped
+    }
+    blanks = {names[c]: n for c, n in sorted(result.blanks_per_column.items())}
+    return plan, len(result.dropped), blanks
