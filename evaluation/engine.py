@@ -184,6 +184,32 @@ def attended(attendance):
     )
 
 
+def sessions_by_enrollment_and_module(scope: Scope) -> tuple[dict, dict]:
+    """Sessions offered and attended (as ``participation`` counts them) per enrollment id
+    and module id of the session (None outside the curriculum): ``{(enrollment id,
+    module id): count}`` twice (2 queries)."""
+    offered = (
+        Enrollment.objects.filter(
+            scope(""),
+            cohort__sessions__status=Session.Status.HELD,
+            cohort__sessions__date__gte=Coalesce(F("enrolled_on"), F("cohort__start_date")),
+        )
+        .order_by()
+        .values_list("id", "cohort__sessions__module")
+        .annotate(offered=Count("cohort__sessions"))
+    )
+    counted = (
+        attended(Attendance.objects.filter(scope("enrollment__")))
+        .order_by()
+        .values_list("enrollment_id", "session__module")
+        .annotate(attended=Count("id"))
+    )
+    return (
+        {(e, m): n for e, m, n in raw_rows(offered)},
+        {(e, m): n for e, m, n in raw_rows(counted)},
+    )
+
+
 def distinct_participants(scope: Scope, bucket: Bucket) -> dict[Hashable, int]:
     """Distinct participants per bucket (1 query)."""
     rows = bucket.group(Enrollment.objects.filter(scope("")), "")
@@ -220,16 +246,19 @@ def surveys(scope: Scope, bucket: Bucket, codes: list[str], met: Q):
     scored = Q(is_complete=True, score__isnull=False)
     pre = Q(timepoint=Administration.Timepoint.PRE)
     post = Q(timepoint=Administration.Timepoint.POST)
-    counts: dict = {}
-    for row in bucket.group(base, "enrollment__", "instrument_code").annotate(
-        pre_n=Count("id", filter=scored & pre),
-        post_n=Count("id", filter=scored & post),
-        incomplete_n=Count("id", filter=Q(is_complete=False) | Q(score__isnull=True)),
-        meet_n=Count("id", filter=scored & post & met),
-    ):
-        counts[(bucket.key_of(row), row["instrument_code"])] = SurveyCounts(
-            row["pre_n"], row["post_n"], row["incomplete_n"], row["meet_n"]
+    counted = (
+        bucket.group(base, "enrollment__", "instrument_code")
+        .annotate(
+            pre_n=Count("id", filter=scored & pre),
+            post_n=Count("id", filter=scored & post),
+            incomplete_n=Count("id", filter=Q(is_complete=False) | Q(score__isnull=True)),
+            meet_n=Count("id", filter=scored & post & met),
         )
+        .values_list(*bucket.names, "instrument_code", "pre_n", "post_n", "incomplete_n", "meet_n")
+    )
+    counts: dict = {}
+    for key, code, *numbers in _keyed(bucket, raw_rows(counted)):
+        counts[(key, code)] = SurveyCounts(*numbers)
     # One row per enrollment and instrument with both a scored pre and a scored post
     # (at most one administration per timepoint, so Max is that administration's score).
     matched = (
@@ -239,22 +268,26 @@ def surveys(scope: Scope, bucket: Bucket, codes: list[str], met: Q):
         .order_by("enrollment_id")  # a fixed order: identical results every time
         .values_list(*bucket.names, "instrument_code", "enrollment_id", "pre_score", "post_score")
     )
-    rows = raw_rows(matched)
-    if bucket.key is not None:  # several key columns: one key value in front
-        width = len(bucket.names)
-        rows = [(bucket.key(*row[:width]), *row[width:]) for row in rows]
     pairs: dict = defaultdict(list)
-    for key, code, enrollment_id, pre_score, post_score in rows:
+    for key, code, enrollment_id, pre_score, post_score in _keyed(bucket, raw_rows(matched)):
         pairs[(key, code)].append((enrollment_id, float(pre_score), float(post_score)))
     return counts, pairs
+
+
+def _keyed(bucket: Bucket, rows: list[tuple]) -> list[tuple]:
+    """Rows that start with the bucket's columns, with one key value in front instead."""
+    if bucket.key is None:
+        return rows
+    width = len(bucket.names)
+    return [(bucket.key(*row[:width]), *row[width:]) for row in rows]
 
 
 def raw_rows(queryset) -> list[tuple]:
     """The rows of a ``values_list`` queryset straight from the database cursor.
 
-    For the one query that returns a row per matched pair (hundreds of thousands at
-    national scale): Django's per-value converters would cost more than the query; the
-    values here are plain numbers and codes that need none.
+    For the queries that return a row per enrollment or matched pair (hundreds of
+    thousands at national scale): Django's per-value converters would cost more than the
+    query; the values here are plain numbers and codes that need none.
     """
     try:
         sql, params = queryset.query.sql_with_params()

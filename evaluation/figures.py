@@ -10,9 +10,10 @@ the spec leaves open are written in docs/definitions.md.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 from typing import NamedTuple
 
@@ -29,12 +30,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from participants.models import Consent, Enrollment, Participant, evaluation_consented
 from programs.models import Cohort, Program
-from sessions.models import Attendance, Session
 from surveys.instruments import program_instrument_links, scoring_differs
 from surveys.models import Administration, Instrument
 
@@ -431,28 +430,59 @@ def report_all_years_many(
     # Counted per cohort (a cheap integer group), then added up into program years here:
     # a cohort belongs to one year of one program.
     by_cohort = engine.tally(scope, engine.field_bucket("cohort_id"), codes, met)
-    bounds = {
-        program.pk: [(y, year_period(program, y)) for y in years] for program, years, _, _ in plans
-    }
-    year_of = {}
-    for cohort_id, program_id, start in Cohort.objects.filter(program__in=list(bounds)).values_list(
-        "id", "program_id", "start_date"
-    ):
-        for year, period in bounds[program_id]:
-            if period.start <= start <= period.end:
-                year_of[cohort_id] = YearKey(program_id, year)
-    by_year = Bucket(("bucket_program", "bucket_year"), year_columns, key=YearKey)
-    by_year_key = engine.regrouped(
-        by_cohort,
-        lambda cohort_id: year_of.get(cohort_id, False),
-        engine.distinct_participants(scope, by_year),
+    year_of = _year_of_cohorts(
+        plans,
+        Cohort.objects.filter(program__in=[program.pk for program, *_ in plans]).values_list(
+            "id", "program_id", "start_date"
+        ),
     )
+    by_year = Bucket(("bucket_program", "bucket_year"), year_columns, key=YearKey)
     totals = dict(
         Enrollment.objects.filter(scope(""))
         .order_by()
         .values_list("cohort__program")
         .annotate(participants=Count("participant", distinct=True))
         .values_list("cohort__program", "participants")
+    )
+    return _years_and_totals(
+        plans,
+        by_cohort,
+        year_of,
+        engine.distinct_participants(scope, by_year),
+        totals,
+        min_cell=cell,
+        external=external,
+    )
+
+
+def _year_of_cohorts(plans, cohorts) -> dict[int, YearKey]:
+    """The program year of each cohort, from ``(id, program id, start date)`` rows."""
+    bounds = {
+        program.pk: [(y, year_period(program, y)) for y in years] for program, years, _, _ in plans
+    }
+    year_of = {}
+    for cohort_id, program_id, start in cohorts:
+        for year, period in bounds[program_id]:
+            if period.start <= start <= period.end:
+                year_of[cohort_id] = YearKey(program_id, year)
+    return year_of
+
+
+def _years_and_totals(
+    plans,
+    by_cohort: Tallies,
+    year_of: dict[int, YearKey],
+    year_participants: dict[YearKey, int],
+    totals: dict[int, int],
+    *,
+    min_cell: int,
+    external: bool,
+) -> dict[int, dict]:
+    """Each program's report of every year and the total, from tallies by cohort id:
+    cohorts add up into their program year (``year_of``), years into the total; distinct
+    participants come counted per year and per program."""
+    by_year_key = engine.regrouped(
+        by_cohort, lambda cohort_id: year_of.get(cohort_id, False), year_participants
     )
     reports = {}
     for program, years, whole, instruments in plans:
@@ -465,11 +495,11 @@ def report_all_years_many(
             lambda key, pk=program.pk: key.year if key.program_id == pk else False,
             participants,
         )
-        figures = _assemble(mine, instruments, min_cell=cell, external=external, keys=years)
+        figures = _assemble(mine, instruments, min_cell=min_cell, external=external, keys=years)
         total = _assemble(
             engine.regrouped(mine, lambda key: None, {None: totals.get(program.pk, 0)}),
             instruments,
-            min_cell=cell,
+            min_cell=min_cell,
             external=external,
             keys=[None],
         )[None]
@@ -482,6 +512,169 @@ def report_all_years_many(
             "total": _with_header(_header(program, whole, None), total),
         }
     return reports
+
+
+# --- one program's period, counted once ----------------------------------------------
+
+
+class Enrolled(NamedTuple):
+    """What the breakdowns group an enrollment by."""
+
+    cohort_id: int
+    participant_id: int
+    status: str
+    gender_identity: str
+    indigenous_identity: str
+    racialised: str
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """Her answers to the self-identified fields, in ``DEMOGRAPHIC_FIELDS`` order."""
+        return (self.gender_identity, self.indigenous_identity, self.racialised)
+
+
+@dataclass
+class Counted:
+    """One program's period counted once, enrollment by enrollment, for the evaluation
+    job: its report, the breakdowns by cohort, module and self-identified group and the
+    intervals are all added up from these counts instead of counting the period again
+    per breakdown. ``years`` is None for one period (a program year or a range), else
+    the years of an all-years report.
+
+    The enrollments' tallies are added up twice, into cohorts and into combinations of
+    self-identified answers (a few dozen); every other grouping adds those up.
+    """
+
+    program: Program
+    period: Period
+    years: list[int] | None
+    instruments: dict[str, InstrumentInfo]
+    #: Keyed by enrollment id.
+    tallies: Tallies
+    enrolled: dict[int, Enrolled]
+    #: The program's cohorts: id -> (code, start date).
+    cohorts: dict[int, tuple[str, date]]
+    #: Sessions offered and attended per module id (None: outside the curriculum).
+    offered_by_module: dict[int | None, int]
+    attended_by_module: dict[int | None, int]
+
+    def people(self, key_of) -> dict:
+        """Distinct participants per ``key_of(Enrolled)`` (False leaves one out)."""
+        people: dict = {}
+        for facts in self.enrolled.values():
+            key = key_of(facts)
+            if key is not False:
+                people.setdefault(key, set()).add(facts.participant_id)
+        return {key: len(ids) for key, ids in people.items()}
+
+    @cached_property
+    def by_cohort(self) -> Tallies:
+        return self._from_enrollments(lambda facts: facts.cohort_id)
+
+    @cached_property
+    def by_identity(self) -> Tallies:
+        return self._from_enrollments(lambda facts: facts.identity)
+
+    def _from_enrollments(self, key_of) -> Tallies:
+        keys = {enrollment_id: key_of(facts) for enrollment_id, facts in self.enrolled.items()}
+        return engine.regrouped(self.tallies, keys.__getitem__, self.people(key_of))
+
+    def added_up(self, tallies: Tallies, key_of_group, key_of) -> Tallies:
+        """``tallies`` (``by_cohort`` or ``by_identity``) added up by ``key_of_group`` of
+        their keys; ``key_of(Enrolled)`` says the same grouping of an enrollment (for the
+        distinct participants)."""
+        return engine.regrouped(tallies, key_of_group, self.people(key_of))
+
+
+def count(program: Program, period: Period | None = None, *, today: date | None = None) -> Counted:
+    """Count ``period`` of ``program`` (every program year when None) once, per enrollment:
+    6 queries besides the instruments', whatever the number of cohorts and groups."""
+    years = None
+    if period is None:
+        years = program_years(program, today=today)
+        period = all_years_period(program, years)
+    instruments = period_instruments(program, period)
+    scope = engine.period_scope(program, period)
+    enrolled = {
+        row[0]: Enrolled(*row[1:])
+        for row in engine.raw_rows(
+            Enrollment.objects.filter(scope(""))
+            .order_by()
+            .values_list(
+                "id",
+                "cohort_id",
+                "participant_id",
+                "status",
+                "participant__gender_identity",
+                "participant__indigenous_identity",
+                "participant__racialised",
+            )
+        )
+    }
+    offered, attended = engine.sessions_by_enrollment_and_module(scope)
+    participation = {
+        enrollment_id: engine.Participation(1, 1, int(facts.status == Enrollment.Status.COMPLETED))
+        for enrollment_id, facts in enrolled.items()
+    }
+    offered_by_module: dict = defaultdict(int)
+    attended_by_module: dict = defaultdict(int)
+    for (enrollment_id, module_id), n in offered.items():
+        participation[enrollment_id].offered += n
+        offered_by_module[module_id] += n
+    for (enrollment_id, module_id), n in attended.items():
+        participation[enrollment_id].attended += n
+        attended_by_module[module_id] += n
+    counts, pairs = engine.surveys(
+        scope,
+        engine.field_bucket("id"),
+        list(instruments),
+        engine.meets(_target_scores(instruments), lower_is_better=_lower_is_better(instruments)),
+    )
+    cohorts = {
+        pk: (code, start)
+        for pk, code, start in program.cohorts.values_list("id", "code", "start_date")
+    }
+    return Counted(
+        program,
+        period,
+        years,
+        instruments,
+        Tallies(participation, counts, pairs),
+        enrolled,
+        cohorts,
+        dict(offered_by_module),
+        dict(attended_by_module),
+    )
+
+
+def counted_report(
+    counted: Counted, *, min_cell: int | None = None, external: bool = False
+) -> dict:
+    """What ``report`` (one period) or ``report_all_years`` gives, from ``counted``."""
+    cell = _options(min_cell)
+    program, period = counted.program, counted.period
+    if counted.years is None:
+        body = _assemble(
+            counted.added_up(counted.by_cohort, lambda cohort_id: None, lambda facts: None),
+            counted.instruments,
+            min_cell=cell,
+            external=external,
+            keys=[None],
+        )[None]
+        return _with_header(_header(program, period, period.year), body)
+    plans = [(program, counted.years, period, counted.instruments)]
+    year_of = _year_of_cohorts(
+        plans, ((pk, program.pk, start) for pk, (_code, start) in counted.cohorts.items())
+    )
+    return _years_and_totals(
+        plans,
+        counted.by_cohort,
+        year_of,
+        counted.people(lambda facts: year_of.get(facts.cohort_id, False)),
+        {program.pk: len({f.participant_id for f in counted.enrolled.values()})},
+        min_cell=cell,
+        external=external,
+    )[program.pk]
 
 
 def breakdown(
@@ -498,15 +691,27 @@ def breakdown(
     Groups below ``min_cell`` enrollments have their statistics suppressed like any
     other figure; a blank demographic answer is the group ``""`` (not recorded).
     """
+    return counted_breakdown(count(program, period), by, min_cell=min_cell, external=external)
+
+
+def counted_breakdown(
+    counted: Counted, by: str, *, min_cell: int | None = None, external: bool = False
+) -> list[dict]:
+    """``breakdown`` of a period already ``count``-ed."""
     if by == "cohort":
-        bucket = engine.field_bucket("cohort__code")
+        code_of = {pk: code for pk, (code, _start) in counted.cohorts.items()}
+        tallies = counted.added_up(
+            counted.by_cohort, code_of.__getitem__, lambda facts: code_of[facts.cohort_id]
+        )
     elif by in DEMOGRAPHIC_FIELDS:
-        bucket = engine.field_bucket(f"participant__{by}")
+        i = DEMOGRAPHIC_FIELDS.index(by)
+        tallies = counted.added_up(
+            counted.by_identity, lambda identity: identity[i], lambda facts: facts.identity[i]
+        )
     else:
         raise ReportError(f"Unknown breakdown {by!r}.")
-    instruments = period_instruments(program, period)
-    figures = _figures(
-        program, period, bucket, instruments, min_cell=_options(min_cell), external=external
+    figures = _assemble(
+        tallies, counted.instruments, min_cell=_options(min_cell), external=external
     )
     return [{"group": key, **obj} for key, obj in figures.items()]
 
@@ -514,34 +719,21 @@ def breakdown(
 def module_breakdown(
     program: Program, period: Period, *, min_cell: int | None = None
 ) -> list[dict]:
-    """Attendance per module, by the module of each session (3 queries).
+    """Attendance per module, by the module of each session.
 
     ``sessions_offered`` / ``sessions_attended`` are totals over enrollments (one per
     enrollment and session), the means are per enrollment in the period, and the rate is
     attended / offered. Sessions without a module form the group ``null``.
     """
+    return counted_modules(count(program, period), min_cell=min_cell)
+
+
+def counted_modules(counted: Counted, *, min_cell: int | None = None) -> list[dict]:
+    """``module_breakdown`` of a period already ``count``-ed (1 query: the modules)."""
     cell = _options(min_cell)
-    enrollments = Enrollment.objects.filter(engine.scope_q(program, period)).count()
-    # Keyed by module id, None for sessions outside the curriculum.
-    offered: dict[int | None, int] = dict(
-        Enrollment.objects.filter(
-            engine.scope_q(program, period),
-            cohort__sessions__status=Session.Status.HELD,
-            cohort__sessions__date__gte=Coalesce(F("enrolled_on"), F("cohort__start_date")),
-        )
-        .order_by()
-        .values_list("cohort__sessions__module")
-        .annotate(offered=Count("cohort__sessions"))
-        .values_list("cohort__sessions__module", "offered")
-    )
-    attended: dict[int | None, int] = dict(
-        engine.attended(Attendance.objects.filter(engine.scope_q(program, period, "enrollment__")))
-        .order_by()
-        .values_list("session__module")
-        .annotate(attended=Count("id"))
-        .values_list("session__module", "attended")
-    )
-    modules = list(program.modules.order_by("order").values_list("id", "order", "name"))
+    enrollments = len(counted.enrolled)
+    offered, attended = counted.offered_by_module, counted.attended_by_module
+    modules = list(counted.program.modules.order_by("order").values_list("id", "order", "name"))
     rows: list[tuple[int | None, int | None, str | None]] = list(modules)
     if None in offered or None in attended:
         rows.append((None, None, None))
@@ -575,14 +767,18 @@ def confidence_intervals(
     program: Program, period: Period, *, min_cell: int | None = None, level: float = 0.95
 ) -> dict[str, dict]:
     """95% confidence intervals of the matched pre and post means, per instrument, for the
-    charts (2 queries). Suppressed (None) below ``min_cell`` matched pairs."""
+    charts. Suppressed (None) below ``min_cell`` matched pairs."""
+    return counted_intervals(count(program, period), min_cell=min_cell, level=level)
+
+
+def counted_intervals(
+    counted: Counted, *, min_cell: int | None = None, level: float = 0.95
+) -> dict[str, dict]:
+    """``confidence_intervals`` of a period already ``count``-ed."""
     cell = _options(min_cell)
-    instruments = period_instruments(program, period)
-    _, pairs = engine.surveys(
-        engine.period_scope(program, period), engine.TOTAL, list(instruments), Q(pk__in=[])
-    )
+    pairs = engine.regrouped(counted.by_cohort, lambda cohort_id: None, {}).pairs
     out = {}
-    for code in instruments:
+    for code in counted.instruments:
         matched = pairs.get((None, code), [])
         shown = len(matched) >= cell
         out[code] = {

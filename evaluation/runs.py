@@ -239,32 +239,26 @@ def compute(run: EvaluationRun, *, progress=None) -> tuple[dict, dict]:
     progress = progress or (lambda percent: None)
     min_cell = run.parameters.get("min_cell", settings.MIN_CELL)
     program = run.program
-    period = period_of(run)
-    if period is None:
-        result = figures.report_all_years(program, min_cell=min_cell)
-        whole = periods.Period(
-            "all", date.fromisoformat(result["total"]["period_start"]),
-            date.fromisoformat(result["total"]["period_end"]),
-        )  # fmt: skip
-    else:
-        result = figures.report(program, period, min_cell=min_cell)
-        whole = period
+    # Counted once, enrollment by enrollment; the report and every breakdown add it up.
+    counted = figures.count(program, period_of(run))
+    result = figures.counted_report(counted, min_cell=min_cell)
+    whole = counted.period
     progress(50)
-    by_cohort = figures.breakdown(program, whole, "cohort", min_cell=min_cell)
+    by_cohort = figures.counted_breakdown(counted, "cohort", min_cell=min_cell)
     # Each cohort's program year: cohorts add up to their year (evaluation.disclosure).
-    starts = dict(program.cohorts.values_list("code", "start_date"))
+    starts = dict(counted.cohorts.values())
     for group in by_cohort:
         start = starts.get(group["group"])
         group["year"] = program.year_of(start) if start else None
     details = {
         "by_cohort": by_cohort,
-        "by_module": figures.module_breakdown(program, whole, min_cell=min_cell),
+        "by_module": figures.counted_modules(counted, min_cell=min_cell),
         "by_group": {
             # Small self-identified groups can point at a person: counts are suppressed too.
-            field: figures.breakdown(program, whole, field, min_cell=min_cell, external=True)
+            field: figures.counted_breakdown(counted, field, min_cell=min_cell, external=True)
             for field in figures.DEMOGRAPHIC_FIELDS
         },
-        "intervals": figures.confidence_intervals(program, whole, min_cell=min_cell),
+        "intervals": figures.counted_intervals(counted, min_cell=min_cell),
         # The versions each instrument's scored administrations were answered on.
         "versions": figures.version_use(program, whole),
         # Surveys left out because the evaluation consent was withdrawn or has expired.

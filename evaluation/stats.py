@@ -9,10 +9,11 @@ never an error and never ``nan``: the figures are written to JSON.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
+from scipy import special as _special
 from scipy import stats as _scipy
 
 from .signedrank import signed_rank
@@ -57,6 +58,21 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]
     return (m - half, m + half)
 
 
+def paired_t(pre: Sequence[float], post: Sequence[float]) -> tuple[float, float]:
+    """The paired t statistic and its two-sided p-value, exactly as
+    ``scipy.stats.ttest_rel(post, pre)`` computes them, in its order of operations (the
+    same floating-point results), without its per-call argument handling, which costs
+    a hundred times the arithmetic on the few dozen pairs of a cohort. ``nan`` or an
+    infinity where SciPy gives one (e.g. every change equal)."""
+    changes = np.asarray(post, dtype=float) - np.asarray(pre, dtype=float)
+    n = changes.size
+    centre = np.mean(changes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = np.mean((changes - centre) ** 2) * (float(n) / float(n - 1))
+        t = np.divide(centre, np.sqrt(variance / n))
+    return float(t), float(2 * _special.stdtr(float(n - 1), -np.abs(t)))
+
+
 @dataclass(frozen=True)
 class Paired:
     """Outcome statistics of matched pre/post pairs, in the spec's names."""
@@ -98,12 +114,10 @@ def paired(pairs: Iterable[tuple[float, float]]) -> Paired:
     t = p = w = dz = None
     w_method = None
     if sd_change:  # at least two pairs and not all changes equal
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            result = _scipy.ttest_rel(post, pre)
-            t, p = finite(result.statistic), finite(result.pvalue)
-            assert mean_change is not None  # two pairs or more
-            dz = mean_change / sd_change
+        t_statistic, t_p = paired_t(pre, post)
+        t, p = finite(t_statistic), finite(t_p)
+        assert mean_change is not None  # two pairs or more
+        dz = mean_change / sd_change
     if any(changes):
         test = signed_rank(changes)
         if test is not None and test.p_value is not None:
