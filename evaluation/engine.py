@@ -184,10 +184,10 @@ def attended(attendance):
     )
 
 
-def sessions_by_enrollment_and_module(scope: Scope) -> tuple[dict, dict]:
+def sessions_by_enrollment_and_module(scope: Scope) -> tuple[list[tuple], list[tuple]]:
     """Sessions offered and attended (as ``participation`` counts them) per enrollment id
-    and module id of the session (None outside the curriculum): ``{(enrollment id,
-    module id): count}`` twice (2 queries)."""
+    and module id of the session (None outside the curriculum): rows of ``(enrollment
+    id, module id, sessions)``, offered then attended (2 queries)."""
     offered = (
         Enrollment.objects.filter(
             scope(""),
@@ -204,10 +204,7 @@ def sessions_by_enrollment_and_module(scope: Scope) -> tuple[dict, dict]:
         .values_list("enrollment_id", "session__module")
         .annotate(attended=Count("id"))
     )
-    return (
-        {(e, m): n for e, m, n in raw_rows(offered)},
-        {(e, m): n for e, m, n in raw_rows(counted)},
-    )
+    return raw_rows(offered), raw_rows(counted)
 
 
 def distinct_participants(scope: Scope, bucket: Bucket) -> dict[Hashable, int]:
@@ -237,33 +234,46 @@ def meets(
     return met if where is None else where & met
 
 
-def surveys(scope: Scope, bucket: Bucket, codes: list[str], met: Q):
-    """Per bucket and instrument: counts (1 query) and matched pairs (1 query)."""
+def _scored_administrations(scope: Scope, codes: list[str]):
+    """The administrations the outcome figures count: in scope, of consented people, of
+    the ``codes``."""
     consented = evaluation_consented("enrollment__participant__")
-    base = Administration.objects.filter(
+    return Administration.objects.filter(
         scope("enrollment__"), consented, instrument_code__in=codes
     )
-    scored = Q(is_complete=True, score__isnull=False)
-    pre = Q(timepoint=Administration.Timepoint.PRE)
-    post = Q(timepoint=Administration.Timepoint.POST)
+
+
+SCORED = Q(is_complete=True, score__isnull=False)
+PRE = Q(timepoint=Administration.Timepoint.PRE)
+POST = Q(timepoint=Administration.Timepoint.POST)
+
+
+def _survey_counts(met: Q) -> dict:
+    """The aggregates of ``SurveyCounts``, in its order."""
+    return {
+        "pre_n": Count("id", filter=SCORED & PRE),
+        "post_n": Count("id", filter=SCORED & POST),
+        "incomplete_n": Count("id", filter=Q(is_complete=False) | Q(score__isnull=True)),
+        "meet_n": Count("id", filter=SCORED & POST & met),
+    }
+
+
+def surveys(scope: Scope, bucket: Bucket, codes: list[str], met: Q):
+    """Per bucket and instrument: counts (1 query) and matched pairs (1 query)."""
+    base = _scored_administrations(scope, codes)
+    counts: dict = {}
     counted = (
         bucket.group(base, "enrollment__", "instrument_code")
-        .annotate(
-            pre_n=Count("id", filter=scored & pre),
-            post_n=Count("id", filter=scored & post),
-            incomplete_n=Count("id", filter=Q(is_complete=False) | Q(score__isnull=True)),
-            meet_n=Count("id", filter=scored & post & met),
-        )
-        .values_list(*bucket.names, "instrument_code", "pre_n", "post_n", "incomplete_n", "meet_n")
+        .annotate(**_survey_counts(met))
+        .values_list(*bucket.names, "instrument_code", *_survey_counts(met))
     )
-    counts: dict = {}
     for key, code, *numbers in _keyed(bucket, raw_rows(counted)):
         counts[(key, code)] = SurveyCounts(*numbers)
     # One row per enrollment and instrument with both a scored pre and a scored post
     # (at most one administration per timepoint, so Max is that administration's score).
     matched = (
-        bucket.group(base.filter(scored), "enrollment__", "enrollment_id", "instrument_code")
-        .annotate(pre_score=Max("score", filter=pre), post_score=Max("score", filter=post))
+        bucket.group(base.filter(SCORED), "enrollment__", "enrollment_id", "instrument_code")
+        .annotate(pre_score=Max("score", filter=PRE), post_score=Max("score", filter=POST))
         .filter(pre_score__isnull=False, post_score__isnull=False)
         .order_by("enrollment_id")  # a fixed order: identical results every time
         .values_list(*bucket.names, "instrument_code", "enrollment_id", "pre_score", "post_score")
@@ -272,6 +282,30 @@ def surveys(scope: Scope, bucket: Bucket, codes: list[str], met: Q):
     for key, code, enrollment_id, pre_score, post_score in _keyed(bucket, raw_rows(matched)):
         pairs[(key, code)].append((enrollment_id, float(pre_score), float(post_score)))
     return counts, pairs
+
+
+def surveys_by_enrollment(scope: Scope, codes: list[str], met: Q) -> list[tuple]:
+    """What ``surveys`` counts, per enrollment and instrument, in one query: rows of
+    ``(enrollment id, code, pre_n, post_n, incomplete_n, meet_n, pre score, post score)``
+    in enrollment order, the scores None unless both are there (a matched pair)."""
+    rows = (
+        _scored_administrations(scope, codes)
+        .order_by()
+        .values("enrollment_id", "instrument_code")
+        .annotate(
+            **_survey_counts(met),
+            pre_score=Max("score", filter=SCORED & PRE),
+            post_score=Max("score", filter=SCORED & POST),
+        )
+        .order_by("enrollment_id", "instrument_code")
+        .values_list(
+            "enrollment_id", "instrument_code", *_survey_counts(met), "pre_score", "post_score"
+        )
+    )
+    return [
+        (*row[:6], None, None) if row[6] is None or row[7] is None else row
+        for row in raw_rows(rows)
+    ]
 
 
 def _keyed(bucket: Bucket, rows: list[tuple]) -> list[tuple]:

@@ -11,6 +11,7 @@ the spec leaves open are written in docs/definitions.md.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, reduce
@@ -159,34 +160,48 @@ def consent_left_out(program: Program, period: Period, *, on: date | None = None
     """What the consent rule (``participants.models.evaluation_consented``) leaves out of
     the outcome statistics because her evaluation consent was withdrawn or has expired
     (on ``on``, today by default): per reason, the people and their surveys in the period.
-    ``{"withdrawn": {"participants": 2, "administrations": 5}, "expired": {...}}``; one
-    query."""
+    ``{"withdrawn": {"participants": 2, "administrations": 5}, "expired": {...}}``; two
+    queries."""
     day = on or timezone.localdate()
-    p = "enrollment__participant__"
-    expired = Q(
-        **{
-            f"{p}evaluation_consent": Participant.Consent.YES,
-            f"{p}evaluation_consent_expires_on__lte": day,
-        }
-    )
-    withdrawn = Q(**{f"{p}evaluation_consent": Participant.Consent.NO}) & Q(
+    expired = Q(evaluation_consent=Participant.Consent.YES, evaluation_consent_expires_on__lte=day)
+    withdrawn = Q(evaluation_consent=Participant.Consent.NO) & Q(
         Exists(
             Consent.objects.filter(
-                participant=OuterRef("enrollment__participant"),
+                participant=OuterRef("pk"),
                 kind=Consent.Kind.EVALUATION,
                 given=True,
                 withdrawn_on__isnull=False,
             )
         )
     )
-    counts = Administration.objects.filter(
-        engine.scope_q(program, period, "enrollment__")
-    ).aggregate(
-        withdrawn_participants=Count(f"{p}id", distinct=True, filter=withdrawn),
-        withdrawn_administrations=Count("id", filter=withdrawn),
-        expired_participants=Count(f"{p}id", distinct=True, filter=expired),
-        expired_administrations=Count("id", filter=expired),
+    # The few people concerned first, then their surveys in the period (not a test of
+    # every survey in the period against the consent rule).
+    concerned = dict(
+        Participant.objects.filter(
+            expired | withdrawn,
+            enrollments__in=Enrollment.objects.filter(engine.scope_q(program, period)),
+        )
+        .annotate(reason=Case(When(expired, then=Value("expired")), default=Value("withdrawn")))
+        .values_list("pk", "reason")
+        .distinct()
     )
+    counts = {
+        f"{reason}_{what}": 0
+        for reason in ("withdrawn", "expired")
+        for what in ("participants", "administrations")
+    }
+    for participant_id, n in (
+        Administration.objects.filter(
+            engine.scope_q(program, period, "enrollment__"),
+            enrollment__participant__in=list(concerned),
+        )
+        .order_by()
+        .values_list("enrollment__participant")
+        .annotate(n=Count("id"))
+        .values_list("enrollment__participant", "n")
+    ):
+        counts[f"{concerned[participant_id]}_participants"] += 1
+        counts[f"{concerned[participant_id]}_administrations"] += n
     return {
         reason: {
             "participants": counts[f"{reason}_participants"],
@@ -533,6 +548,13 @@ class Enrolled(NamedTuple):
         return (self.gender_identity, self.indigenous_identity, self.racialised)
 
 
+class Grouped(NamedTuple):
+    """Counts of some groups of enrollments, and the participants of each group."""
+
+    tallies: Tallies
+    people: dict[Hashable, set[int]]
+
+
 @dataclass
 class Counted:
     """One program's period counted once, enrollment by enrollment, for the evaluation
@@ -541,54 +563,110 @@ class Counted:
     per breakdown. ``years`` is None for one period (a program year or a range), else
     the years of an all-years report.
 
-    The enrollments' tallies are added up twice, into cohorts and into combinations of
-    self-identified answers (a few dozen); every other grouping adds those up.
+    The enrollments are added up twice, into cohorts (``by_cohort``) and into
+    combinations of self-identified answers (``by_identity``, a few dozen); every other
+    grouping adds those up (``added_up``).
     """
 
     program: Program
     period: Period
     years: list[int] | None
     instruments: dict[str, InstrumentInfo]
-    #: Keyed by enrollment id.
-    tallies: Tallies
     enrolled: dict[int, Enrolled]
     #: The program's cohorts: id -> (code, start date).
     cohorts: dict[int, tuple[str, date]]
-    #: Sessions offered and attended per module id (None: outside the curriculum).
-    offered_by_module: dict[int | None, int]
-    attended_by_module: dict[int | None, int]
-
-    def people(self, key_of) -> dict:
-        """Distinct participants per ``key_of(Enrolled)`` (False leaves one out)."""
-        people: dict = {}
-        for facts in self.enrolled.values():
-            key = key_of(facts)
-            if key is not False:
-                people.setdefault(key, set()).add(facts.participant_id)
-        return {key: len(ids) for key, ids in people.items()}
+    #: ``(enrollment id, module id, sessions)`` rows: offered, then attended.
+    offered: list[tuple]
+    attended: list[tuple]
+    #: ``engine.surveys_by_enrollment`` rows.
+    surveys: list[tuple]
 
     @cached_property
-    def by_cohort(self) -> Tallies:
+    def by_cohort(self) -> Grouped:
         return self._from_enrollments(lambda facts: facts.cohort_id)
 
     @cached_property
-    def by_identity(self) -> Tallies:
+    def by_identity(self) -> Grouped:
         return self._from_enrollments(lambda facts: facts.identity)
 
-    def _from_enrollments(self, key_of) -> Tallies:
-        keys = {enrollment_id: key_of(facts) for enrollment_id, facts in self.enrolled.items()}
-        return engine.regrouped(self.tallies, keys.__getitem__, self.people(key_of))
+    def _from_enrollments(self, key_of) -> Grouped:
+        """The enrollments' counts added up by ``key_of(Enrolled)``: one pass over each
+        kind of row (hundreds of thousands at national scale, so plain lists, not
+        objects, until the groups are known)."""
+        group_of: dict[int, int] = {}
+        keys: list = []
+        index: dict = {}
+        people: list[set] = []
+        enrollments: list[int] = []
+        completed: list[int] = []
+        done = Enrollment.Status.COMPLETED
+        for enrollment_id, facts in self.enrolled.items():
+            key = key_of(facts)
+            g = index.get(key)
+            if g is None:
+                g = index[key] = len(keys)
+                keys.append(key)
+                people.append(set())
+                enrollments.append(0)
+                completed.append(0)
+            group_of[enrollment_id] = g
+            people[g].add(facts.participant_id)
+            enrollments[g] += 1
+            if facts.status == done:
+                completed[g] += 1
+        offered = [0] * len(keys)
+        for enrollment_id, _module, n in self.offered:
+            offered[group_of[enrollment_id]] += n
+        attended = [0] * len(keys)
+        for enrollment_id, _module, n in self.attended:
+            attended[group_of[enrollment_id]] += n
+        counts: dict = {}
+        pairs: dict = defaultdict(list)
+        for enrollment_id, code, pre_n, post_n, incomplete_n, meet_n, pre, post in self.surveys:
+            g = group_of[enrollment_id]
+            row = counts.get((g, code))
+            if row is None:
+                counts[(g, code)] = [pre_n, post_n, incomplete_n, meet_n]
+            else:
+                row[0] += pre_n
+                row[1] += post_n
+                row[2] += incomplete_n
+                row[3] += meet_n
+            if pre is not None:  # and post: a matched pair, in enrollment order
+                pairs[(g, code)].append((enrollment_id, float(pre), float(post)))
+        tallies = Tallies(
+            {
+                key: engine.Participation(
+                    len(people[g]), enrollments[g], completed[g], offered[g], attended[g]
+                )
+                for g, key in enumerate(keys)
+            },
+            {(keys[g], code): SurveyCounts(*row) for (g, code), row in counts.items()},
+            {(keys[g], code): rows for (g, code), rows in pairs.items()},
+        )
+        return Grouped(tallies, {key: people[g] for g, key in enumerate(keys)})
 
-    def added_up(self, tallies: Tallies, key_of_group, key_of) -> Tallies:
-        """``tallies`` (``by_cohort`` or ``by_identity``) added up by ``key_of_group`` of
-        their keys; ``key_of(Enrolled)`` says the same grouping of an enrollment (for the
-        distinct participants)."""
-        return engine.regrouped(tallies, key_of_group, self.people(key_of))
+    @staticmethod
+    def people_by(grouped: Grouped, key_of_group) -> dict:
+        """Distinct participants of ``grouped`` added up by ``key_of_group`` of its keys."""
+        people: dict = {}
+        for key, ids in grouped.people.items():
+            new = key_of_group(key)
+            if new is not False:
+                people.setdefault(new, set()).update(ids)
+        return {key: len(ids) for key, ids in people.items()}
+
+    def added_up(self, grouped: Grouped, key_of_group) -> Tallies:
+        """``by_cohort`` or ``by_identity`` added up by ``key_of_group`` of their keys
+        (False leaves a group out), with the distinct participants of each new group."""
+        return engine.regrouped(
+            grouped.tallies, key_of_group, self.people_by(grouped, key_of_group)
+        )
 
 
 def count(program: Program, period: Period | None = None, *, today: date | None = None) -> Counted:
     """Count ``period`` of ``program`` (every program year when None) once, per enrollment:
-    6 queries besides the instruments', whatever the number of cohorts and groups."""
+    5 queries besides the instruments', whatever the number of cohorts and groups."""
     years = None
     if period is None:
         years = program_years(program, today=today)
@@ -612,21 +690,8 @@ def count(program: Program, period: Period | None = None, *, today: date | None 
         )
     }
     offered, attended = engine.sessions_by_enrollment_and_module(scope)
-    participation = {
-        enrollment_id: engine.Participation(1, 1, int(facts.status == Enrollment.Status.COMPLETED))
-        for enrollment_id, facts in enrolled.items()
-    }
-    offered_by_module: dict = defaultdict(int)
-    attended_by_module: dict = defaultdict(int)
-    for (enrollment_id, module_id), n in offered.items():
-        participation[enrollment_id].offered += n
-        offered_by_module[module_id] += n
-    for (enrollment_id, module_id), n in attended.items():
-        participation[enrollment_id].attended += n
-        attended_by_module[module_id] += n
-    counts, pairs = engine.surveys(
+    surveys = engine.surveys_by_enrollment(
         scope,
-        engine.field_bucket("id"),
         list(instruments),
         engine.meets(_target_scores(instruments), lower_is_better=_lower_is_better(instruments)),
     )
@@ -635,15 +700,7 @@ def count(program: Program, period: Period | None = None, *, today: date | None 
         for pk, code, start in program.cohorts.values_list("id", "code", "start_date")
     }
     return Counted(
-        program,
-        period,
-        years,
-        instruments,
-        Tallies(participation, counts, pairs),
-        enrolled,
-        cohorts,
-        dict(offered_by_module),
-        dict(attended_by_module),
+        program, period, years, instruments, enrolled, cohorts, offered, attended, surveys
     )
 
 
@@ -655,7 +712,7 @@ def counted_report(
     program, period = counted.program, counted.period
     if counted.years is None:
         body = _assemble(
-            counted.added_up(counted.by_cohort, lambda cohort_id: None, lambda facts: None),
+            counted.added_up(counted.by_cohort, lambda cohort_id: None),
             counted.instruments,
             min_cell=cell,
             external=external,
@@ -668,10 +725,10 @@ def counted_report(
     )
     return _years_and_totals(
         plans,
-        counted.by_cohort,
+        counted.by_cohort.tallies,
         year_of,
-        counted.people(lambda facts: year_of.get(facts.cohort_id, False)),
-        {program.pk: len({f.participant_id for f in counted.enrolled.values()})},
+        counted.people_by(counted.by_cohort, lambda cohort_id: year_of.get(cohort_id, False)),
+        counted.people_by(counted.by_cohort, lambda cohort_id: program.pk),
         min_cell=cell,
         external=external,
     )[program.pk]
@@ -700,14 +757,10 @@ def counted_breakdown(
     """``breakdown`` of a period already ``count``-ed."""
     if by == "cohort":
         code_of = {pk: code for pk, (code, _start) in counted.cohorts.items()}
-        tallies = counted.added_up(
-            counted.by_cohort, code_of.__getitem__, lambda facts: code_of[facts.cohort_id]
-        )
+        tallies = counted.added_up(counted.by_cohort, code_of.__getitem__)
     elif by in DEMOGRAPHIC_FIELDS:
         i = DEMOGRAPHIC_FIELDS.index(by)
-        tallies = counted.added_up(
-            counted.by_identity, lambda identity: identity[i], lambda facts: facts.identity[i]
-        )
+        tallies = counted.added_up(counted.by_identity, lambda identity: identity[i])
     else:
         raise ReportError(f"Unknown breakdown {by!r}.")
     figures = _assemble(
@@ -732,7 +785,13 @@ def counted_modules(counted: Counted, *, min_cell: int | None = None) -> list[di
     """``module_breakdown`` of a period already ``count``-ed (1 query: the modules)."""
     cell = _options(min_cell)
     enrollments = len(counted.enrolled)
-    offered, attended = counted.offered_by_module, counted.attended_by_module
+    # Keyed by module id, None for sessions outside the curriculum.
+    offered: dict[int | None, int] = defaultdict(int)
+    for _enrollment_id, module_id, n in counted.offered:
+        offered[module_id] += n
+    attended: dict[int | None, int] = defaultdict(int)
+    for _enrollment_id, module_id, n in counted.attended:
+        attended[module_id] += n
     modules = list(counted.program.modules.order_by("order").values_list("id", "order", "name"))
     rows: list[tuple[int | None, int | None, str | None]] = list(modules)
     if None in offered or None in attended:
@@ -776,7 +835,7 @@ def counted_intervals(
 ) -> dict[str, dict]:
     """``confidence_intervals`` of a period already ``count``-ed."""
     cell = _options(min_cell)
-    pairs = engine.regrouped(counted.by_cohort, lambda cohort_id: None, {}).pairs
+    pairs = engine.regrouped(counted.by_cohort.tallies, lambda cohort_id: None, {}).pairs
     out = {}
     for code in counted.instruments:
         matched = pairs.get((None, code), [])
