@@ -126,8 +126,9 @@ def outcome(pairs: list[tuple[float, float]]) -> dict:
             out["p_value"] = float(2 * t_distribution.sf(abs(t), n - 1))
             out["effect_size_dz"] = out["mean_change"] / sd
     result = signed_rank(changes)
-    if result is not None:
+    if result is not None and result.p_value is not None:
         out["wilcoxon_p"] = result.p_value
+        out["wilcoxon_method"] = result.method
     return out
 
 
@@ -201,6 +202,8 @@ def disagreements(engine: dict, floor: dict) -> list[str]:
 def _close(a, b) -> bool:
     if b is None:
         return False
+    if isinstance(a, str) or isinstance(b, str):  # e.g. the Wilcoxon method
+        return a == b
     return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
 
 
