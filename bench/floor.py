@@ -19,6 +19,7 @@ each after a warm-up, and prints the medians and the ratio engine / floor.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import statistics
@@ -207,13 +208,55 @@ def _close(a, b) -> bool:
     return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
 
 
+def compare_processes(args) -> None:
+    """``manage.py evaluation_report --program P --all-years`` (JSON to a pipe) against
+    ``bench/floor.py --floor-once`` (the floor's figures as JSON), each a new process,
+    alternately: start-up included, as users see it."""
+    import subprocess
+
+    python = sys.executable
+    commands = {
+        "command": [python, "manage.py", "evaluation_report", "--program", args.program,
+                    "--all-years", "--format", "json"],
+        "floor": [python, "bench/floor.py", "--program", args.program, "--floor-once"],
+    }  # fmt: skip
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(args.repeat + 1):  # the first round warms the caches
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, cwd=common.ROOT, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+            if round_:
+                samples[name].append(time.perf_counter() - started)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"all-years report of {args.program} as a process ({common.ORG_SIZE_LABEL}); "
+        f"{os.cpu_count()} CPUs, load average {load}; {args.repeat} runs each, alternated"
+    )
+    for name, values in samples.items():
+        print(
+            f"  {name:>7}: median {statistics.median(values):.2f} s "
+            f"(min {min(values):.2f}, max {max(values):.2f})"
+        )
+    ratio = statistics.median(samples["command"]) / statistics.median(samples["floor"])
+    print(f"  ratio command / floor script: {ratio:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--program", default=common.LARGE_PROGRAM)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="time the command as users run it (manage.py evaluation_report, a process of "
+        "its own) against this script computing the floor once (--floor-once), alternately",
+    )
+    parser.add_argument("--floor-once", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     common.set_scale(args.scale)
+    if args.processes:
+        return compare_processes(args)
     common.setup_django()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
@@ -240,6 +283,9 @@ def main() -> None:
     def floor():
         return floor_report(program, codes, targets)
 
+    if args.floor_once:
+        json.dump(floor(), sys.stdout, default=str)
+        return
     problems = disagreements(engine(), floor())
     with CaptureQueriesContext(connection) as engine_queries:
         engine()
