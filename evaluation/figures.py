@@ -174,16 +174,12 @@ def consent_left_out(program: Program, period: Period, *, on: date | None = None
             )
         )
     )
-    # The few people concerned first, then their surveys in the period (not a test of
-    # every survey in the period against the consent rule).
+    # The few people of the organisation concerned first, then their surveys in the
+    # period (not a test of every survey in the period against the consent rule).
     concerned = dict(
-        Participant.objects.filter(
-            expired | withdrawn,
-            enrollments__in=Enrollment.objects.filter(engine.scope_q(program, period)),
-        )
+        Participant.objects.filter(expired | withdrawn, organisation_id=program.organisation_id)
         .annotate(reason=Case(When(expired, then=Value("expired")), default=Value("withdrawn")))
         .values_list("pk", "reason")
-        .distinct()
     )
     counts = {
         f"{reason}_{what}": 0

@@ -122,9 +122,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # the dashboard and attendance pages rely on. PG_RANDOM_PAGE_COST overrides it.
     # The app's server-side cursors (exports, through QuerySet.iterator) read every row,
     # so they are planned for the whole result rather than for the first tenth.
+    # Just-in-time compilation (on by default from PostgreSQL 12) compiles each large
+    # query anew, which cost more than it saved on the evaluation job's and the exports'
+    # queries (0.6 s of compiling for a 1 s query at 3x; docs/benchmarks.md). PG_JIT=on
+    # puts it back.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)} "
-        "-c cursor_tuple_fraction=1"
+        "-c cursor_tuple_fraction=1 "
+        f"-c jit={'on' if env.bool('PG_JIT', default=False) else 'off'}"
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default must hold a small agency's facilitators tapping at once.
