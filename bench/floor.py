@@ -208,6 +208,20 @@ def _close(a, b) -> bool:
     return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
 
 
+def print_samples(what: str, samples: dict[str, list[float]], repeat: int) -> None:
+    """The heading (data set, CPUs, load) and each timing's median, min and max."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"{what} ({common.ORG_SIZE_LABEL}); "
+        f"{os.cpu_count()} CPUs, load average {load}; {repeat} runs each, alternated"
+    )
+    for name, values in samples.items():
+        print(
+            f"  {name:>7}: median {statistics.median(values) * 1000:.0f} ms "
+            f"(min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})"
+        )
+
+
 def compare_processes(args) -> None:
     """``manage.py evaluation_report --program P --all-years`` (JSON to a pipe) against
     ``bench/floor.py --floor-once`` (the floor's figures as JSON), each a new process,
@@ -227,16 +241,7 @@ def compare_processes(args) -> None:
             subprocess.run(command, cwd=common.ROOT, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
             if round_:
                 samples[name].append(time.perf_counter() - started)
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(
-        f"all-years report of {args.program} as a process ({common.ORG_SIZE_LABEL}); "
-        f"{os.cpu_count()} CPUs, load average {load}; {args.repeat} runs each, alternated"
-    )
-    for name, values in samples.items():
-        print(
-            f"  {name:>7}: median {statistics.median(values):.2f} s "
-            f"(min {min(values):.2f}, max {max(values):.2f})"
-        )
+    print_samples(f"all-years report of {args.program} as a process", samples, args.repeat)
     ratio = statistics.median(samples["command"]) / statistics.median(samples["floor"])
     print(f"  ratio command / floor script: {ratio:.2f}")
 
@@ -298,16 +303,7 @@ def main() -> None:
                 started = time.perf_counter()
                 fn()
                 samples[name].append(time.perf_counter() - started)
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(
-        f"all-years report of {program.code} ({common.ORG_SIZE_LABEL}); "
-        f"{os.cpu_count()} CPUs, load average {load}; {args.repeat} runs each, alternated"
-    )
-    for name, values in samples.items():
-        print(
-            f"  {name:>6}: median {statistics.median(values) * 1000:.0f} ms "
-            f"(min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})"
-        )
+    print_samples(f"all-years report of {program.code}", samples, args.repeat)
     print(f"  engine queries: {len(engine_queries)}; floor queries: 3")
     ratio = statistics.median(samples["engine"]) / statistics.median(samples["floor"])
     print(f"  ratio engine / floor: {ratio:.2f}")
