@@ -183,28 +183,29 @@ def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[t
     """For each open cohort of ``organisation``: its latest ``per_cohort`` held sessions
     whose attendance was taken, as ``(session id, date)`` pairs, latest first. One query
     over the open cohorts, each reading only its own latest sessions (``LIMIT 1 OFFSET k``
-    down the cohort's session index, like a lateral join): it never reads the
-    organisation's session history, which grows with every week of every past cohort."""
+    down the cohort's session index, like a lateral join), then one for their dates: it
+    never reads the organisation's session history, which grows with every week of every
+    past cohort."""
     taken = (
         Session.objects.filter(cohort=OuterRef("pk"), status=Session.Status.HELD)
         .filter(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
         .order_by("-date", "-number")
     )
-    ranks = {}
-    for k in range(per_cohort):
-        ranks[f"s{k}"] = Subquery(taken.values("pk")[k : k + 1])
-        ranks[f"d{k}"] = Subquery(taken.values("date")[k : k + 1], output_field=DateField())
-    rows = (
+    # One subquery per rank, the session's id only (each walks the cohort's index again);
+    # their dates come after, in one query by primary key.
+    ranks = {f"s{k}": Subquery(taken.values("pk")[k : k + 1]) for k in range(per_cohort)}
+    rows = list(
         Cohort.objects.filter(organisation=organisation)
         .exclude(status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
         .annotate(**ranks)
         .order_by()
         .values_list("pk", *ranks)
     )
+    found = [pk for _cohort_id, *pks in rows for pk in pks if pk is not None]
+    dates = dict(Session.objects.filter(pk__in=found).values_list("pk", "date")) if found else {}
     latest: dict[int, list[tuple[int, date]]] = {}
-    for cohort_id, *found in rows:
-        pairs = [(found[2 * k], found[2 * k + 1]) for k in range(per_cohort)]
-        sessions = [(pk, day) for pk, day in pairs if pk is not None]
+    for cohort_id, *pks in rows:
+        sessions = [(pk, dates[pk]) for pk in pks if pk is not None]
         if sessions:
             latest[cohort_id] = sessions
     return latest
