@@ -44,7 +44,7 @@ TYPED := $(sort $(filter-out exports/views.py exports/forms.py exports/urls.py e
 	peersupport/rotation.py peersupport/backups.py peersupport/tasking.py peersupport/paging.py \
 	evaluation/figures.py evaluation/periods.py evaluation/engine.py \
 	evaluation/stats.py evaluation/signedrank.py evaluation/runs.py evaluation/disclosure.py evaluation/figures/*.py \
-	evaluation/display.py evaluation/presenting.py evaluation/charts.py \
+	evaluation/display.py evaluation/presenting.py evaluation/charts.py evaluation/stored.py \
 	exports/*.py exports/*/*.py exports/management/commands/*.py)))
 typecheck: install
 	$(BIN)/mypy $(filter-out tests/% bench/% %/migrations/%,$(TYPED))

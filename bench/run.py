@@ -150,7 +150,11 @@ def _done_run(program):
 
 
 def bench_report_page(repeat: int) -> None:
-    """The report page of the largest program's finished all-years run."""
+    """The report page of the largest program's finished all-years run, as its evaluator
+    (an audience outside the organisation: small numbers suppressed) and its coordinator
+    see it, and the evaluator's last page of the by-cohort table."""
+    import re
+
     from django.urls import reverse
 
     from programs.models import Program
@@ -158,10 +162,23 @@ def bench_report_page(repeat: int) -> None:
     program = Program.objects.get(code=common.LARGE_PROGRAM)
     run = _done_run(program)
     url = reverse("evaluation:report", args=[program.pk])
-    client = _client(_user(common.EVALUATOR_EMAIL))
-    size = len(client.get(url).content)
-    print(f"report page ({url}, {program.code}, run {run.pk}, {size / 1024:.0f} KB of HTML)")
-    time_page("  report page", client, url, repeat)
+    print(f"report page ({url}, {program.code}, run {run.pk})")
+    for who, email in (
+        ("evaluator", common.EVALUATOR_EMAIL),
+        ("coordinator", common.COORDINATOR_EMAIL),
+    ):
+        client = _client(_user(email))
+        page = client.get(url).content
+        size = len(page)
+        numbered = re.search(r"Page 1 of ([0-9]+)", page.decode())
+        pages = int(numbered.group(1)) if numbered else 1
+        time_page(f"  {who}, first page ({size / 1024:.0f} KB of HTML)", client, url, repeat)
+        if who == "evaluator":
+            last = f"{url}?period=all&cohorts={pages}"
+            size = len(client.get(last).content)
+            time_page(
+                f"  {who}, last cohort page {pages} ({size / 1024:.0f} KB)", client, last, repeat
+            )
 
 
 def bench_job(repeat: int) -> None:

@@ -265,9 +265,9 @@ def protect(objects: list[dict], details: dict, *, min_cell: int) -> tuple[list[
         if not extra:
             break
         hidden |= extra
-    for key in hidden:
-        obj, keys, _weight = cells[key]
-        _blank(obj, keys)
+    for key, (obj, keys, _weight) in cells.items():  # in order: the same output every time
+        if key in hidden:
+            _blank(obj, keys)
     if modules and (id(whole), "participation") in hidden:
         for m in modules:  # the period is hidden: module rows would tell its size
             _blank(m, ("enrollments", *MODULE_KEYS))

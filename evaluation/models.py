@@ -42,9 +42,17 @@ class EvaluationRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     #: Exactly the JSON of docs/figures.md (what the command prints).
     result = models.JSONField(null=True, blank=True)
-    #: What the pages draw beyond the spec: breakdowns by cohort, module and group, and
-    #: confidence intervals (docs/definitions.md).
+    #: What the pages draw beyond the spec: breakdowns by module and group, confidence
+    #: intervals (docs/definitions.md). The breakdown by cohort is stored apart, one
+    #: ``RunCohortRow`` per cohort, so a page reads only the cohorts it shows (runs stored
+    #: before that kept it here, under ``by_cohort``; migration 0003 moved them).
     details = models.JSONField(null=True, blank=True)
+    #: What an audience outside the organisation sees, worked out once when the run is
+    #: stored (``evaluation.disclosure.protect``): the period objects (each year then the
+    #: total, or the one period) and the details, both with small numbers suppressed.
+    #: None: stored without them (``evaluation.stored`` then works them out when read).
+    external_objects = models.JSONField(null=True, blank=True)
+    external_details = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -64,3 +72,35 @@ class EvaluationRun(models.Model):
 
     def audit_organisation(self):
         return self.program.organisation
+
+
+class RunCohortRow(models.Model):
+    """One cohort's figures in a run's breakdown by cohort, as one audience sees them:
+    the organisation (``internal``, as computed) or readers outside it (``external``,
+    with small numbers suppressed). ``position`` counts from 0 in the breakdown's order,
+    so a page of the table is a range of positions."""
+
+    class Audience(models.TextChoices):
+        INTERNAL = "internal", _("Inside the organisation")
+        EXTERNAL = "external", _("Outside the organisation")
+
+    #: No index of its own: the unique constraint's index starts with the run.
+    run = models.ForeignKey(
+        EvaluationRun, on_delete=models.CASCADE, related_name="cohort_rows", db_index=False
+    )
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    position = models.PositiveIntegerField()
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["run", "audience", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "audience", "position"], name="one_cohort_row_per_position"
+            ),
+        ]
+        verbose_name = _("cohort row of an evaluation run")
+        verbose_name_plural = _("cohort rows of evaluation runs")
+
+    def __str__(self):
+        return f"{self.run_id} {self.audience} {self.position}"

@@ -19,7 +19,7 @@ from participants.models import Participant
 from surveys.instruments import score_note
 from surveys.models import Instrument
 
-from . import charts, disclosure, display
+from . import charts, display, stored
 from .models import EvaluationRun
 
 GROUP_TITLES = {
@@ -303,10 +303,7 @@ def generated_at(when=None) -> str:
 
 def period_objects(run: EvaluationRun) -> list[dict]:
     """Each year then the total, or the one period."""
-    result = run.result or {}
-    if "years" in result:
-        return [*result["years"], result["total"]]
-    return [result] if result else []
+    return stored.period_objects(run.result)
 
 
 def _headline(obj: dict, codes, names, withheld, min_cell) -> list[dict]:
@@ -366,26 +363,28 @@ def _headline(obj: dict, codes, names, withheld, min_cell) -> list[dict]:
 COHORT_ROWS = 50
 
 
-def _cohort_page(by_cohort: list, asked) -> dict:
-    """Page ``asked`` (1-based; clamped, anything else is page 1) of the by-cohort rows;
-    every row on one page when ``asked`` is None."""
+def _cohort_page(total: int, asked, rows_between) -> dict:
+    """Page ``asked`` (1-based; clamped, anything else is page 1) of the ``total``
+    by-cohort rows, read with ``rows_between(start, stop)``; every row on one page when
+    ``asked`` is None."""
     if asked is None:
-        return {"number": 1, "pages": 1, "total": len(by_cohort), "rows": by_cohort}
-    pages = max(1, -(-len(by_cohort) // COHORT_ROWS))
+        return {"number": 1, "pages": 1, "total": total, "rows": rows_between(0, None)}
+    pages = max(1, -(-total // COHORT_ROWS))
     try:
         number = min(max(1, int(asked)), pages)
     except (TypeError, ValueError):
         number = 1
     first = (number - 1) * COHORT_ROWS
+    last = min(first + COHORT_ROWS, total)
     return {
         "number": number,
         "pages": pages,
-        "total": len(by_cohort),
+        "total": total,
         "first": first + 1,
-        "last": min(first + COHORT_ROWS, len(by_cohort)),
+        "last": last,
         "previous": number - 1 if number > 1 else None,
         "next": number + 1 if number < pages else None,
-        "rows": by_cohort[first : first + COHORT_ROWS],
+        "rows": rows_between(first, last) if total else [],
     }
 
 
@@ -398,15 +397,23 @@ def present(
     cohort_page=None,
 ) -> dict:
     """Tables, charts, summary sentences, headline figures and methods for a finished
-    run; ``objects`` and ``details`` replace the run's own (the exports pass them
-    suppressed for an ``external`` audience). ``cohort_page``: the page of the by-cohort
-    table to show (``COHORT_ROWS`` cohorts); None shows every cohort (the PDF)."""
-    min_cell = (run.parameters or {}).get("min_cell", 5)
-    details = (run.details or {}) if details is None else details
-    if objects is None:
-        objects = period_objects(run)
-        if external:  # the report page for evaluators: what the exports show them
-            objects, details = disclosure.protect(objects, details, min_cell=min_cell)
+    run; by default the run's own as ``external`` (or internal) readers see them, stored
+    (``evaluation.stored``), with only the page of the by-cohort table it shows read;
+    ``objects`` and ``details`` (with every cohort in ``details["by_cohort"]``) replace
+    them (the PDF passes what the downloads show). ``cohort_page``: the page of the
+    by-cohort table to show (``COHORT_ROWS`` cohorts); None shows every cohort (the PDF)."""
+    min_cell = stored.min_cell_of(run)
+    if objects is None or details is None:
+        # The report page: evaluators see what the downloads show them.
+        objects, details = stored.figures(run, external=external)
+        page = _cohort_page(
+            stored.cohort_count(run, external=external),
+            cohort_page,
+            lambda start, stop: stored.cohort_rows(run, external=external, start=start, stop=stop),
+        )
+    else:
+        cohorts = details.get("by_cohort", [])
+        page = _cohort_page(len(cohorts), cohort_page, lambda start, stop: cohorts[start:stop])
     years = [o for o in objects if o.get("year")] or objects[:1]
     codes = list(objects[0]["instruments"]) if objects else []
     current = {
@@ -556,7 +563,7 @@ def present(
             _row(m, MODULE_COLUMNS, min_cell, m.get("module") or _("No module"))
             for m in details.get("by_module", [])
         ],
-        "cohort_page": (page := _cohort_page(details.get("by_cohort", []), cohort_page)),
+        "cohort_page": page,
         "cohort_rows": [_row(c, PARTICIPATION_COLUMNS, min_cell, c["group"]) for c in page["rows"]],
         "group_tables": [
             {

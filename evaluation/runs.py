@@ -22,7 +22,7 @@ from peersupport.audit import log_action
 from peersupport.tasking import enqueue, run_in_background
 from programs.models import Program
 
-from . import disclosure, figures, periods
+from . import figures, periods, stored
 from .models import EvaluationRun
 
 logger = logging.getLogger(__name__)
@@ -121,12 +121,13 @@ def active_run(request_key: str) -> EvaluationRun | None:
     )
 
 
-def latest_done(request_key: str) -> EvaluationRun | None:
-    return (
-        EvaluationRun.objects.filter(request_key=request_key, status=EvaluationRun.Status.DONE)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
+def latest_done(request_key: str, *, external: bool | None = None) -> EvaluationRun | None:
+    """The latest finished run of the request; for a reader of one audience
+    (``external`` True or False), without the fields only the other audience reads."""
+    done = EvaluationRun.objects.filter(request_key=request_key, status=EvaluationRun.Status.DONE)
+    if external is not None:
+        done = done.defer(*stored.fields_not_read(external=external))
+    return done.order_by("-finished_at", "-pk").first()
 
 
 def latest_done_per_request(*, organisation) -> QuerySet[EvaluationRun]:
@@ -283,6 +284,8 @@ def execute(*, run_id: int, final_attempt: bool = True) -> EvaluationRun | None:
     run = EvaluationRun.objects.select_related("program__organisation").get(pk=run_id)
     try:
         result, details = compute(run, progress=lambda percent: set_progress(run_id, percent))
+        # The cohorts apart, and what outside readers see suppressed once, here.
+        parts = stored.split(result, details, min_cell=stored.min_cell_of(run))
     except Exception as exc:
         from .tasks import TRANSIENT_ERRORS
 
@@ -298,15 +301,23 @@ def execute(*, run_id: int, final_attempt: bool = True) -> EvaluationRun | None:
         if isinstance(exc, TRANSIENT_ERRORS):
             raise
         return EvaluationRun.objects.get(pk=run_id)
-    EvaluationRun.objects.filter(pk=run_id).update(
-        status=EvaluationRun.Status.DONE,
-        result=result,
-        details=details,
-        progress=100,
-        finished_at=timezone.now(),
-        error="",
-    )
+    store(run_id=run_id, result=result, parts=parts)
     return EvaluationRun.objects.get(pk=run_id)
+
+
+def store(*, run_id: int, result: dict, parts: stored.Split) -> None:
+    """Store a computed run as done: its result, its details split for storing
+    (``stored.split``) and its cohort rows, in one transaction."""
+    with transaction.atomic():
+        stored.save_rows(run_id, parts)
+        EvaluationRun.objects.filter(pk=run_id).update(
+            status=EvaluationRun.Status.DONE,
+            result=result,
+            **parts.run_fields(),
+            progress=100,
+            finished_at=timezone.now(),
+            error="",
+        )
 
 
 def run_now(*, run: EvaluationRun, by=None, request=None) -> EvaluationRun:
@@ -361,6 +372,5 @@ def shown_figures(
         run.period, run.date_from, run.date_to = EvaluationRun.Period.RANGE, start, end
     else:
         run.period = EvaluationRun.Period.ALL
-    result, details = compute(run)
-    objects = [*result["years"], result["total"]] if "years" in result else [result]
-    return disclosure.protect(objects, details, min_cell=cell)
+    parts = stored.split(*compute(run), min_cell=cell)
+    return parts.external_objects, {**parts.external_details, "by_cohort": parts.external_rows}

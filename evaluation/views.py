@@ -126,18 +126,16 @@ def report(request, program_id: int):
     if form.is_valid():
         key = runs.make_request_key(program=program, **form.request_kwargs())
         active = runs.active_run(key)
-        done = runs.latest_done(key)
+        external = role == EVALUATOR
+        done = runs.latest_done(key, external=external)
         context.update(active=active, done=done, query=form.query())
         if active is not None:
             context["offer_foreground"] = _offer_foreground(active)
         if done is not None:
             # Evaluators are outside the organisation: they see what its exports show them.
+            done.program = program  # the program read above: no second query
             context.update(
-                present(
-                    done,
-                    external=role == EVALUATOR,
-                    cohort_page=request.GET.get("cohorts") or 1,
-                )
+                present(done, external=external, cohort_page=request.GET.get("cohorts") or 1)
             )
     return render(request, "evaluation/reports/report.html", context)
 

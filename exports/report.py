@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
-from evaluation import disclosure, display, figures, presenting
+from evaluation import display, figures, presenting, stored
 from evaluation.models import EvaluationRun
 from surveys.models import Instrument
 
@@ -45,22 +45,18 @@ MODULE_KEYS = (
 
 
 def min_cell_of(run: EvaluationRun) -> int:
-    from django.conf import settings
-
-    return (run.parameters or {}).get("min_cell", settings.MIN_CELL)
+    return stored.min_cell_of(run)
 
 
 def details_of(run: EvaluationRun) -> dict:
-    """Breakdowns and intervals: their own field (older runs kept them in the result)."""
-    return getattr(run, "details", None) or (run.result or {}).get("details") or {}
+    """The organisation's breakdowns by module and group, intervals, versions and the
+    surveys the consent rule left out (the cohorts are read with ``shown``)."""
+    return stored.figures(run, external=False)[1]
 
 
 def periods(run: EvaluationRun) -> list[dict]:
     """The period objects of the run: each year then the total, or the one period."""
-    result = run.result or {}
-    if "years" in result:
-        return [*result["years"], result["total"]]
-    return [result] if result else []
+    return stored.period_objects(run.result)
 
 
 def period_name(obj: dict) -> str:
@@ -107,11 +103,9 @@ def shown(run: EvaluationRun, *, external: bool) -> tuple[list[dict], dict]:
     breakdowns as ``external`` (or internal) readers see them, the one source of every
     output of the report: for an audience outside the organisation, with small numbers
     and every value that would give them away by subtraction suppressed
-    (``evaluation.disclosure``)."""
-    objects, details = periods(run), details_of(run)
-    if not external:
-        return objects, details
-    return disclosure.protect(objects, details, min_cell=min_cell_of(run))
+    (``evaluation.disclosure``, applied when the run was stored). Every cohort is in
+    ``details["by_cohort"]``, in order (``evaluation.stored``)."""
+    return stored.shown(run, external=external)
 
 
 def rows(run: EvaluationRun, *, external: bool) -> Iterator[tuple]:
@@ -213,7 +207,7 @@ def notes(run: EvaluationRun, *, external: bool) -> list[str]:
                 "period."
             )
         )
-    objects, _details = shown(run, external=external)
+    objects, _details = stored.figures(run, external=external)  # the cohorts are not needed
     for code in objects[0].get("instruments", {}) if objects else ():
         for obj in objects:
             method = obj["instruments"][code].get("wilcoxon_method")

@@ -31,8 +31,14 @@ def test_a_requested_run_is_computed_and_stores_the_spec_json(world, coordinator
     assert run.started_at and run.finished_at
     assert run.result["enrollments"] == 6 and run.result["year"] == 1
     assert set(run.details) == {
-        "by_cohort", "by_module", "by_group", "intervals", "versions", "consent_left_out"
+        "by_module", "by_group", "intervals", "versions", "consent_left_out"
     }  # fmt: skip
+    # The breakdown by cohort is stored apart, a row per cohort and audience.
+    assert [(r.audience, r.position, r.data["group"]) for r in run.cohort_rows.all()] == [
+        ("external", 0, "C1"), ("external", 1, "C2"),
+        ("internal", 0, "C1"), ("internal", 1, "C2"),
+    ]  # fmt: skip
+    assert run.external_objects and run.external_details is not None
 
 
 def test_the_stored_result_is_exactly_the_command_json(world):

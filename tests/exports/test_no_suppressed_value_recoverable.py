@@ -265,8 +265,16 @@ def without_complementary(relations, weights, hidden, *, min_cell):
 def test_the_attacks_work_on_primary_suppression_alone(world):
     """The control: without complementary suppression, Year 2 and the small group come
     back by subtraction, and a late count comes back as attended minus present."""
-    program, run = world
+    program, _run = world
     with mock.patch.object(disclosure, "complementary", without_complementary):
+        # What outside readers see is worked out when a run is stored: one stored so.
+        run = EvaluationRun.objects.create(
+            program=program,
+            period="all",
+            request_key="primary-only",
+            parameters={"min_cell": MIN_CELL},
+        )
+        run = runs.execute(run_id=run.pk)
         found = attack(cells_from_rows(report.rows(run, external=True)), cohort_years(program))
         exporter = services.make_exporter(program, "attendance", options())
         rows = list(exporter.rows())
@@ -338,6 +346,12 @@ def test_xlsx_pdf_page_and_summary_show_the_same_suppressed_figures(world, tmp_p
         for key, cell in zip(headers, row["cells"][:2], strict=True):
             hidden = (obj.get("year"), key) in hidden_periods
             assert (cell["text"] == f"n<{MIN_CELL}") == hidden, (key, cell)
+    # All of them read the copy suppressed once, when the run was stored: exactly what
+    # the rule gives for the organisation's own figures.
+    objects, details = report.shown(run, external=False)
+    assert report.shown(run, external=True) == disclosure.protect(
+        objects, details, min_cell=MIN_CELL
+    )
     # The evaluator's page and its summary sentences.
     shown = present(run, external=True)
     for row, obj in zip(
