@@ -483,7 +483,7 @@ def _years_and_totals(
     plans,
     by_cohort: Tallies,
     year_of: dict[int, YearKey],
-    year_participants: dict[YearKey, int],
+    year_participants: dict[Hashable, int],
     totals: dict[int, int],
     *,
     min_cell: int,
