@@ -41,7 +41,7 @@ lint-imports: install
 TYPED := $(sort $(filter-out exports/views.py exports/forms.py exports/urls.py exports/apps.py, \
 	$(wildcard */services.py */selectors.py */volunteers.py */access.py */links.py \
 	*/todo.py */offline.py */instruments.py */scoring.py */kiosk.py peersupport/jobs.py peersupport/storage.py \
-	peersupport/rotation.py peersupport/backups.py peersupport/tasking.py peersupport/paging.py \
+	peersupport/rotation.py peersupport/backups.py peersupport/tasking.py peersupport/paging.py peersupport/bulk.py \
 	evaluation/figures.py evaluation/periods.py evaluation/engine.py \
 	evaluation/stats.py evaluation/signedrank.py evaluation/runs.py evaluation/disclosure.py evaluation/figures/*.py \
 	evaluation/display.py evaluation/presenting.py evaluation/charts.py evaluation/stored.py \

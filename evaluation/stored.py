@@ -27,6 +27,8 @@ from typing import Any
 
 from django.conf import settings
 
+from peersupport.bulk import insert_rows
+
 from . import disclosure
 from .models import EvaluationRun, RunCohortRow
 
@@ -100,13 +102,14 @@ def save_rows(run_id: int, parts: Split, *, row_model: Any = RunCohortRow) -> No
     """Write the cohort rows of both audiences of a run that has none yet (a run is
     stored once), in the caller's transaction. ``row_model``: the migration passes its
     historical model."""
-    row_model.objects.bulk_create(
-        [
-            row_model(run_id=run_id, audience=who, position=position, data=row)
+    insert_rows(
+        row_model,
+        ("run_id", "audience", "position", "data"),
+        (
+            (run_id, who, position, row)
             for who, rows in ((INTERNAL, parts.rows), (EXTERNAL, parts.external_rows))
             for position, row in enumerate(rows)
-        ],
-        batch_size=1000,
+        ),
     )
 
 
