@@ -8,15 +8,16 @@ quasi-identifier combinations so that rare ones are blanked while streaming.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from participants.models import Enrollment, Participant
-from peersupport.querying import count_subquery
+from programs.models import Cohort
 from sessions.models import Attendance, Session
 from surveys.instruments import program_instrument_links
 from surveys.models import Administration, Instrument
@@ -24,6 +25,7 @@ from surveys.models import Administration, Instrument
 from . import privacy, withheld
 from .base import (
     CATEGORY,
+    DATES_NONE,
     DATES_SHIFT,
     DATES_WEEK,
     INTEGER,
@@ -37,9 +39,23 @@ from .base import (
     Variable,
     safe_name,
 )
-from .scope import enrollment_filter
+from .scope import enrollment_filter, period_filter
 
-CHUNK = 2000
+#: Cohorts per round of the dataset's queries (about 20 enrollments each).
+COHORTS_PER_QUERY = 200
+#: What each exported enrollment is read with (``source_rows``), after its pk.
+ENROLLMENT_FIELDS = (
+    "participant_id",
+    "cohort__code",
+    "cohort__start_date",
+    "participant__birth_year",
+    "participant__gender_identity",
+    "participant__indigenous_identity",
+    "participant__racialised",
+    "status",
+    "enrolled_on",
+    "exit_date",
+)
 TIMEPOINTS = tuple(Administration.Timepoint)
 
 
@@ -76,29 +92,6 @@ def instrument_catalogue(program, options) -> list[tuple[str, str, int]]:
     ):
         found.setdefault(code, (code, name, version))
     return [found.get(code, (code, code, 0)) for code in sorted(codes)]
-
-
-def offered_subquery():
-    return count_subquery(
-        Session.objects.filter(
-            cohort=OuterRef("cohort"),
-            status=Session.Status.HELD,
-            date__gte=Coalesce(OuterRef("enrolled_on"), OuterRef("cohort__start_date")),
-        )
-    )
-
-
-def attended_subquery(**extra):
-    return count_subquery(
-        Attendance.objects.filter(
-            enrollment=OuterRef("pk"),
-            status__in=Attendance.ATTENDED,
-            session__status=Session.Status.HELD,
-            session__cohort=OuterRef("cohort"),
-            session__date__gte=Coalesce(OuterRef("enrolled_on"), OuterRef("cohort__start_date")),
-            **extra,
-        )
-    )
 
 
 class DatasetExporter(Exporter):
@@ -238,45 +231,113 @@ class DatasetExporter(Exporter):
 
     # --- rows --------------------------------------------------------------------------
 
-    def queryset(self):
-        qs = Enrollment.objects.filter(enrollment_filter(self.program, self.options)).annotate(
-            offered=offered_subquery(), attended=attended_subquery()
+    # The rows come from a few grouped queries per batch of cohorts, merged here by
+    # enrollment: the enrollments in export order, the held sessions of their cohorts
+    # (sessions offered), attendance counted per enrollment (in all and per module) and
+    # the administrations pivoted per enrollment (a score, whether given, and a date per
+    # instrument and timepoint). Each is read once; nothing is asked per row.
+
+    def cohort_ids(self) -> list[int]:
+        """The period's cohorts of the program in export order (start date, code)."""
+        return list(
+            Cohort.objects.filter(period_filter(self.options, "start_date"), program=self.program)
+            .order_by("start_date", "code")
+            .values_list("id", flat=True)
         )
-        fields = [
-            "participant_id",
-            "cohort__code",
-            "cohort__start_date",
-            "participant__birth_year",
-            "participant__gender_identity",
-            "participant__indigenous_identity",
-            "participant__racialised",
-            "status",
-            "enrolled_on",
-            "exit_date",
-            "offered",
-            "attended",
-        ]
+
+    def enrollment_rows(self, cohorts: list[int]):
+        """The exported enrollments of ``cohorts`` in export order: ``(pk, cohort_id,
+        *ENROLLMENT_FIELDS)``."""
+        return (
+            Enrollment.objects.filter(
+                enrollment_filter(self.program, self.options), cohort_id__in=cohorts
+            )
+            .order_by("cohort__start_date", "cohort__code", "pk")
+            .values_list("pk", "cohort_id", *ENROLLMENT_FIELDS)
+        )
+
+    @staticmethod
+    def held_sessions(cohorts: list[int]):
+        """``(cohort_id, date)`` of the held sessions of ``cohorts``."""
+        return (
+            Session.objects.filter(cohort_id__in=cohorts, status=Session.Status.HELD)
+            .order_by()
+            .values_list("cohort_id", "date")
+        )
+
+    def attendance_counts(self, cohorts: list[int]):
+        """``(enrollment_id, attended, attended in each module…)`` for the enrollments of
+        ``cohorts`` that attended a held session of their cohort on or after enrolling."""
+        counts = {"attended": Count("pk")}
         for module_id, order, _name in self.modules:
-            qs = qs.annotate(**{f"m{order}": attended_subquery(session__module_id=module_id)})
-            fields.append(f"m{order}")
-        for code, _name, _version in self.instruments:
+            counts[f"m{order}"] = Count("pk", filter=Q(session__module_id=module_id))
+        return (
+            Attendance.objects.filter(
+                enrollment__cohort_id__in=cohorts,
+                status__in=Attendance.ATTENDED,
+                session__status=Session.Status.HELD,
+                session__cohort=F("enrollment__cohort"),
+                session__date__gte=Coalesce(
+                    F("enrollment__enrolled_on"), F("enrollment__cohort__start_date")
+                ),
+            )
+            .order_by()
+            .values("enrollment_id")
+            .annotate(**counts)
+            .values_list("enrollment_id", *counts)
+        )
+
+    def score_table(self, cohorts: list[int]):
+        """``(enrollment_id, then per instrument and timepoint: the score of a scored
+        administration, how many were given (0 or 1), and with dates their date)`` for
+        the enrollments of ``cohorts`` that have an administration."""
+        pivot: dict = {}
+        for n, (code, _name, _version) in enumerate(self.instruments):
             for tp in TIMEPOINTS:
-                scored = Administration.objects.filter(
-                    enrollment=OuterRef("pk"), instrument_code=code, timepoint=tp
+                slot = Q(instrument_code=code, timepoint=tp)
+                pivot[f"s{n}_{tp}"] = Max("score", filter=slot & Q(is_complete=True))
+                pivot[f"a{n}_{tp}"] = Count("pk", filter=slot)
+                if self.options.dates != DATES_NONE:
+                    pivot[f"d{n}_{tp}"] = Max("date", filter=slot)
+        return (
+            Administration.objects.filter(
+                enrollment__cohort_id__in=cohorts,
+                instrument_code__in=[code for code, _name, _version in self.instruments],
+            )
+            .order_by()
+            .values("enrollment_id")
+            .annotate(**pivot)
+            .values_list("enrollment_id", *pivot)
+        )
+
+    def source_rows(self) -> Iterator[tuple]:
+        """Per exported enrollment in export order: ``(pk, *ENROLLMENT_FIELDS, offered,
+        attended, attended per module…, then score, given[, date] per instrument and
+        timepoint)``, ``COHORTS_PER_QUERY`` cohorts at a time (bounded memory)."""
+        no_attendance = (0,) * (1 + len(self.modules))
+        slot = (None, 0, None) if self.options.dates != DATES_NONE else (None, 0)
+        no_scores = slot * (len(self.instruments) * len(TIMEPOINTS))
+        cohorts = self.cohort_ids()
+        for first in range(0, len(cohorts), COHORTS_PER_QUERY):
+            batch = cohorts[first : first + COHORTS_PER_QUERY]
+            held: dict[int, list] = {}
+            for cohort_id, day in self.held_sessions(batch):
+                held.setdefault(cohort_id, []).append(day)
+            for days in held.values():
+                days.sort()
+            attended = {row[0]: row[1:] for row in self.attendance_counts(batch)}
+            scores = {row[0]: row[1:] for row in self.score_table(batch)} if no_scores else {}
+            for pk, cohort_id, *fields in self.enrollment_rows(batch):
+                days = held.get(cohort_id, [])
+                # Offered: held sessions on or after the enrollment date (else the start).
+                since = fields[8] if fields[8] is not None else fields[2]
+                yield (
+                    pk,
+                    *fields,
+                    len(days) - bisect_left(days, since),
+                    *attended.get(pk, no_attendance),
+                    *scores.get(pk, no_scores),
                 )
-                qs = qs.annotate(
-                    **{
-                        f"s_{code}_{tp}": Subquery(
-                            scored.filter(is_complete=True).values("score")[:1]
-                        ),
-                        f"a_{code}_{tp}": Exists(scored),
-                    }
-                )
-                fields += [f"s_{code}_{tp}", f"a_{code}_{tp}"]
-                if self.options.dates != "none":
-                    qs = qs.annotate(**{f"d_{code}_{tp}": Subquery(scored.values("date")[:1])})
-                    fields.append(f"d_{code}_{tp}")
-        return qs.order_by("cohort__start_date", "cohort__code", "pk").values_list("pk", *fields)
 
     def count(self) -> int:
         return Enrollment.objects.filter(enrollment_filter(self.program, self.options)).count()
@@ -374,90 +435,121 @@ class DatasetExporter(Exporter):
 
     def rows(self) -> Iterator[tuple]:
         o = self.options
-        key = o.pseudonym_key
         self.planned()
         held = self.withheld
         names = [v.name for v in self.variables()]
         at = {name: i for i, name in enumerate(names)}
         qi_names = set(self.quasi_identifiers())
+        qi_flag = at["qi_suppressed"]
         n_modules = len(self.modules)
         n_scores = len(self.instruments) * len(TIMEPOINTS)
-        with_dates = o.dates != "none"
-        for row in self.queryset().iterator(chunk_size=CHUNK):
-            pk, row = row[0], row[1:]
-            blank = self.plan.get(pk)
+        weeks, shift = o.dates == DATES_WEEK, o.dates == DATES_SHIFT
+        step = 3 if o.dates != DATES_NONE else 2
+        pseudonym = privacy.pseudonymiser(o.pseudonym_key)
+        shift_days = privacy.shift_days_of(o.pseudonym_key)
+        cohort_week, shifted, age_band = privacy.cohort_week, privacy.shifted, privacy.age_band
+        gender_code, yesno_code, status_code = self._gender.get, self._yesno.get, self._status.get
+        without_age = self.without_age
+        # Worked out once, not per row: the columns each blank applies to.
+        answer_at = {  # where source_rows() gives each raw answer (after the pk)
+            column: 1 + ENROLLMENT_FIELDS.index(f"participant__{field}")
+            for field, column in withheld.GROUP_COLUMNS.items()
+        }
+        hidden_groups = [
+            (answer_at[column], at[column], held.groups[field])
+            for field, column in withheld.GROUP_COLUMNS.items()
+            if held.groups.get(field)
+        ]
+        incomplete_groups = [
+            (answer_at[column], held.group_incomplete[field])
+            for field, column in withheld.GROUP_COLUMNS.items()
+            if held.group_incomplete.get(field)
+        ]
+        hidden_modules = [
+            at[f"attended_m{order}"] for _id, order, _name in self.modules if order in held.modules
+        ]
+        # Per instrument: its code and, per timepoint, the score's column and all of its
+        # columns (score, and week or date when dated).
+        instruments = []
+        for code, _name, _version in self.instruments:
+            slots = []
+            for tp in TIMEPOINTS:
+                base = safe_name(f"{code}_{tp}")
+                columns = [
+                    at[n] for n in (base, base[:27] + "_week", base[:27] + "_date") if n in at
+                ]
+                slots.append((at[base], columns))
+            instruments.append((code, slots))
+        blank_columns: dict[frozenset, tuple[list[int], bool]] = {}
+        cohorts: dict[tuple, tuple] = {}  # (cohort, start) -> year, hidden scores, incomplete
+        ages: dict[tuple, int | None] = {}
+        plan = self.plan
+        for row in self.source_rows():
+            pk = row[0]
+            blank = plan.get(pk)
             if blank is None:
                 continue  # left out: a hidden cell of the report, or a rare row
-            (pid, cohort, start, birth, gender, indigenous, racialised, status) = row[:8]
-            enrolled_on, exit_date, offered, attended = row[8:12]
-            year = self.program.year_of(start)
-            out = [
-                privacy.pseudonym(key, pid),
-                cohort,
-                year,
-                None if self.without_age else privacy.age_band(birth, start),
-                self._gender.get(gender),
-                self._yesno.get(indigenous),
-                self._yesno.get(racialised),
-                0,
-                self._status.get(status),
-            ]
-            if self.without_age:
-                del out[3]  # the age band (see variables())
-            shift = privacy.shift_days(key, pid) if o.dates == DATES_SHIFT else 0
-            if o.dates == DATES_WEEK:
-                out += [
-                    privacy.cohort_week(enrolled_on, start),
-                    privacy.cohort_week(exit_date, start),
-                ]
-            elif o.dates == DATES_SHIFT:
-                out += [
-                    _iso(privacy.shifted(enrolled_on, shift)),
-                    _iso(privacy.shifted(exit_date, shift)),
-                ]
-            out += [offered, attended]
-            rest = row[12:]
-            out += list(rest[:n_modules])
-            rest = rest[n_modules:]
-            step = 3 if with_dates else 2
-            for i in range(n_scores):
-                score, given = rest[i * step], rest[i * step + 1]
-                if score is None:
-                    score = TOO_INCOMPLETE if given else NOT_ADMINISTERED
-                out.append(score)
-                if o.dates == DATES_WEEK:
-                    out.append(privacy.cohort_week(rest[i * step + 2], start))
-                elif o.dates == DATES_SHIFT:
-                    out.append(_iso(privacy.shifted(rest[i * step + 2], shift)))
-            for field, column in withheld.GROUP_COLUMNS.items():
-                answer = {"gender": gender, "indigenous": indigenous, "racialised": racialised}
-                if (answer[column] or "") in held.groups.get(field, ()):
-                    out[at[column]] = None
-            for _id, order, _name in self.modules:
-                if order in held.modules:
-                    out[at[f"attended_m{order}"]] = None
-            raw = {"gender": gender, "indigenous": indigenous, "racialised": racialised}
-            for code, _name, _version in self.instruments:
-                everything = held.score_hidden(year, cohort, code)
-                codes = not everything and (
-                    held.incomplete_hidden(year, cohort, code)
-                    or any(
-                        (raw[column] or "", code) in held.group_incomplete.get(field, ())
-                        for field, column in withheld.GROUP_COLUMNS.items()
-                    )
+            (pid, cohort, start, birth, gender, indigenous, racialised, status) = row[1:9]
+            enrolled_on, exit_date = row[9], row[10]
+            facts = cohorts.get((cohort, start))
+            if facts is None:
+                year = self.program.year_of(start)
+                facts = cohorts[(cohort, start)] = (
+                    year,
+                    [held.score_hidden(year, cohort, code) for code, _slots in instruments],
+                    [held.incomplete_hidden(year, cohort, code) for code, _slots in instruments],
                 )
-                for tp in TIMEPOINTS:
-                    base = safe_name(f"{code}_{tp}")
-                    if codes and out[at[base]] in (NOT_ADMINISTERED, TOO_INCOMPLETE):
-                        out[at[base]] = None  # "not administered" would tell the others
-                    if everything:
-                        for name in (base, base[:27] + "_week", base[:27] + "_date"):
-                            if name in at:
-                                out[at[name]] = None
-            for name in blank:
-                out[at[name]] = None
-            if blank & qi_names:
-                out[at["qi_suppressed"]] = 1
+            year, everything_hidden, incomplete_hidden = facts
+            out = [pseudonym(pid), cohort, year]
+            if not without_age:
+                band = (birth, start.year)
+                if band not in ages:
+                    ages[band] = age_band(birth, start)
+                out.append(ages[band])
+            out += [gender_code(gender), yesno_code(indigenous), yesno_code(racialised), 0]
+            out.append(status_code(status))
+            if weeks:
+                out += [cohort_week(enrolled_on, start), cohort_week(exit_date, start)]
+            elif shift:
+                days = shift_days(pid)
+                out += [_iso(shifted(enrolled_on, days)), _iso(shifted(exit_date, days))]
+            out += row[11 : 13 + n_modules]  # offered, attended, attended per module
+            i = 13 + n_modules
+            for _slot in range(n_scores):
+                score = row[i]
+                if score is None:
+                    score = TOO_INCOMPLETE if row[i + 1] else NOT_ADMINISTERED
+                out.append(score)
+                if weeks:
+                    out.append(cohort_week(row[i + 2], start))
+                elif shift:
+                    out.append(_iso(shifted(row[i + 2], days)))
+                i += step
+            for answer, column, hidden in hidden_groups:
+                if (row[answer] or "") in hidden:
+                    out[column] = None
+            for column in hidden_modules:
+                out[column] = None
+            for n, (code, slots) in enumerate(instruments):
+                if everything_hidden[n]:
+                    for _score_at, columns in slots:
+                        for column in columns:
+                            out[column] = None
+                elif incomplete_hidden[n] or any(
+                    ((row[answer] or ""), code) in pairs for answer, pairs in incomplete_groups
+                ):  # "not administered" would tell the others
+                    for score_at, _columns in slots:
+                        if out[score_at] in (NOT_ADMINISTERED, TOO_INCOMPLETE):
+                            out[score_at] = None
+            if blank:
+                key = frozenset(blank)
+                if key not in blank_columns:
+                    blank_columns[key] = ([at[name] for name in blank], bool(blank & qi_names))
+                columns, narrowing = blank_columns[key]
+                for column in columns:
+                    out[column] = None
+                if narrowing:
+                    out[qi_flag] = 1
             yield tuple(out)
 
 

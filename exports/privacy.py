@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -48,6 +48,32 @@ def pseudonym_key(salt: str) -> bytes:
 def pseudonym(key: bytes, participant_id: int) -> str:
     digest = hmac.new(key, str(participant_id).encode(), hashlib.sha256).hexdigest()
     return digest[:PSEUDONYM_LENGTH]
+
+
+def pseudonymiser(key: bytes) -> Callable[[int], str]:
+    """``pseudonym`` under one key, for many participants: the keyed hash is set up once
+    and copied for each (the same pseudonyms, for less work per row)."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+
+    def pseudonym_of(participant_id: int) -> str:
+        digest = keyed.copy()
+        digest.update(str(participant_id).encode())
+        return digest.hexdigest()[:PSEUDONYM_LENGTH]
+
+    return pseudonym_of
+
+
+def shift_days_of(key: bytes) -> Callable[[int], int]:
+    """``shift_days`` under one key, for many participants (see ``pseudonymiser``)."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+
+    def shift_of(participant_id: int) -> int:
+        digest = keyed.copy()
+        digest.update(f"shift:{participant_id}".encode())
+        value = int.from_bytes(digest.digest()[:4], "big") % (2 * MAX_SHIFT_DAYS) - MAX_SHIFT_DAYS
+        return value if value < 0 else value + 1
+
+    return shift_of
 
 
 def shift_days(key: bytes, participant_id: int) -> int:
@@ -149,6 +175,13 @@ def k_anonymise(
         if not small:
             break
         small_set = set(small)
+        # A trial blanks a column in the small rows only: the other rows keep their
+        # groups (of k or more, which small rows can join, never shrink), so the rows
+        # left small are counted among the small rows alone.
+        settled: dict[tuple, set] = {}
+        for i, row in live:
+            if i not in small_set:
+                settled.setdefault(tuple(row), set()).add(who[i])
         # (rows left small, fewer distinct values among them, column): on a tie, the
         # column that narrows these rows most goes first (never one they all share).
         best: tuple[int, int, int] | None = None
@@ -156,11 +189,14 @@ def k_anonymise(
             if all(rows[i][column] is None for i in small):
                 continue
             distinct = len({rows[i][column] for i in small})
-            trial = [
-                (i, [None if (c == column and i in small_set) else v for c, v in enumerate(row)])
-                for i, row in live
-            ]
-            candidate = (len(small_rows(trial)), -distinct, column)
+            moved: dict[tuple, set] = {}
+            keys = []
+            for i in small:
+                key = tuple(None if c == column else v for c, v in enumerate(rows[i]))
+                moved.setdefault(key, set()).add(who[i])
+                keys.append(key)
+            sizes = {key: len(m | settled.get(key, set())) for key, m in moved.items()}
+            candidate = (sum(1 for key in keys if sizes[key] < k), -distinct, column)
             if best is None or candidate < best:
                 best = candidate
         if best is None:  # every column of these rows is blank already
