@@ -10,12 +10,15 @@ import zipfile
 import zlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from evaluation import runs
 from evaluation.models import EvaluationRun
 from exports import privacy, report, services, writers
 from exports.base import DATES_SHIFT, DATES_WEEK, ExportOptions
 from tests.exports.test_export_data import all_secrets, build
+from tests.factories import AttendanceFactory, EnrollmentFactory, ParticipantFactory
 
 
 @pytest.fixture(autouse=True)
@@ -242,6 +245,47 @@ def test_attendance_counts_read_a_few_cohorts_at_a_time_in_the_same_order(w, mon
     _e, one_cohort_per_query = rows_of(w, "attendance", external=False)
     assert one_cohort_per_query == whole
     assert [r[0] for r in whole] == ["c1", "c1", "c1", "c1", "c2"]
+
+
+@pytest.mark.django_db
+def test_dataset_reads_a_few_cohorts_at_a_time_in_the_same_order(w, monkeypatch):
+    for dates in ("none", "week", "shift"):
+        _e, whole = rows_of(w, "dataset", dates=dates, **OWN)
+        monkeypatch.setattr("exports.dataset.COHORTS_PER_QUERY", 1)
+        _e, one_cohort_per_query = rows_of(w, "dataset", dates=dates, **OWN)
+        monkeypatch.undo()
+        assert one_cohort_per_query == whole
+        assert len(whole) >= 5 and {"c1", "c2"} <= {r[1] for r in whole}
+
+
+@pytest.mark.django_db
+def test_dataset_rows_take_the_same_queries_however_many_enrollments(w, coordinator):
+    """Sessions, attendance and scores are read by grouped queries, never per row."""
+
+    def row_queries() -> tuple[int, int]:
+        exporter = services.make_exporter(w.program, "dataset", options(**OWN))
+        exporter.planned()  # the plan's own queries are not the rows'
+        with CaptureQueriesContext(connection) as queries:
+            n = len(list(exporter.rows()))
+        return n, len(queries)
+
+    rows_before, before = row_queries()
+    for n in range(6):
+        person = ParticipantFactory(
+            organisation=w.program.organisation,
+            code=f"P-more-{n}",
+            birth_year=1990,
+            gender_identity="woman",
+            indigenous_identity="no",
+            racialised="no",
+            evaluation_consent="yes",
+        )
+        enrollment = EnrollmentFactory(participant=person, cohort=w.c2, status="enrolled")
+        AttendanceFactory(enrollment=enrollment, session=w.sessions["t1"], status="present")
+    rows_after, after = row_queries()
+    assert rows_after == rows_before + 6
+    # The cohorts, then per batch of cohorts: held sessions, attendance, scores, enrollments.
+    assert before == after == 5
 
 
 @pytest.mark.django_db
