@@ -1,9 +1,11 @@
 """The de-identified participant-level dataset: one row per enrollment.
 
-Only enrollments of people who consented to evaluation use. One query streams the rows
-(sessions offered and attended, per-module attendance and the scores are correlated
-subqueries the database answers per row); a first, grouped query counts the
-quasi-identifier combinations so that rare ones are blanked while streaming.
+Only enrollments of people who consented to evaluation use. A plan made first (one pass
+over the enrollments' narrowing values) decides which rows are left out and which values
+blanked; the rows then come from a few grouped queries per batch of cohorts (the
+enrollments, their cohorts' held sessions, attendance counted per enrollment and module,
+the administrations pivoted per enrollment), merged by enrollment: nothing is asked of
+the database per row.
 """
 
 from __future__ import annotations
