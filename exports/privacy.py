@@ -192,7 +192,8 @@ def k_anonymise(
             moved: dict[tuple, set] = {}
             keys = []
             for i in small:
-                key = tuple(None if c == column else v for c, v in enumerate(rows[i]))
+                row = rows[i]
+                key = (*row[:column], None, *row[column + 1 :])
                 moved.setdefault(key, set()).add(who[i])
                 keys.append(key)
             sizes = {key: len(m | settled.get(key, set())) for key, m in moved.items()}

@@ -69,7 +69,8 @@ def csv_chunks(
     present = presenter(variables, labels)
     pending = 0
     for row in rows:
-        writer.writerow([safe_cell(value) for value in present(row)])
+        # Whole numbers (most cells) are written as they are; the rest go through safe_cell.
+        writer.writerow([v if v.__class__ is int else safe_cell(v) for v in present(row)])
         pending += 1
         if pending >= CSV_CHUNK_ROWS:
             yield buffer.getvalue().encode("utf-8")
