@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import Consent, Enrollment, Participant
-from participants.name_index import name_index_rebuild
+from participants.name_index import Digester, name_index_write
 from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
 from surveys.catalog import catalog_instrument_ensure, entry_for_code
@@ -432,6 +432,7 @@ class Saver:
         with_name = f.has("preferred_name")
         # Birth years the organisation does not collect (data minimisation) are not kept.
         with_year = f.has("birth_year") and "birth_year" not in self.org.hidden_fields()
+        digest = Digester()
         for batch in _batches(self._values(f, parse.parse_participant), BATCH):
             existing = {
                 p.code: p
@@ -441,8 +442,11 @@ class Saver:
             }
             objs = []
             consent_changed = {}
+            renamed = set()
             for code, consent, name, year in batch:
                 old_p = existing.get(code)
+                if with_name and old_p is not None and old_p.preferred_name != name:
+                    renamed.add(code)
                 if old_p is None or old_p.evaluation_consent != consent:
                     consent_changed[code] = consent
                 old = new = None
@@ -467,14 +471,28 @@ class Saver:
             update += ["preferred_name"] if with_name else []
             update += ["birth_year"] if with_year else []
             self._upsert(Participant, objs, ["organisation", "code"], update)
-            if with_name and objs and self.write:
-                # Names written in bulk: their index entries follow (search by name).
-                name_index_rebuild(
-                    Participant.objects.filter(
-                        organisation=self.org, code__in=[p.code for p in objs]
-                    )
+            if with_name and self.write:
+                self._index_names(
+                    [p for p in objs if p.code not in existing or p.code in renamed],
+                    digest,
                 )
             self._record_consents(consent_changed, objs)
+
+    def _index_names(self, written: list[Participant], digest: Digester) -> None:
+        """Names written in bulk: their entries in the index that finds people by name
+        follow, from the names in hand (nothing is read back or decrypted)."""
+        if not written:
+            return
+        ids = {p.code: p.pk for p in written if p.pk is not None}
+        if len(ids) < len(written):
+            ids = dict(
+                Participant.objects.filter(
+                    organisation=self.org, code__in=[p.code for p in written]
+                ).values_list("code", "id")
+            )
+        name_index_write(
+            ((ids[p.code], self.org.pk, p.preferred_name) for p in written), digest=digest
+        )
 
     def _record_consents(self, consents: dict[str, str], written: list[Participant]) -> None:
         """An evaluation Consent record for each participant whose consent the import set

@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 
 from importer import bundle as bundle_module
 from importer.run import import_bundle
-from participants.models import Consent, Enrollment, Participant
+from participants.models import Consent, Enrollment, Participant, ParticipantNameTerm
+from participants.name_index import name_digests
 from participants.services import consent_add
 from peersupport.models import AuditEntry
 from programs.models import Cohort, Module, Program
@@ -349,6 +350,73 @@ def test_attendance_at_a_session_that_does_not_exist_is_reported(org, tmp_path):
     assert problems_of(org, tmp_path, changed(attendance_csv=attendance)) == [
         "attendance.csv:5: participant P-001: cohort 'C1' has no session 9."
     ]
+
+
+def test_attendance_rows_that_repeat_accepted_values_are_checked_like_any_other(org, tmp_path):
+    # Rows 2-4 are accepted first; later rows reuse their codes, numbers and statuses in
+    # combinations that are wrong (a session C2 does not have, a duplicate) or add a bad
+    # value, and each is still reported at its own line.
+    cohorts = VALID["cohorts.csv"] + "BIY,C2,2020-09-07,Autumn\n"
+    sessions = VALID["sessions.csv"] + "C2,1,2020-09-07,held,,,\n"
+    enrollments = VALID["enrollments.csv"] + "P-001,C2,2020-09-07,completed,\n"
+    attendance = VALID["attendance.csv"] + (
+        "P-001,C2,1,present\n"  # 5: accepted
+        "P-001,C2,2,present\n"  # 6: C2 has no session 2, though each value was accepted
+        "P-002,C1,2,maybe\n"  # 7: a status never seen
+        "P-002,C1, 2 ,absent\n"  # 8: accepted (spaces are trimmed)
+        "P-001,C1,1,absent\n"  # 9: the same session as line 2
+    )
+    lines = problems_of(
+        org,
+        tmp_path,
+        changed(
+            cohorts_csv=cohorts,
+            sessions_csv=sessions,
+            enrollments_csv=enrollments,
+            attendance_csv=attendance,
+        ),
+    )
+    assert lines == [
+        "attendance.csv:6: participant P-001: cohort 'C2' has no session 2.",
+        "attendance.csv:7: participant P-002: status must be one of present, late, absent, "
+        "excused, not 'maybe'.",
+        "attendance.csv:9: participant P-001: duplicate attendance at session 1 of cohort 'C1' "
+        "(first on line 2).",
+    ]
+
+
+def test_attendance_rows_that_repeat_accepted_values_are_saved_with_their_own_status(org, tmp_path):
+    attendance = VALID["attendance.csv"] + "P-002,C1,2,late\nP-002,C1,3, Excused\n"
+    run(org, tmp_path, changed(attendance_csv=attendance))
+    assert sorted(
+        Attendance.objects.values_list("enrollment__participant__code", "session__number", "status")
+    ) == [
+        ("P-001", 1, "present"),
+        ("P-001", 2, "late"),
+        ("P-002", 1, "absent"),
+        ("P-002", 2, "late"),
+        ("P-002", 3, "excused"),
+    ]
+
+
+def test_imported_names_are_found_by_name_and_follow_a_rename(org, tmp_path):
+    def entries(code):
+        return set(
+            ParticipantNameTerm.objects.filter(participant__code=code).values_list(
+                "digest", flat=True
+            )
+        )
+
+    run(org, tmp_path, VALID)
+    assert entries("P-001") == name_digests(org.pk, SECRET_NAME)
+    assert entries("P-002") == name_digests(org.pk, "Another Person")
+    renamed = VALID["participants.csv"].replace(SECRET_NAME, "Wren Quietwater")
+    report = import_bundle(
+        path=write_folder(tmp_path / "again", changed(participants_csv=renamed)), organisation=org
+    )
+    assert report.saved
+    assert entries("P-001") == name_digests(org.pk, "Wren Quietwater")
+    assert entries("P-002") == name_digests(org.pk, "Another Person")
 
 
 def test_duplicate_keys_within_a_file_are_reported(org, tmp_path):
