@@ -132,6 +132,21 @@ def test_valid_bundle_stores_the_values_it_holds(org, tmp_path):
     ) == [("P-001", 1, "present"), ("P-001", 2, "late"), ("P-002", 1, "absent")]
 
 
+def test_fields_a_bundle_does_not_hold_take_their_defaults(org, tmp_path):
+    run(org, tmp_path, VALID)
+    participant = Participant.objects.get(code="P-001")
+    fresh = Participant()
+    for field in ("legal_name", "phone", "contact_never", "allow_phone", "allow_text"):
+        assert getattr(participant, field) == getattr(fresh, field), field
+    assert participant.created_at is not None and participant.updated_at is not None
+    session = Session.objects.get(number=1)
+    assert (session.notes, session.incident_flagged, session.start_time) == ("", False, None)
+    enrollment = Enrollment.objects.get(participant=participant)
+    assert (enrollment.exit_reason, enrollment.applied_on) == ("", None)
+    consent = Consent.objects.get(participant=participant)
+    assert (consent.partner_id, consent.withdrawn_on, consent.recorded_by_id) == (None, None, None)
+
+
 def test_survey_scores_follow_the_spec_reverse_items_and_pro_rating(org, tmp_path):
     run(org, tmp_path, VALID)
 
