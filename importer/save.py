@@ -492,14 +492,17 @@ class Saver:
             if with_name:
                 # Names written in bulk: their entries in the index that finds people by
                 # name follow, from the names in hand (nothing is read back or decrypted).
-                name_index_write(
-                    (
-                        (ids[row["code"]], self.org.pk, row["preferred_name"])
-                        for row in rows
-                        if row["code"] not in existing or row["code"] in renamed
-                    ),
-                    digest=digest,
-                )
+                # Participants just created have no entries to replace.
+                for replace in (False, True):
+                    name_index_write(
+                        (
+                            (ids[row["code"]], self.org.pk, row["preferred_name"])
+                            for row in rows
+                            if (row["code"] in renamed if replace else row["code"] not in existing)
+                        ),
+                        replace=replace,
+                        digest=digest,
+                    )
             self._record_consents(consent_changed, ids)
 
     def _record_consents(self, consents: dict[str, str], ids: dict[str, int]) -> None:

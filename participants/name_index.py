@@ -139,13 +139,15 @@ def name_index_write(
     On PostgreSQL the entries are streamed with ``COPY``; elsewhere ``bulk_create``."""
     digest = digest or Digester()
     names = list(names)
+    if not names:
+        return 0
     entries = [
         (pk, d)
         for pk, organisation_id, name in names
         for d in name_digests(organisation_id, name, digest)
     ]
     with transaction.atomic():
-        if replace and names:
+        if replace:
             ParticipantNameTerm.objects.filter(participant_id__in=[n[0] for n in names]).delete()
         if connection.vendor != "postgresql":
             ParticipantNameTerm.objects.bulk_create(

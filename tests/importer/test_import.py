@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from importer import bundle as bundle_module
+from importer.management.commands.import_bundle import Command as ImportBundleCommand
 from importer.run import import_bundle
 from participants.models import Consent, Enrollment, Participant, ParticipantNameTerm
 from participants.name_index import name_digests
@@ -658,6 +659,21 @@ def test_command_imports_and_reports_counts(org, tmp_path):
     )
     assert "attendance.csv: 3 rows; records created 3, updated 0, unchanged 0" in out.getvalue()
     assert Attendance.objects.count() == 3
+
+
+def test_command_does_not_run_the_system_checks(org, tmp_path, monkeypatch):
+    # They would load every view of the project: memory the import needs for its rows.
+    from django.core import checks
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("system checks were run")
+
+    monkeypatch.setattr(checks, "run_checks", refuse)
+    out = io.StringIO()
+    command = ImportBundleCommand(stdout=out, stderr=io.StringIO())
+    # As from the shell (call_command always skips the checks).
+    command.run_from_argv(["manage.py", "import_bundle", str(write_folder(tmp_path / "b", VALID))])
+    assert "Imported into" in out.getvalue()
 
 
 def test_command_dry_run_saves_nothing(org, tmp_path):
