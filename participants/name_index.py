@@ -141,11 +141,16 @@ def name_index_write(
     names = list(names)
     if not names:
         return 0
-    entries = [
-        (pk, d)
-        for pk, organisation_id, name in names
-        for d in name_digests(organisation_id, name, digest)
-    ]
+    # In the order of the (digest, participant) index: neighbouring entries land on the
+    # same index pages instead of one random page each.
+    entries = sorted(
+        (
+            (pk, d)
+            for pk, organisation_id, name in names
+            for d in name_digests(organisation_id, name, digest)
+        ),
+        key=lambda entry: (entry[1], entry[0]),
+    )
     with transaction.atomic():
         if replace:
             ParticipantNameTerm.objects.filter(participant_id__in=[n[0] for n in names]).delete()
