@@ -610,6 +610,11 @@ class Saver:
                 )
             if self.progress:
                 self.progress("save", name, min(start + CHUNK, total), total)
+        # Nothing after this step reads them: their memory is given back before the
+        # surveys are saved.
+        self.known.attendance_keys = np.empty(0, dtype=np.int64)
+        self.known.attendance_statuses = np.empty(0, dtype=np.uint8)
+        self.known.enrollments = {}
 
     def responses(self, f: CsvFile, counts: FileCounts) -> None:
         counts.unit = "surveys"
