@@ -516,11 +516,12 @@ class Checker:
     def _report_duplicate_attendance(self, keys: np.ndarray, lines: np.ndarray) -> None:
         if len(keys) < 2:
             return
+        ordered = np.sort(keys)
+        if not (ordered[1:] == ordered[:-1]).any():
+            return  # the usual case, found without the larger arrays below
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
         repeats = np.nonzero(ordered[1:] == ordered[:-1])[0] + 1
-        if not len(repeats):
-            return
         first_line: dict[int, int] = {}
         wanted = {int(ordered[p]) // KEY_BASE for p in repeats.tolist()}
         codes = {i: key for key, i in self.known.enrollments.items() if i in wanted}

@@ -1,8 +1,9 @@
 """The second pass: read the files again and write them in batches (or, for a dry run,
 only count what would be created, updated or left unchanged).
 
-Rows are matched on their codes and written with ``bulk_create(update_conflicts=True)``
-so that importing a bundle twice leaves the same records. A row whose record already
+Rows are matched on their codes and written as upserts (``importer.bulk.upsert`` for
+the large files, ``bulk_create(update_conflicts=True)`` for the small ones) so that
+importing a bundle twice leaves the same records. A row whose record already
 holds the same values is not written at all. The caller wraps the whole pass in one
 transaction: any failure leaves nothing behind.
 """

@@ -415,6 +415,16 @@ def test_attendance_rows_that_repeat_accepted_values_are_saved_with_their_own_st
     ]
 
 
+def test_attendance_written_in_several_slices_is_all_saved(org, tmp_path, monkeypatch):
+    from importer import attendance
+
+    monkeypatch.setattr(attendance, "COPY_ROWS", 2)  # 3 rows: two slices on PostgreSQL
+    run(org, tmp_path, VALID)
+    assert sorted(
+        Attendance.objects.values_list("enrollment__participant__code", "session__number", "status")
+    ) == [("P-001", 1, "present"), ("P-001", 2, "late"), ("P-002", 1, "absent")]
+
+
 def test_imported_names_are_found_by_name_and_follow_a_rename(org, tmp_path):
     def entries(code):
         return set(
