@@ -25,6 +25,8 @@ STATUS_INDEX = {status: i for i, status in enumerate(ATTENDANCE_STATUSES)}
 STATUS_NAMES = np.asarray(ATTENDANCE_STATUSES, dtype=object)
 #: Rows resolved, compared and written at a time (and per progress report).
 CHUNK = 200_000
+#: Rows turned into COPY text at a time.
+COPY_ROWS = 20_000
 #: Enrollments per query when reading the statuses already stored.
 ENROLLMENTS_PER_QUERY = 5000
 
@@ -127,13 +129,13 @@ def write(
     """
     if not len(sessions):
         return
-    rows = zip(
-        sessions.tolist(),
-        enrollments.tolist(),
-        STATUS_NAMES[statuses].tolist(),
-        strict=True,
-    )
     if connection.vendor != "postgresql":
+        rows = zip(
+            sessions.tolist(),
+            enrollments.tolist(),
+            STATUS_NAMES[statuses].tolist(),
+            strict=True,
+        )
         Attendance.objects.bulk_create(
             [
                 Attendance(session_id=s, enrollment_id=e, status=st, recorded_by_id=recorded_by)
@@ -155,7 +157,20 @@ def write(
         with cursor.cursor.copy(
             "COPY import_attendance (session_id, enrollment_id, status) FROM STDIN"
         ) as copy:
-            copy.write("".join(f"{s}\t{e}\t{st}\n" for s, e, st in rows))
+            # A slice at a time: the text of the whole chunk would be held at once.
+            for start in range(0, len(sessions), COPY_ROWS):
+                part = slice(start, start + COPY_ROWS)
+                copy.write(
+                    "".join(
+                        f"{s}\t{e}\t{st}\n"
+                        for s, e, st in zip(
+                            sessions[part].tolist(),
+                            enrollments[part].tolist(),
+                            STATUS_NAMES[statuses[part]].tolist(),
+                            strict=True,
+                        )
+                    )
+                )
         cursor.execute(
             f"INSERT INTO {table} (session_id, enrollment_id, status, recorded_by_id, updated_at) "  # noqa: S608
             "SELECT session_id, enrollment_id, status, %s, %s FROM import_attendance "

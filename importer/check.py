@@ -446,14 +446,48 @@ class Checker:
         return enrollment
 
     def attendance(self, f: CsvFile) -> None:
+        """Two million rows repeat the same few values (each enrollment's two codes twenty
+        times, a handful of session numbers and statuses): a row whose raw values were
+        all accepted before, on an earlier row, is taken from what they were read as;
+        any other row goes through the full check, with its messages."""
         keys = array("q")
         lines = array("q")
         statuses = array("B")
         sessions = self.known.sessions
-        for rc, values in self._rows(f, parse.parse_attendance, "participant_code"):
+        #: Raw (participant, cohort) → (enrollment index, cohort code), raw session number
+        #: → number, raw status → status index: only values a row was accepted with.
+        pairs: dict[tuple[str, str], tuple[int, str]] = {}
+        numbers: dict[str, int] = {}
+        status_index: dict[str, int] = {}
+        name = f.spec.name
+        n = 0
+        pick = None
+        for row in f.rows(check=True):
+            n += 1
+            if self.progress and n % PROGRESS_EVERY == 0:
+                self.progress("check", name, n, None)
+            if pick is None:
+                pick = row.picker(("participant_code", "cohort_code", "session_number", "status"))
+            raw = pick(row) if pick is not None else ("", "", "", "")
+            pair = pairs.get((raw[0], raw[1]))
+            number = numbers.get(raw[2])
+            status = status_index.get(raw[3])
+            if (
+                pair is not None
+                and number is not None
+                and status is not None
+                and (pair[1], number) in sessions
+            ):
+                keys.append(pair[0] * KEY_BASE + number)
+                lines.append(row.line)
+                statuses.append(status)
+                continue
+            who = row["participant_code"]
+            rc = RowCheck(self.report, name, row, who if v.looks_like_code(who) else "")
+            values = parse.parse_attendance(rc)
             if values is None:
                 continue
-            participant, cohort, number, status = values
+            participant, cohort, number, status_name = values
             enrollment = self._enrollment(rc, participant, cohort)
             if (cohort, number) not in sessions:
                 if cohort in self.known.cohorts:
@@ -464,8 +498,15 @@ class Checker:
             if enrollment is None:
                 continue
             keys.append(enrollment * KEY_BASE + number)
-            lines.append(rc.row.line)
-            statuses.append(STATUS_INDEX[status])
+            lines.append(row.line)
+            statuses.append(STATUS_INDEX[status_name])
+            if pick is not None:
+                pairs[(raw[0], raw[1])] = (enrollment, cohort)
+                numbers[raw[2]] = number
+                status_index[raw[3]] = STATUS_INDEX[status_name]
+        self.report.counts(name).rows = n
+        if self.progress:
+            self.progress("check", name, n, None)
         self.known.attendance_keys = np.frombuffer(keys, dtype=np.int64)
         self.known.attendance_statuses = np.frombuffer(statuses, dtype=np.uint8)
         self._report_duplicate_attendance(
@@ -475,11 +516,12 @@ class Checker:
     def _report_duplicate_attendance(self, keys: np.ndarray, lines: np.ndarray) -> None:
         if len(keys) < 2:
             return
+        ordered = np.sort(keys)
+        if not (ordered[1:] == ordered[:-1]).any():
+            return  # the usual case, found without the larger arrays below
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
         repeats = np.nonzero(ordered[1:] == ordered[:-1])[0] + 1
-        if not len(repeats):
-            return
         first_line: dict[int, int] = {}
         wanted = {int(ordered[p]) // KEY_BASE for p in repeats.tolist()}
         codes = {i: key for key, i in self.known.enrollments.items() if i in wanted}

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import itemgetter
 
 from django.utils.translation import gettext as _
 
@@ -87,6 +88,15 @@ class Row:
     def __getitem__(self, column: str) -> str:
         i = self._index.get(column)
         return "" if i is None else self._values[i].strip()
+
+    def picker(self, columns: tuple[str, ...]) -> Callable[[Row], tuple[str, ...]] | None:
+        """A function giving the raw values (not stripped) of ``columns`` of a row of this
+        file, or None when the header lacks one of them."""
+        indexes = [self._index.get(column) for column in columns]
+        if None in indexes:
+            return None
+        pick = itemgetter(*indexes)
+        return lambda row: pick(row._values)
 
 
 class CsvFile:

@@ -1,8 +1,9 @@
 """The second pass: read the files again and write them in batches (or, for a dry run,
 only count what would be created, updated or left unchanged).
 
-Rows are matched on their codes and written with ``bulk_create(update_conflicts=True)``
-so that importing a bundle twice leaves the same records. A row whose record already
+Rows are matched on their codes and written as upserts (``importer.bulk.upsert`` for
+the large files, ``bulk_create(update_conflicts=True)`` for the small ones) so that
+importing a bundle twice leaves the same records. A row whose record already
 holds the same values is not written at all. The caller wraps the whole pass in one
 transaction: any failure leaves nothing behind.
 """
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import Consent, Enrollment, Participant
-from participants.name_index import name_index_rebuild
+from participants.name_index import Digester, name_index_write
 from programs.models import Cohort, Module, Program
 from sessions.models import Attendance, Session
 from surveys.catalog import catalog_instrument_ensure, entry_for_code
@@ -41,6 +42,7 @@ from .attendance import (
     stored_statuses,
 )
 from .attendance import write as write_attendance
+from .bulk import upsert
 from .check import Known, Progress
 from .csvfile import CsvFile
 from .report import FileCounts, ImportReport
@@ -400,7 +402,7 @@ class Saver:
                     "topic",
                 )
             }
-            objs = []
+            rows = []
             for code, number, day, status, minutes, module_order, topic in batch:
                 cohort, program = cohorts.get(code, (None, None))
                 module = modules.get((program, module_order)) if module_order else None
@@ -412,26 +414,28 @@ class Saver:
                         if column not in optional:
                             new[2 + i] = old[2 + i]
                 if self._classify(counts, old, new):
-                    objs.append(
-                        Session(
-                            cohort_id=cohort,
-                            number=number,
-                            date=day,
-                            status=status,
-                            duration_minutes=new[2],
-                            module_id=new[3],
-                            topic=new[4] or "",
-                        )
+                    rows.append(
+                        {
+                            "cohort_id": cohort,
+                            "number": number,
+                            "date": day,
+                            "status": status,
+                            "duration_minutes": new[2],
+                            "module_id": new[3],
+                            "topic": new[4] or "",
+                        }
                     )
             update = ["date", "status", "updated_at"] + [
                 {"module_order": "module"}.get(c, c) for c in optional
             ]
-            self._upsert(Session, objs, ["cohort", "number"], update)
+            if self.write:
+                upsert(Session, rows, unique=["cohort", "number"], update=update)
 
     def participants(self, f: CsvFile, counts: FileCounts) -> None:
         with_name = f.has("preferred_name")
         # Birth years the organisation does not collect (data minimisation) are not kept.
         with_year = f.has("birth_year") and "birth_year" not in self.org.hidden_fields()
+        digest = Digester()
         for batch in _batches(self._values(f, parse.parse_participant), BATCH):
             existing = {
                 p.code: p
@@ -439,10 +443,13 @@ class Saver:
                     organisation=self.org, code__in=[row[0] for row in batch]
                 ).only("id", "code", "evaluation_consent", "preferred_name", "birth_year")
             }
-            objs = []
+            rows = []
             consent_changed = {}
+            renamed = set()
             for code, consent, name, year in batch:
                 old_p = existing.get(code)
+                if with_name and old_p is not None and old_p.preferred_name != name:
+                    renamed.add(code)
                 if old_p is None or old_p.evaluation_consent != consent:
                     consent_changed[code] = consent
                 old = new = None
@@ -454,57 +461,69 @@ class Saver:
                         year if with_year else old_p.birth_year,
                     )
                 if self._classify(counts, old, new):
-                    objs.append(
-                        Participant(
-                            organisation_id=self.org.pk,
-                            code=code,
-                            evaluation_consent=consent,
-                            preferred_name=new[1] if new else name,
-                            birth_year=new[2] if new else (year if with_year else None),
-                        )
+                    rows.append(
+                        {
+                            "organisation_id": self.org.pk,
+                            "code": code,
+                            "evaluation_consent": consent,
+                            "preferred_name": new[1] if new else name,
+                            "birth_year": new[2] if new else (year if with_year else None),
+                        }
                     )
+            if not (self.write and rows):
+                continue
             update = ["evaluation_consent", "updated_at"]
             update += ["preferred_name"] if with_name else []
             update += ["birth_year"] if with_year else []
-            self._upsert(Participant, objs, ["organisation", "code"], update)
-            if with_name and objs and self.write:
-                # Names written in bulk: their index entries follow (search by name).
-                name_index_rebuild(
-                    Participant.objects.filter(
-                        organisation=self.org, code__in=[p.code for p in objs]
-                    )
+            ids = dict(
+                upsert(
+                    Participant,
+                    rows,
+                    unique=["organisation", "code"],
+                    update=update,
+                    returning=["code", "id"],
                 )
-            self._record_consents(consent_changed, objs)
+            )
+            if len(ids) < len(rows):
+                ids = dict(
+                    Participant.objects.filter(
+                        organisation=self.org, code__in=[row["code"] for row in rows]
+                    ).values_list("code", "id")
+                )
+            if with_name:
+                # Names written in bulk: their entries in the index that finds people by
+                # name follow, from the names in hand (nothing is read back or decrypted).
+                # Participants just created have no entries to replace.
+                for replace in (False, True):
+                    name_index_write(
+                        (
+                            (ids[row["code"]], self.org.pk, row["preferred_name"])
+                            for row in rows
+                            if (row["code"] in renamed if replace else row["code"] not in existing)
+                        ),
+                        replace=replace,
+                        digest=digest,
+                    )
+            self._record_consents(consent_changed, ids)
 
-    def _record_consents(self, consents: dict[str, str], written: list[Participant]) -> None:
+    def _record_consents(self, consents: dict[str, str], ids: dict[str, int]) -> None:
         """An evaluation Consent record for each participant whose consent the import set
         or changed (code -> "yes"/"no"), dated today: the participant's consent history
-        says where the value came from, and later consent changes start from it.
-
-        ``written`` are the participants just upserted; where the database returned their
-        ids (PostgreSQL, SQLite) they are not looked up again."""
-        if not (self.write and consents):
-            return
-        ids = {p.code: p.pk for p in written if p.pk is not None and p.code in consents}
-        if len(ids) < len(consents):
-            ids = dict(
-                Participant.objects.filter(
-                    organisation=self.org, code__in=list(consents)
-                ).values_list("code", "id")
-            )
-        Consent.objects.bulk_create(
+        says where the value came from, and later consent changes start from it. ``ids``
+        are the participants' ids by code."""
+        upsert(
+            Consent,
             [
-                Consent(
-                    participant_id=pk,
-                    kind=Consent.Kind.EVALUATION,
-                    given=consents[code] == Participant.Consent.YES,
-                    date=self.today,
-                    text_version=IMPORTED_CONSENT_VERSION,
-                    recorded_by=self.actor,
-                )
-                for code, pk in ids.items()
+                {
+                    "participant_id": ids[code],
+                    "kind": Consent.Kind.EVALUATION,
+                    "given": consent == Participant.Consent.YES,
+                    "date": self.today,
+                    "text_version": IMPORTED_CONSENT_VERSION,
+                    "recorded_by_id": self.actor.pk if self.actor else None,
+                }
+                for code, consent in consents.items()
             ],
-            batch_size=BATCH,
         )
 
     def enrollments(self, f: CsvFile, counts: FileCounts) -> None:
@@ -520,24 +539,25 @@ class Saver:
                     cohort_id__in={c for _p, c in pairs if c},
                 ).values_list("participant_id", "cohort_id", "enrolled_on", "status", "exit_date")
             }
-            objs = []
+            rows = []
             for (participant, cohort), row in zip(pairs, batch, strict=True):
                 _p, _c, on, status, exit_date = row
                 old = existing.get((participant, cohort))
                 if old is not None and not with_exit:
                     exit_date = old[2]
                 if self._classify(counts, old, (on, status, exit_date)):
-                    objs.append(
-                        Enrollment(
-                            participant_id=participant,
-                            cohort_id=cohort,
-                            enrolled_on=on,
-                            status=status,
-                            exit_date=exit_date,
-                        )
+                    rows.append(
+                        {
+                            "participant_id": participant,
+                            "cohort_id": cohort,
+                            "enrolled_on": on,
+                            "status": status,
+                            "exit_date": exit_date,
+                        }
                     )
             update = ["enrolled_on", "status", "updated_at"] + (["exit_date"] if with_exit else [])
-            self._upsert(Enrollment, objs, ["participant", "cohort"], update)
+            if self.write:
+                upsert(Enrollment, rows, unique=["participant", "cohort"], update=update)
 
     def attendance(self, f: CsvFile, counts: FileCounts) -> None:
         """From the keys and statuses the check pass kept (it accepted every row, or
@@ -591,6 +611,11 @@ class Saver:
                 )
             if self.progress:
                 self.progress("save", name, min(start + CHUNK, total), total)
+        # Nothing after this step reads them: their memory is given back before the
+        # surveys are saved.
+        self.known.attendance_keys = np.empty(0, dtype=np.int64)
+        self.known.attendance_statuses = np.empty(0, dtype=np.uint8)
+        self.known.enrollments = {}
 
     def responses(self, f: CsvFile, counts: FileCounts) -> None:
         counts.unit = "surveys"
@@ -711,15 +736,15 @@ class Saver:
             }
             if stale:
                 Answer.objects.filter(administration_id__in=stale).delete()
-            self._upsert(
+            upsert(
                 Answer,
                 [
-                    Answer(administration_id=ids[(e, code, tp)], item_id=item, value=value)
+                    {"administration_id": ids[(e, code, tp)], "item_id": item, "value": value}
                     for e, code, tp, _i, _s, new_answers in admins
                     for item, value in new_answers.items()
                 ],
-                ["administration", "item"],
-                ["value"],
+                unique=["administration", "item"],
+                update=["value"],
             )
 
 

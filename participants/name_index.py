@@ -10,7 +10,8 @@ must start a word of the name). The database holds no name and no hash that can 
 reversed without the key.
 
 The index follows the name on every write through ``participants.services``
-(``name_index_set``); bulk writers (the importer, the demo) call ``name_index_rebuild``;
+(``name_index_set``); bulk writers call ``name_index_write`` with the names they wrote
+(the importer) or ``name_index_rebuild`` (the demo);
 ``manage.py rebuild_name_index`` rebuilds it all (after changing ``NAME_INDEX_KEY``).
 Searches are audited (``participant.name_search``, never what was typed) and limited to
 ``NAME_SEARCHES_PER_MINUTE`` per user.
@@ -22,11 +23,12 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,14 +58,37 @@ def _digest(organisation_id: int, prefix: str) -> str:
     return hmac.new(settings.NAME_INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def name_digests(organisation_id: int, name: str) -> set[str]:
+class Digester:
+    """``_digest`` for many names at once: the key is set up once, and the digest of a
+    prefix already seen (names share their first letters) is not computed again. Holds
+    digests, never names; at most ``REMEMBERED`` of them."""
+
+    REMEMBERED = 50_000
+
+    def __init__(self):
+        self._keyed = hmac.new(settings.NAME_INDEX_KEY.encode(), digestmod=hashlib.sha256)
+        self._seen: dict[tuple[int, str], str] = {}
+
+    def __call__(self, organisation_id: int, prefix: str) -> str:
+        found = self._seen.get((organisation_id, prefix))
+        if found is None:
+            keyed = self._keyed.copy()
+            keyed.update(f"{organisation_id}\x1f{prefix}".encode())
+            found = keyed.hexdigest()
+            if len(self._seen) >= self.REMEMBERED:
+                self._seen.clear()
+            self._seen[(organisation_id, prefix)] = found
+        return found
+
+
+def name_digests(organisation_id: int, name: str, digest=_digest) -> set[str]:
     """The index entries of ``name``: every prefix of 2 to ``MAX_PREFIX`` letters of each
-    word (a one-letter word is indexed whole)."""
+    word (a one-letter word is indexed whole). ``digest`` may be a ``Digester``."""
     out = set()
     for word in words(name):
         longest = min(len(word), MAX_PREFIX)
         for length in range(min(MIN_PREFIX, longest), longest + 1):
-            out.add(_digest(organisation_id, word[:length]))
+            out.add(digest(organisation_id, word[:length]))
     return out
 
 
@@ -86,6 +111,7 @@ def name_index_rebuild(participants: QuerySet[Participant], *, batch_size: int =
     """Rebuild the index of ``participants`` in batches; answers how many were indexed."""
     done = 0
     queryset = participants.only("id", "organisation_id", "preferred_name").order_by("pk")
+    digest = Digester()
     last = 0
     while True:
         batch = list(queryset.filter(pk__gt=last)[:batch_size])
@@ -96,10 +122,54 @@ def name_index_rebuild(participants: QuerySet[Participant], *, batch_size: int =
             ParticipantNameTerm.objects.bulk_create(
                 ParticipantNameTerm(participant=p, digest=d)
                 for p in batch
-                for d in name_digests(p.organisation_id, p.preferred_name)
+                for d in name_digests(p.organisation_id, p.preferred_name, digest)
             )
         done += len(batch)
         last = batch[-1].pk
+
+
+def name_index_write(
+    names: Iterable[tuple[int, int, str]], *, replace: bool = True, digest: Digester | None = None
+) -> int:
+    """Make the index entries of each ``(participant id, organisation id, preferred
+    name)`` those of that name, for a bulk writer that holds the names it just wrote (no
+    participant is read back or decrypted). ``replace=False`` when none of them can have
+    entries yet (participants just created). Answers how many entries were written.
+
+    On PostgreSQL the entries are streamed with ``COPY``; elsewhere ``bulk_create``."""
+    digest = digest or Digester()
+    names = list(names)
+    if not names:
+        return 0
+    # In the order of the (digest, participant) index: neighbouring entries land on the
+    # same index pages instead of one random page each.
+    entries = sorted(
+        (
+            (pk, d)
+            for pk, organisation_id, name in names
+            for d in name_digests(organisation_id, name, digest)
+        ),
+        key=lambda entry: (entry[1], entry[0]),
+    )
+    with transaction.atomic():
+        if replace:
+            ParticipantNameTerm.objects.filter(participant_id__in=[n[0] for n in names]).delete()
+        if connection.vendor != "postgresql":
+            ParticipantNameTerm.objects.bulk_create(
+                (ParticipantNameTerm(participant_id=pk, digest=d) for pk, d in entries),
+                batch_size=5000,
+            )
+            return len(entries)
+        table = connection.ops.quote_name(ParticipantNameTerm._meta.db_table)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY {table} (participant_id, digest) FROM STDIN"  # noqa: S608 - our table name
+            ) as copy,
+        ):
+            for pk, d in entries:
+                copy.write_row((pk, d))
+    return len(entries)
 
 
 def _within_rate(user) -> bool:

@@ -10,8 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from importer import bundle as bundle_module
+from importer.management.commands.import_bundle import Command as ImportBundleCommand
 from importer.run import import_bundle
-from participants.models import Consent, Enrollment, Participant
+from participants.models import Consent, Enrollment, Participant, ParticipantNameTerm
+from participants.name_index import name_digests
 from participants.services import consent_add
 from peersupport.models import AuditEntry
 from programs.models import Cohort, Module, Program
@@ -129,6 +131,21 @@ def test_valid_bundle_stores_the_values_it_holds(org, tmp_path):
     assert sorted(
         Attendance.objects.values_list("enrollment__participant__code", "session__number", "status")
     ) == [("P-001", 1, "present"), ("P-001", 2, "late"), ("P-002", 1, "absent")]
+
+
+def test_fields_a_bundle_does_not_hold_take_their_defaults(org, tmp_path):
+    run(org, tmp_path, VALID)
+    participant = Participant.objects.get(code="P-001")
+    fresh = Participant()
+    for field in ("legal_name", "phone", "contact_never", "allow_phone", "allow_text"):
+        assert getattr(participant, field) == getattr(fresh, field), field
+    assert participant.created_at is not None and participant.updated_at is not None
+    session = Session.objects.get(number=1)
+    assert (session.notes, session.incident_flagged, session.start_time) == ("", False, None)
+    enrollment = Enrollment.objects.get(participant=participant)
+    assert (enrollment.exit_reason, enrollment.applied_on) == ("", None)
+    consent = Consent.objects.get(participant=participant)
+    assert (consent.partner_id, consent.withdrawn_on, consent.recorded_by_id) == (None, None, None)
 
 
 def test_survey_scores_follow_the_spec_reverse_items_and_pro_rating(org, tmp_path):
@@ -349,6 +366,83 @@ def test_attendance_at_a_session_that_does_not_exist_is_reported(org, tmp_path):
     assert problems_of(org, tmp_path, changed(attendance_csv=attendance)) == [
         "attendance.csv:5: participant P-001: cohort 'C1' has no session 9."
     ]
+
+
+def test_attendance_rows_that_repeat_accepted_values_are_checked_like_any_other(org, tmp_path):
+    # Rows 2-4 are accepted first; later rows reuse their codes, numbers and statuses in
+    # combinations that are wrong (a session C2 does not have, a duplicate) or add a bad
+    # value, and each is still reported at its own line.
+    cohorts = VALID["cohorts.csv"] + "BIY,C2,2020-09-07,Autumn\n"
+    sessions = VALID["sessions.csv"] + "C2,1,2020-09-07,held,,,\n"
+    enrollments = VALID["enrollments.csv"] + "P-001,C2,2020-09-07,completed,\n"
+    attendance = VALID["attendance.csv"] + (
+        "P-001,C2,1,present\n"  # 5: accepted
+        "P-001,C2,2,present\n"  # 6: C2 has no session 2, though each value was accepted
+        "P-002,C1,2,maybe\n"  # 7: a status never seen
+        "P-002,C1, 2 ,absent\n"  # 8: accepted (spaces are trimmed)
+        "P-001,C1,1,absent\n"  # 9: the same session as line 2
+    )
+    lines = problems_of(
+        org,
+        tmp_path,
+        changed(
+            cohorts_csv=cohorts,
+            sessions_csv=sessions,
+            enrollments_csv=enrollments,
+            attendance_csv=attendance,
+        ),
+    )
+    assert lines == [
+        "attendance.csv:6: participant P-001: cohort 'C2' has no session 2.",
+        "attendance.csv:7: participant P-002: status must be one of present, late, absent, "
+        "excused, not 'maybe'.",
+        "attendance.csv:9: participant P-001: duplicate attendance at session 1 of cohort 'C1' "
+        "(first on line 2).",
+    ]
+
+
+def test_attendance_rows_that_repeat_accepted_values_are_saved_with_their_own_status(org, tmp_path):
+    attendance = VALID["attendance.csv"] + "P-002,C1,2,late\nP-002,C1,3, Excused\n"
+    run(org, tmp_path, changed(attendance_csv=attendance))
+    assert sorted(
+        Attendance.objects.values_list("enrollment__participant__code", "session__number", "status")
+    ) == [
+        ("P-001", 1, "present"),
+        ("P-001", 2, "late"),
+        ("P-002", 1, "absent"),
+        ("P-002", 2, "late"),
+        ("P-002", 3, "excused"),
+    ]
+
+
+def test_attendance_written_in_several_slices_is_all_saved(org, tmp_path, monkeypatch):
+    from importer import attendance
+
+    monkeypatch.setattr(attendance, "COPY_ROWS", 2)  # 3 rows: two slices on PostgreSQL
+    run(org, tmp_path, VALID)
+    assert sorted(
+        Attendance.objects.values_list("enrollment__participant__code", "session__number", "status")
+    ) == [("P-001", 1, "present"), ("P-001", 2, "late"), ("P-002", 1, "absent")]
+
+
+def test_imported_names_are_found_by_name_and_follow_a_rename(org, tmp_path):
+    def entries(code):
+        return set(
+            ParticipantNameTerm.objects.filter(participant__code=code).values_list(
+                "digest", flat=True
+            )
+        )
+
+    run(org, tmp_path, VALID)
+    assert entries("P-001") == name_digests(org.pk, SECRET_NAME)
+    assert entries("P-002") == name_digests(org.pk, "Another Person")
+    renamed = VALID["participants.csv"].replace(SECRET_NAME, "Wren Quietwater")
+    report = import_bundle(
+        path=write_folder(tmp_path / "again", changed(participants_csv=renamed)), organisation=org
+    )
+    assert report.saved
+    assert entries("P-001") == name_digests(org.pk, "Wren Quietwater")
+    assert entries("P-002") == name_digests(org.pk, "Another Person")
 
 
 def test_duplicate_keys_within_a_file_are_reported(org, tmp_path):
@@ -575,6 +669,21 @@ def test_command_imports_and_reports_counts(org, tmp_path):
     )
     assert "attendance.csv: 3 rows; records created 3, updated 0, unchanged 0" in out.getvalue()
     assert Attendance.objects.count() == 3
+
+
+def test_command_does_not_run_the_system_checks(org, tmp_path, monkeypatch):
+    # They would load every view of the project: memory the import needs for its rows.
+    from django.core import checks
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("system checks were run")
+
+    monkeypatch.setattr(checks, "run_checks", refuse)
+    out = io.StringIO()
+    command = ImportBundleCommand(stdout=out, stderr=io.StringIO())
+    # As from the shell (call_command always skips the checks).
+    command.run_from_argv(["manage.py", "import_bundle", str(write_folder(tmp_path / "b", VALID))])
+    assert "Imported into" in out.getvalue()
 
 
 def test_command_dry_run_saves_nothing(org, tmp_path):

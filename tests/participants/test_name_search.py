@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from participants import services
 from participants.models import Enrollment, Participant, ParticipantNameTerm
-from participants.name_index import name_digests, search_by_name, words
+from participants.name_index import Digester, name_digests, search_by_name, words
 from peersupport.models import AuditEntry
 from tests.factories import CohortFactory, ParticipantFactory, ProgramFactory
 
@@ -242,3 +242,12 @@ def test_the_enrollment_date_page_has_a_fixed_number_of_queries(
     # 5-7 the session save (savepoint, update, release).
     with django_assert_max_num_queries(7):
         assert client.get(url).status_code == 200
+
+
+def test_a_digester_gives_the_entries_of_one_digest_at_a_time(org, other_org):
+    digest = Digester()
+    for organisation in (org, other_org, org):
+        for name in ("Rosa Martín", "Rosalind Okafor", "Rosa Lee", "A B"):
+            assert name_digests(organisation.pk, name, digest) == name_digests(
+                organisation.pk, name
+            )

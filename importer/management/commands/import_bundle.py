@@ -14,6 +14,10 @@ class Command(BaseCommand):
         "Load an import bundle (a folder or .zip of CSV files, docs/import-format.md). "
         "All or nothing: any problem is listed as file:line: message and nothing is saved."
     )
+    # Django's system checks import every view of the project (and with them SciPy,
+    # ReportLab and the rest): 100 MB and seconds an import does not need. Deployments
+    # run ``manage.py check --deploy`` on their own.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="a folder or a .zip holding the CSV files")
