@@ -28,12 +28,13 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peersupport.audit import log_action
+from peersupport.bulk import insert_rows
 
 from .models import Participant, ParticipantNameTerm
 
@@ -136,7 +137,7 @@ def name_index_write(
     participant is read back or decrypted). ``replace=False`` when none of them can have
     entries yet (participants just created). Answers how many entries were written.
 
-    On PostgreSQL the entries are streamed with ``COPY``; elsewhere ``bulk_create``."""
+    Written by ``peersupport.bulk.insert_rows`` (``COPY`` on PostgreSQL)."""
     digest = digest or Digester()
     names = list(names)
     if not names:
@@ -154,21 +155,7 @@ def name_index_write(
     with transaction.atomic():
         if replace:
             ParticipantNameTerm.objects.filter(participant_id__in=[n[0] for n in names]).delete()
-        if connection.vendor != "postgresql":
-            ParticipantNameTerm.objects.bulk_create(
-                (ParticipantNameTerm(participant_id=pk, digest=d) for pk, d in entries),
-                batch_size=5000,
-            )
-            return len(entries)
-        table = connection.ops.quote_name(ParticipantNameTerm._meta.db_table)
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {table} (participant_id, digest) FROM STDIN"  # noqa: S608 - our table name
-            ) as copy,
-        ):
-            for pk, d in entries:
-                copy.write_row((pk, d))
+        insert_rows(ParticipantNameTerm, ("participant_id", "digest"), entries)
     return len(entries)
 
 
