@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from peersupport.forms import plain_code_errors
+from peersupport.widgets import LongSelect
 from programs.models import Cohort, Program, Volunteer
 
 from .models import Session
@@ -182,7 +183,15 @@ class SessionLogForm(forms.Form):
         label=_("Who facilitated"),
         queryset=Volunteer.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Tick who facilitated the session: at least one person.")},
+        required=False,  # a stand-in alone will do: checked in clean()
+    )
+    stand_in = forms.ModelChoiceField(
+        label=_("Someone else facilitated"),
+        queryset=Volunteer.objects.none(),
+        required=False,
+        empty_label=_("Nobody else"),
+        widget=LongSelect,
+        help_text=_("Another trained volunteer who ran the session or helped."),
     )
     notes = forms.CharField(
         label=_("Notes"),
@@ -223,14 +232,30 @@ class SessionLogForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        # Trained volunteers of the organisation (a stand-in may run a session), and
-        # anyone assigned or already logged, so saving never drops them.
-        self.fields["facilitators"].queryset = facilitator_choices(
-            cohort.organisation_id, keep=assigned + ran
-        ).order_by("name")
+        # Ticked: the people assigned to the group or already logged, so saving never
+        # drops them (everyone who may facilitate when nobody is assigned). Picked from a
+        # list: any other trained volunteer of the organisation who stood in; a national
+        # organisation has hundreds, too many to tick through on a phone.
+        usual = {v.pk for v in assigned + ran}
+        choices = facilitator_choices(cohort.organisation_id, keep=assigned + ran)
+        if usual:
+            self.fields["facilitators"].queryset = choices.filter(pk__in=usual).order_by("name")
+            self.fields["stand_in"].queryset = choices.exclude(pk__in=usual).order_by("name")
+        else:
+            self.fields["facilitators"].queryset = choices.order_by("name")
+            del self.fields["stand_in"]
 
     def clean(self):
         data = super().clean()
+        chosen = list(data.get("facilitators") or [])
+        stand_in = data.get("stand_in")
+        if stand_in is not None and stand_in not in chosen:
+            chosen.append(stand_in)
+        if not chosen and "facilitators" not in self.errors:
+            self.add_error(
+                "facilitators", _("Tick who facilitated the session: at least one person.")
+            )
+        data["facilitators"] = chosen
         if data.get("incident_flagged") and not (data.get("incident_notes") or "").strip():
             self.add_error("incident_notes", _("Describe the incident for the supervisor."))
         return data

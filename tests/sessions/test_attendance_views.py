@@ -86,14 +86,14 @@ def test_the_sheet_runs_the_same_queries_for_5_or_30_people(
 ):
     _group(cohort, size)
     client = client_for(facilitator)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         # 1 auth session, 2 user, 3 memberships (middleware), 4 session with cohort,
         # program and organisation, 5 session facilitators and 6 cohort facilitators
         # (prefetched for the log form), 7 "is this facilitator assigned to the cohort"
         # (access rule), 8 roster enrollments with participants, 9 attendance with who
         # recorded it, 10 audit chain's head and 11 audit entry (names shown), 12
-        # volunteers offered as facilitators (log form), 13-15 savepoint, save, release
-        # of the idle-timeout session.
+        # the facilitators to tick and 13 the other volunteers who may stand in (log
+        # form), 14-16 savepoint, save, release of the idle-timeout session.
         response = client.get(_url("attendance_sheet", session))
     assert response.status_code == 200
     assert response.content.decode().count("data-att-row") == size
