@@ -259,6 +259,15 @@ class Consent(models.Model):
                 name="consent_partner_only_for_referral",
             ),
         ]
+        # The dashboard's "consents expiring soon": the few live consents with an end
+        # date, by that date (not a scan of every consent ever recorded).
+        indexes = [
+            models.Index(
+                fields=["expires_on"],
+                condition=Q(given=True, withdrawn_on__isnull=True, expires_on__isnull=False),
+                name="consent_live_expiry_idx",
+            )
+        ]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
 

@@ -80,7 +80,15 @@ class Session(models.Model):
                 name="session_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["cohort", "status", "date"])]
+        indexes = [
+            models.Index(fields=["cohort", "status", "date"]),
+            # The dashboard's open incidents: the few flagged and not followed up yet.
+            models.Index(
+                fields=["date"],
+                condition=Q(incident_flagged=True, incident_followed_up_at__isnull=True),
+                name="session_open_incident_idx",
+            ),
+        ]
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
 
