@@ -211,9 +211,11 @@ def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[t
     return latest
 
 
-def volunteers_due_for_supervision(*, organisation, today: date) -> list:
+def volunteers_due_for_supervision(*, organisation, today: date, limit: int | None = None) -> list:
     """Active volunteers due for supervision (``programs.selectors``)."""
-    return program_selectors.volunteers_due_for_supervision(organisation=organisation, today=today)
+    return program_selectors.volunteers_due_for_supervision(
+        organisation=organisation, today=today, limit=limit
+    )
 
 
 def held_sessions_by_day(*, volunteer: Volunteer, program: Program) -> list[tuple[date, int, int]]:

@@ -310,9 +310,9 @@ def coordinator_dashboard(request):
         ),
         "threshold": threshold,
         "cohorts": cohorts,
-        "volunteers_due": selectors.volunteers_due_for_supervision(organisation=org, today=today)[
-            : DASHBOARD_ROWS + 1
-        ],
+        "volunteers_due": selectors.volunteers_due_for_supervision(
+            organisation=org, today=today, limit=DASHBOARD_ROWS + 1
+        ),
         "rows": DASHBOARD_ROWS,
         "incidents": list(selectors.open_incidents(organisation=org)[: DASHBOARD_ROWS + 1]),
         # Consents that lapse within 30 days (participants' panel; codes only).
