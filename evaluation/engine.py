@@ -150,19 +150,23 @@ def participation(scope: Scope, bucket: Bucket) -> dict[Hashable, Participation]
         into.participants = row["participants"]
         into.enrollments = row["enrollments"]
         into.completed = row["completed"]
-    # Offered: the cohort's held sessions on or after the enrollment date (one join row
-    # per enrollment and session; an enrollment without a date gets every held session).
-    offered = Enrollment.objects.filter(
-        scope(""),
-        cohort__sessions__status=Session.Status.HELD,
-        cohort__sessions__date__gte=Coalesce(F("enrolled_on"), F("cohort__start_date")),
-    )
-    for row in bucket.group(offered, "").annotate(offered=Count("cohort__sessions")):
+    for row in bucket.group(offered(scope), "").annotate(offered=Count("cohort__sessions")):
         out[bucket.key_of(row)].offered = row["offered"]
     counted = attended(Attendance.objects.filter(scope("enrollment__")))
     for row in bucket.group(counted, "enrollment__").annotate(attended=Count("id")):
         out[bucket.key_of(row)].attended = row["attended"]
     return out
+
+
+def offered(scope: Scope):
+    """The enrollments in scope joined to the sessions they were offered: the cohort's
+    held sessions on or after the enrollment date (one row per enrollment and session;
+    an enrollment without a date gets every held session)."""
+    return Enrollment.objects.filter(
+        scope(""),
+        cohort__sessions__status=Session.Status.HELD,
+        cohort__sessions__date__gte=Coalesce(F("enrolled_on"), F("cohort__start_date")),
+    )
 
 
 def attended(attendance):
@@ -188,12 +192,8 @@ def sessions_by_enrollment_and_module(scope: Scope) -> tuple[list[tuple], list[t
     """Sessions offered and attended (as ``participation`` counts them) per enrollment id
     and module id of the session (None outside the curriculum): rows of ``(enrollment
     id, module id, sessions)``, offered then attended (2 queries)."""
-    offered = (
-        Enrollment.objects.filter(
-            scope(""),
-            cohort__sessions__status=Session.Status.HELD,
-            cohort__sessions__date__gte=Coalesce(F("enrolled_on"), F("cohort__start_date")),
-        )
+    sessions = (
+        offered(scope)
         .order_by()
         .values_list("id", "cohort__sessions__module")
         .annotate(offered=Count("cohort__sessions"))
@@ -204,7 +204,7 @@ def sessions_by_enrollment_and_module(scope: Scope) -> tuple[list[tuple], list[t
         .values_list("enrollment_id", "session__module")
         .annotate(attended=Count("id"))
     )
-    return raw_rows(offered), raw_rows(counted)
+    return raw_rows(sessions), raw_rows(counted)
 
 
 def distinct_participants(scope: Scope, bucket: Bucket) -> dict[Hashable, int]:
