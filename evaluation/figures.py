@@ -669,32 +669,33 @@ def count(program: Program, period: Period | None = None, *, today: date | None 
         period = all_years_period(program, years)
     instruments = period_instruments(program, period)
     scope = engine.period_scope(program, period)
-    enrolled = {
-        row[0]: Enrolled(*row[1:])
-        for row in engine.raw_rows(
-            Enrollment.objects.filter(scope(""))
-            .order_by()
-            .values_list(
-                "id",
-                "cohort_id",
-                "participant_id",
-                "status",
-                "participant__gender_identity",
-                "participant__indigenous_identity",
-                "participant__racialised",
-            )
+    rows = engine.raw_rows(
+        Enrollment.objects.filter(scope(""))
+        .order_by()
+        .values_list(
+            "id",
+            "cohort_id",
+            "participant_id",
+            "status",
+            "participant__gender_identity",
+            "participant__indigenous_identity",
+            "participant__racialised",
+            "enrolled_on",
         )
+    )
+    enrolled = {row[0]: Enrolled(*row[1:7]) for row in rows}
+    cohorts = {
+        pk: (code, start)
+        for pk, code, start in program.cohorts.values_list("id", "code", "start_date")
     }
-    offered, attended = engine.sessions_by_enrollment_and_module(scope)
+    offered, attended = engine.sessions_by_enrollment_and_module(
+        scope, ((row[0], row[1], row[7] or cohorts[row[1]][1]) for row in rows)
+    )
     surveys = engine.surveys_by_enrollment(
         scope,
         list(instruments),
         engine.meets(_target_scores(instruments), lower_is_better=_lower_is_better(instruments)),
     )
-    cohorts = {
-        pk: (code, start)
-        for pk, code, start in program.cohorts.values_list("id", "code", "start_date")
-    }
     return Counted(
         program, period, years, instruments, enrolled, cohorts, offered, attended, surveys
     )

@@ -83,6 +83,8 @@ def _sheet_context(request, session: Session, role: str, log_form=None) -> dict:
         "cohort": session.cohort,
         "sheet": sheet,
         "statuses": Attendance.Status.choices,
+        # Every row posts its taps here: the address is worked out once, not per row.
+        "mark_url": reverse("groupsessions:attendance_mark", args=[session.pk]),
         "refusal": session_refusal(session=session, user=request.user),
         "log_form": log_form or SessionLogForm(session=session, user=request.user),
         "is_coordinator": role == COORDINATOR,

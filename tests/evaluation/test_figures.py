@@ -6,11 +6,13 @@ import math
 from datetime import date
 
 import pytest
+from django.db.models import Count
 from scipy import stats as scipy_stats
 
-from evaluation import figures, periods
+from evaluation import engine, figures, periods
+from participants.models import Enrollment
 from tests.evaluation.figures_data import build
-from tests.factories import CohortFactory, EnrollmentFactory, ProgramFactory
+from tests.factories import CohortFactory, EnrollmentFactory, ParticipantFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +232,33 @@ def test_a_program_starting_on_29_february_counts_28_february_in_year_one(org):
         ("2021-02-28", 1),
         ("2022-02-28", 2),
     ]
+
+
+def test_sessions_offered_per_enrollment_and_module_are_what_the_database_join_counts(world):
+    # The job counts each enrollment's offered sessions from its cohort's held sessions;
+    # the grouped figures join them in the database (engine.offered). Both must agree,
+    # mid-cohort enrollments, cancelled and scheduled sessions, sessions outside the
+    # curriculum and an enrollment without a date (every held session) included.
+    c1 = world.program.cohorts.get(code="C1")
+    undated = EnrollmentFactory(
+        participant=ParticipantFactory(organisation=world.program.organisation, code="P8"),
+        cohort=c1,
+        status=Enrollment.Status.ENROLLED,
+        enrolled_on=None,
+    )
+    for period in (
+        periods.year_period(world.program, 1),
+        periods.year_period(world.program, 2),
+        periods.all_years_period(world.program, periods.program_years(world.program)),
+    ):
+        in_sql = engine.raw_rows(
+            engine.offered(engine.period_scope(world.program, period))
+            .order_by()
+            .values_list("id", "cohort__sessions__module")
+            .annotate(offered=Count("cohort__sessions"))
+        )
+        counted = figures.count(world.program, period)
+        assert sorted(counted.offered, key=repr) == sorted(in_sql, key=repr)
+    rows = {(e, m): n for e, m, n in counted.offered if e == undated.pk}
+    modules = {m.order: m.pk for m in world.program.modules.all()}
+    assert rows == {(undated.pk, modules[1]): 2, (undated.pk, modules[2]): 1}
