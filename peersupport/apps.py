@@ -9,7 +9,8 @@ class PeersupportConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from . import signals  # noqa: F401  (connects the sign-in audit handlers)
+        from . import lookups, signals  # noqa: F401  (signals: the sign-in audit handlers)
         from .middleware import mark_signed_in
 
         user_logged_in.connect(mark_signed_in, dispatch_uid="peersupport.mark_signed_in")
+        lookups.register()

@@ -132,11 +132,11 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
         if len(sessions) == threshold
     }
     attended_one = Attendance.objects.filter(
-        session_id__in=[pk for sessions in recent.values() for pk, _ in sessions],
+        session_id__any=[pk for sessions in recent.values() for pk, _ in sessions],
         status__in=Attendance.ATTENDED,
     ).values("enrollment_id")
     candidates = (
-        Enrollment.objects.filter(status=Enrollment.Status.ENROLLED, cohort_id__in=list(earliest))
+        Enrollment.objects.filter(status=Enrollment.Status.ENROLLED, cohort_id__any=list(earliest))
         .exclude(pk__in=attended_one)
         .order_by()  # no sort (and no join to sort by cohort and code): a filter only
         .values_list("pk", "cohort_id", "enrolled_on")
@@ -165,7 +165,7 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
         date__gte=OuterRef("since_enrolled"),
     ).filter(taken)
     return (
-        Enrollment.objects.filter(pk__in=listed)
+        Enrollment.objects.filter(pk__any=listed)
         .annotate(
             since_enrolled=Coalesce("enrolled_on", Value(NEVER), output_field=DateField()),
         )
@@ -202,7 +202,7 @@ def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[t
         .values_list("pk", *ranks)
     )
     found = [pk for _cohort_id, *pks in rows for pk in pks if pk is not None]
-    dates = dict(Session.objects.filter(pk__in=found).values_list("pk", "date")) if found else {}
+    dates = dict(Session.objects.filter(pk__any=found).values_list("pk", "date")) if found else {}
     latest: dict[int, list[tuple[int, date]]] = {}
     for cohort_id, *pks in rows:
         sessions = [(pk, dates[pk]) for pk in pks if pk is not None]
