@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.formats import number_format
+from django.conf import settings
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 DASH = "—"
@@ -63,7 +64,13 @@ def rounded(value, decimals: int = 1) -> Decimal:
 
 def number(value, decimals: int = 1) -> str:
     """Rounded half up (16.45 -> 16.5), in the reader's number format."""
-    return number_format(rounded(value, decimals), decimals)
+    shown = rounded(value, decimals)
+    if settings.USE_THOUSAND_SEPARATOR:
+        return number_format(shown, decimals)
+    # What number_format gives without grouping, without its per-call set-up (a report
+    # page shows a thousand figures): a zero loses its sign, the point is the language's.
+    text = f"{shown if shown else shown.copy_abs():f}"
+    return text.replace(".", get_format("DECIMAL_SEPARATOR")) if decimals > 0 else text
 
 
 def percent(value, *, fraction: bool = False) -> str:

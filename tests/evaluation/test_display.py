@@ -41,3 +41,50 @@ def test_cells_say_suppressed_or_empty():
     assert display.figure("wilcoxon_method", "permutation", suppressed=False, min_cell=5) == (
         "exact permutation test (ties or zero changes)"
     )
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("grouping", [False, True])
+def test_numbers_read_as_djangos_number_format_writes_them(language, grouping, settings):
+    # display.number writes the rounded figure itself unless thousands are grouped; it
+    # must read exactly as number_format would, signs of zero and separators included.
+    import random
+    from decimal import Decimal
+
+    from django.utils.formats import number_format
+
+    settings.USE_THOUSAND_SEPARATOR = grouping
+    rng = random.Random(16)
+    values = [0, -0.0, -0.04, 0.04, -0.0005, 16.45, -16.45, 2.675, 1e-9, 1e6, Decimal("-0.00")]
+    values += [rng.uniform(-1e5, 1e5) for _ in range(2000)]
+    with translation.override(language):
+        for value in values:
+            for decimals in (0, 1, 2, 3):
+                shown = display.rounded(value, decimals)
+                assert display.number(value, decimals) == number_format(shown, decimals), value
+
+
+def test_a_report_table_writes_each_cell_escaped_and_marks_the_suppressed_ones():
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "evaluation/reports/_table.html",
+        {
+            "caption": "C",
+            "first_column": "Year",
+            "headers": ["n", "mean"],
+            "rows": [
+                {
+                    "label": "Year 1",
+                    "cells": [
+                        {"text": "n<5", "suppressed": True},
+                        {"text": "16,5", "suppressed": False},
+                    ],
+                }
+            ],
+        },
+    )
+    assert (
+        '<th scope="row">Year 1</th><td class="text-end suppressed">n&lt;5</td>'
+        '<td class="text-end">16,5</td></tr>'
+    ) in html
