@@ -245,8 +245,11 @@ def _assemble(
     min_cell: int,
     external: bool,
     keys: list | None = None,
+    statistics: bool = True,
 ) -> dict:
-    """Spec objects from counted tallies: means, rates, statistics and suppression."""
+    """Spec objects from counted tallies: means, rates, statistics and suppression.
+    Without ``statistics`` the matched pairs are only counted (``stats.Paired.untested``):
+    enough to know which figures suppression hides, which depends on counts only."""
     part, counts, pairs = tallies.participation, tallies.surveys, tallies.pairs
     result = {}
     for key in keys if keys is not None else sorted(part, key=_sort_key):
@@ -273,6 +276,7 @@ def _assemble(
                 min_cell=min_cell,
                 external=external,
                 suppressed=suppressed,
+                statistics=statistics,
             )
             for code, info in instruments.items()
         }
@@ -282,10 +286,17 @@ def _assemble(
 
 
 def _instrument_figures(
-    info: InstrumentInfo, counts: SurveyCounts, pairs, *, min_cell, external, suppressed
+    info: InstrumentInfo,
+    counts: SurveyCounts,
+    pairs,
+    *,
+    min_cell,
+    external,
+    suppressed,
+    statistics: bool = True,
 ) -> dict:
     prefix = f"instruments.{info.code}."
-    paired = stats.paired(pairs)
+    paired = stats.paired(pairs) if statistics else stats.Paired.untested(len(pairs))
     post_n = counts.post_n
     meet_n = counts.meet_n if info.target_score is not None else None
     obj = {
@@ -488,6 +499,7 @@ def _years_and_totals(
     *,
     min_cell: int,
     external: bool,
+    statistics: bool = True,
 ) -> dict[int, dict]:
     """Each program's report of every year and the total, from tallies by cohort id:
     cohorts add up into their program year (``year_of``), years into the total; distinct
@@ -506,13 +518,21 @@ def _years_and_totals(
             lambda key, pk=program.pk: key.year if key.program_id == pk else False,
             participants,
         )
-        figures = _assemble(mine, instruments, min_cell=min_cell, external=external, keys=years)
+        figures = _assemble(
+            mine,
+            instruments,
+            min_cell=min_cell,
+            external=external,
+            keys=years,
+            statistics=statistics,
+        )
         total = _assemble(
             engine.regrouped(mine, lambda key: None, {None: totals.get(program.pk, 0)}),
             instruments,
             min_cell=min_cell,
             external=external,
             keys=[None],
+            statistics=statistics,
         )[None]
         reports[program.pk] = {
             "program": program.code,
@@ -702,9 +722,14 @@ def count(program: Program, period: Period | None = None, *, today: date | None 
 
 
 def counted_report(
-    counted: Counted, *, min_cell: int | None = None, external: bool = False
+    counted: Counted,
+    *,
+    min_cell: int | None = None,
+    external: bool = False,
+    statistics: bool = True,
 ) -> dict:
-    """What ``report`` (one period) or ``report_all_years`` gives, from ``counted``."""
+    """What ``report`` (one period) or ``report_all_years`` gives, from ``counted``
+    (only counted matched pairs without ``statistics``: ``_assemble``)."""
     cell = _options(min_cell)
     program, period = counted.program, counted.period
     if counted.years is None:
@@ -714,6 +739,7 @@ def counted_report(
             min_cell=cell,
             external=external,
             keys=[None],
+            statistics=statistics,
         )[None]
         return _with_header(_header(program, period, period.year), body)
     plans = [(program, counted.years, period, counted.instruments)]
@@ -728,6 +754,7 @@ def counted_report(
         counted.people_by(counted.by_cohort, lambda cohort_id: program.pk),
         min_cell=cell,
         external=external,
+        statistics=statistics,
     )[program.pk]
 
 
@@ -749,9 +776,14 @@ def breakdown(
 
 
 def counted_breakdown(
-    counted: Counted, by: str, *, min_cell: int | None = None, external: bool = False
+    counted: Counted,
+    by: str,
+    *,
+    min_cell: int | None = None,
+    external: bool = False,
+    statistics: bool = True,
 ) -> list[dict]:
-    """``breakdown`` of a period already ``count``-ed."""
+    """``breakdown`` of a period already ``count``-ed (``statistics``: ``_assemble``)."""
     if by == "cohort":
         code_of = {pk: code for pk, (code, _start) in counted.cohorts.items()}
         tallies = counted.added_up(counted.by_cohort, code_of.__getitem__)
@@ -761,7 +793,11 @@ def counted_breakdown(
     else:
         raise ReportError(f"Unknown breakdown {by!r}.")
     figures = _assemble(
-        tallies, counted.instruments, min_cell=_options(min_cell), external=external
+        tallies,
+        counted.instruments,
+        min_cell=_options(min_cell),
+        external=external,
+        statistics=statistics,
     )
     return [{"group": key, **obj} for key, obj in figures.items()]
 

@@ -234,18 +234,24 @@ def set_progress(run_id: int, percent: int) -> None:
     EvaluationRun.objects.filter(pk=run_id).update(progress=max(0, min(100, percent)))
 
 
-def compute(run: EvaluationRun, *, progress=None) -> tuple[dict, dict]:
+def compute(run: EvaluationRun, *, progress=None, statistics: bool = True) -> tuple[dict, dict]:
     """The spec's JSON for the run's period, and the ``details`` (breakdowns and intervals
-    the pages draw; docs/definitions.md). ``progress(percent)`` is called along the way."""
+    the pages draw; docs/definitions.md). ``progress(percent)`` is called along the way.
+
+    Without ``statistics`` the matched pairs are counted, not tested, and there are no
+    intervals: what suppression reads (counts) and nothing else, for ``shown_figures``.
+    """
     progress = progress or (lambda percent: None)
     min_cell = run.parameters.get("min_cell", settings.MIN_CELL)
     program = run.program
     # Counted once, enrollment by enrollment; the report and every breakdown add it up.
     counted = figures.count(program, period_of(run))
-    result = figures.counted_report(counted, min_cell=min_cell)
+    result = figures.counted_report(counted, min_cell=min_cell, statistics=statistics)
     whole = counted.period
     progress(50)
-    by_cohort = figures.counted_breakdown(counted, "cohort", min_cell=min_cell)
+    by_cohort = figures.counted_breakdown(
+        counted, "cohort", min_cell=min_cell, statistics=statistics
+    )
     # Each cohort's program year: cohorts add up to their year (evaluation.disclosure).
     starts = dict(counted.cohorts.values())
     for group in by_cohort:
@@ -256,10 +262,12 @@ def compute(run: EvaluationRun, *, progress=None) -> tuple[dict, dict]:
         "by_module": figures.counted_modules(counted, min_cell=min_cell),
         "by_group": {
             # Small self-identified groups can point at a person: counts are suppressed too.
-            field: figures.counted_breakdown(counted, field, min_cell=min_cell, external=True)
+            field: figures.counted_breakdown(
+                counted, field, min_cell=min_cell, external=True, statistics=statistics
+            )
             for field in figures.DEMOGRAPHIC_FIELDS
         },
-        "intervals": figures.counted_intervals(counted, min_cell=min_cell),
+        "intervals": (figures.counted_intervals(counted, min_cell=min_cell) if statistics else {}),
         # The versions each instrument's scored administrations were answered on.
         "versions": figures.version_use(program, whole),
         # Surveys left out because the evaluation consent was withdrawn or has expired.
@@ -360,10 +368,12 @@ def shown_figures(
     end: date | None = None,
     min_cell: int | None = None,
 ) -> tuple[list[dict], dict]:
-    """What a report of this period shows an audience outside the organisation, computed
-    now (nothing stored): the period objects (each year then the total, or the one
-    period) and the breakdowns, suppressed by ``evaluation.disclosure``. The exporters of
-    participant-level rows read it to leave out what the report hides."""
+    """Which figures a report of this period hides from an audience outside the
+    organisation, computed now (nothing stored): the period objects (each year then the
+    total, or the one period) and the breakdowns, suppressed by ``evaluation.disclosure``,
+    with every statistic None (``compute`` without ``statistics``): what is hidden
+    depends on counts only. The exporters of participant-level rows read it to leave
+    out what the report hides."""
     cell = settings.MIN_CELL if min_cell is None else min_cell
     run = EvaluationRun(program=program, parameters={"min_cell": cell})
     if year is not None:
@@ -372,5 +382,6 @@ def shown_figures(
         run.period, run.date_from, run.date_to = EvaluationRun.Period.RANGE, start, end
     else:
         run.period = EvaluationRun.Period.ALL
-    parts = stored.split(*compute(run), min_cell=cell)
+    # Which figures are hidden depends on counts only: no statistics computed.
+    parts = stored.split(*compute(run, statistics=False), min_cell=cell)
     return parts.external_objects, {**parts.external_details, "by_cohort": parts.external_rows}

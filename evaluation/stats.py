@@ -93,6 +93,11 @@ class Paired:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def untested(cls, matched_n: int) -> Paired:
+        """The number of pairs only, every statistic None (not computed)."""
+        return cls(matched_n, None, None, None, None, None, None, None, None)
+
 
 def paired(pairs: Iterable[tuple[float, float]]) -> Paired:
     """Paired t-test (two-sided), Wilcoxon signed-rank (two-sided, SciPy's defaults) and

@@ -426,3 +426,42 @@ def test_an_export_of_the_small_year_alone_leaves_every_row_out(world):
     )
     assert list(exporter.rows()) == []
     assert "3 rows left out: they belong to a year or cohort" in " ".join(exporter.codebook_notes())
+
+
+@pytest.mark.parametrize("min_cell", [3, 5, 8])
+def test_what_exports_leave_out_is_read_without_computing_statistics(world, min_cell):
+    # runs.shown_figures (what participant-level exports leave out) counts matched pairs
+    # without testing them; suppression depends on counts only, so every object hides
+    # the same families as in the run with its statistics.
+    from evaluation import stored
+    from exports.withheld import _hidden_families
+
+    program, _run = world
+    seen_hidden = False
+    for year in (None, 1, 2):
+        run = EvaluationRun(program=program, parameters={"min_cell": min_cell})
+        if year is None:
+            run.period = EvaluationRun.Period.ALL
+        else:
+            run.period, run.year = EvaluationRun.Period.YEAR, year
+        full = stored.split(*runs.compute(run), min_cell=min_cell)
+        counted = stored.split(*runs.compute(run, statistics=False), min_cell=min_cell)
+
+        def hidden(parts):
+            objects = [*parts.external_objects, *parts.external_rows]
+            for groups in parts.external_details["by_group"].values():
+                objects += groups
+            modules = [
+                disclosure.is_hidden(m, disclosure.MODULE_KEYS)
+                for m in parts.external_details["by_module"]
+            ]
+            return [_hidden_families(obj) for obj in objects], modules
+
+        assert hidden(counted) == hidden(full)
+        seen_hidden |= any(h[0] or h[1] for h in hidden(full)[0])
+    assert seen_hidden, "nothing hidden: a weak check"
+    # The last run (Year 2) had its pairs counted, and no statistic computed.
+    tested = runs.compute(run)[0]["instruments"]["GSE"]
+    untested = runs.compute(run, statistics=False)[0]["instruments"]["GSE"]
+    assert untested["matched_n"] == tested["matched_n"] > 0
+    assert untested["mean_change"] is None and untested["wilcoxon_p"] is None
