@@ -162,26 +162,16 @@ def k_anonymise(
     blanked: list[set[int]] = [set() for _ in rows]
     dropped: set[int] = set()
 
-    def small_rows(candidate_rows) -> list[int]:
-        members: dict[tuple, set] = {}
-        for i, row in candidate_rows:
-            members.setdefault(tuple(row), set()).add(who[i])
-        sizes = {key: len(m) for key, m in members.items()}
-        return [i for i, row in candidate_rows if sizes[tuple(row)] < k]
-
-    while True:
-        live = [(i, rows[i]) for i in range(len(rows)) if i not in dropped]
-        small = small_rows(live)
-        if not small:
-            break
-        small_set = set(small)
-        # A trial blanks a column in the small rows only: the other rows keep their
-        # groups (of k or more, which small rows can join, never shrink), so the rows
-        # left small are counted among the small rows alone.
-        settled: dict[tuple, set] = {}
-        for i, row in live:
-            if i not in small_set:
-                settled.setdefault(tuple(row), set()).add(who[i])
+    # Grouped once. Only small rows ever change, and a group of k or more never loses
+    # anyone (small rows may join it): the settled groups are kept, and each round
+    # regroups the small rows alone against them.
+    members: dict[tuple, set] = {}
+    for i, row in enumerate(rows):
+        members.setdefault(tuple(row), set()).add(who[i])
+    settled = {key: m for key, m in members.items() if len(m) >= k}
+    small = [i for i, row in enumerate(rows) if tuple(row) not in settled]
+    nobody: frozenset = frozenset()
+    while small:
         # (rows left small, fewer distinct values among them, column): on a tie, the
         # column that narrows these rows most goes first (never one they all share).
         best: tuple[int, int, int] | None = None
@@ -196,18 +186,25 @@ def k_anonymise(
                 key = (*row[:column], None, *row[column + 1 :])
                 moved.setdefault(key, set()).add(who[i])
                 keys.append(key)
-            sizes = {key: len(m | settled.get(key, set())) for key, m in moved.items()}
+            sizes = {key: len(m | settled.get(key, nobody)) for key, m in moved.items()}
             candidate = (sum(1 for key in keys if sizes[key] < k), -distinct, column)
             if best is None or candidate < best:
                 best = candidate
         if best is None:  # every column of these rows is blank already
-            dropped |= small_set
-            continue
+            dropped |= set(small)
+            break
         column = best[2]
         for i in small:
             if rows[i][column] is not None:
                 rows[i][column] = None
                 blanked[i].add(column)
+        grouped: dict[tuple, set] = {}
+        for i in small:
+            grouped.setdefault(tuple(rows[i]), set()).add(who[i])
+        for key, m in grouped.items():
+            if len(m | settled.get(key, nobody)) >= k:
+                settled.setdefault(key, set()).update(m)
+        small = [i for i in small if tuple(rows[i]) not in settled]
     per_column: dict[int, int] = {}
     for i, columns in enumerate(blanked):
         if i in dropped:
