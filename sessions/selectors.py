@@ -94,7 +94,7 @@ def sessions_missing_attendance(*, organisation, today: date) -> QuerySet:
     cohorts not closed, with no attendance row at all."""
     return (
         Session.objects.filter(cohort__organisation=organisation)
-        .exclude(cohort__status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
+        .filter(cohort__status__in=Cohort.CURRENT)
         .filter(Q(status=Session.Status.HELD) | Q(status=Session.Status.SCHEDULED, date__lt=today))
         .filter(~Exists(Attendance.objects.filter(session=OuterRef("pk"))))
         .select_related("cohort")
@@ -196,7 +196,7 @@ def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[t
     ranks = {f"s{k}": Subquery(taken.values("pk")[k : k + 1]) for k in range(per_cohort)}
     rows = list(
         Cohort.objects.filter(organisation=organisation)
-        .exclude(status__in=[Cohort.Status.CANCELLED, Cohort.Status.COMPLETED])
+        .filter(status__in=Cohort.CURRENT)
         .annotate(**ranks)
         .order_by()
         .values_list("pk", *ranks)

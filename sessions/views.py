@@ -285,9 +285,7 @@ def coordinator_dashboard(request):
     threshold = settings.OUTREACH_ABSENCES
     cohorts = list(
         selectors.with_fill(
-            org.cohorts.select_related("program").filter(
-                status__in=[Cohort.Status.PLANNED, Cohort.Status.OPEN, Cohort.Status.RUNNING]
-            )
+            org.cohorts.select_related("program").filter(status__in=Cohort.CURRENT)
         ).order_by("start_date", "code")[: DASHBOARD_ROWS + 1]
     )
     for cohort in cohorts:
