@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -190,6 +190,12 @@ def attended(attendance):
     )
 
 
+def sessions_since(days: Sequence[date], first_day: date) -> int:
+    """How many of the sorted session ``days`` fall on or after ``first_day``: the
+    sessions offered to an enrollment that began that day (``offered``)."""
+    return len(days) - bisect_left(days, first_day)
+
+
 def sessions_by_enrollment_and_module(
     scope: Scope, first_days: Iterable[tuple[int, int, date | None]]
 ) -> tuple[list[tuple], list[tuple]]:
@@ -222,7 +228,7 @@ def sessions_by_enrollment_and_module(
         if first_day is None or cohort_id not in by_cohort:
             continue
         for module_id, days in by_cohort[cohort_id].items():
-            n = len(days) - bisect_left(days, first_day)
+            n = sessions_since(days, first_day)
             if n:
                 offered_rows.append((enrollment_id, module_id, n))
     counted = (

@@ -10,7 +10,6 @@ the database per row.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterator
 
 from django.db.models import Count, F, Max, Q
@@ -18,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from evaluation import engine
 from participants.models import Enrollment, Participant
 from programs.models import Cohort
 from sessions.models import Attendance, Session
@@ -336,7 +336,7 @@ class DatasetExporter(Exporter):
                 yield (
                     pk,
                     *fields,
-                    len(days) - bisect_left(days, since),
+                    engine.sessions_since(days, since),
                     *attended.get(pk, no_attendance),
                     *scores.get(pk, no_scores),
                 )
