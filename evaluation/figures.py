@@ -680,14 +680,21 @@ class Counted:
         )
 
 
-def count(program: Program, period: Period | None = None, *, today: date | None = None) -> Counted:
+def count(
+    program: Program,
+    period: Period | None = None,
+    *,
+    today: date | None = None,
+    surveys: bool = True,
+) -> Counted:
     """Count ``period`` of ``program`` (every program year when None) once, per enrollment:
-    5 queries besides the instruments', whatever the number of cohorts and groups."""
+    5 queries besides the instruments', whatever the number of cohorts and groups.
+    Without ``surveys``, participation and attendance only (no instrument)."""
     years = None
     if period is None:
         years = program_years(program, today=today)
         period = all_years_period(program, years)
-    instruments = period_instruments(program, period)
+    instruments = period_instruments(program, period) if surveys else {}
     scope = engine.period_scope(program, period)
     rows = engine.raw_rows(
         Enrollment.objects.filter(scope(""))
@@ -711,13 +718,19 @@ def count(program: Program, period: Period | None = None, *, today: date | None 
     offered, attended = engine.sessions_by_enrollment_and_module(
         scope, ((row[0], row[1], row[7] or cohorts[row[1]][1]) for row in rows)
     )
-    surveys = engine.surveys_by_enrollment(
-        scope,
-        list(instruments),
-        engine.meets(_target_scores(instruments), lower_is_better=_lower_is_better(instruments)),
+    answered = (
+        engine.surveys_by_enrollment(
+            scope,
+            list(instruments),
+            engine.meets(
+                _target_scores(instruments), lower_is_better=_lower_is_better(instruments)
+            ),
+        )
+        if instruments
+        else []
     )
     return Counted(
-        program, period, years, instruments, enrolled, cohorts, offered, attended, surveys
+        program, period, years, instruments, enrolled, cohorts, offered, attended, answered
     )
 
 

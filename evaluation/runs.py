@@ -234,18 +234,21 @@ def set_progress(run_id: int, percent: int) -> None:
     EvaluationRun.objects.filter(pk=run_id).update(progress=max(0, min(100, percent)))
 
 
-def compute(run: EvaluationRun, *, progress=None, statistics: bool = True) -> tuple[dict, dict]:
+def compute(
+    run: EvaluationRun, *, progress=None, statistics: bool = True, surveys: bool = True
+) -> tuple[dict, dict]:
     """The spec's JSON for the run's period, and the ``details`` (breakdowns and intervals
     the pages draw; docs/definitions.md). ``progress(percent)`` is called along the way.
 
     Without ``statistics`` the matched pairs are counted, not tested, and there are no
     intervals: what suppression reads (counts) and nothing else, for ``shown_figures``.
+    Without ``surveys`` there are no instruments at all (participation and attendance).
     """
     progress = progress or (lambda percent: None)
     min_cell = run.parameters.get("min_cell", settings.MIN_CELL)
     program = run.program
     # Counted once, enrollment by enrollment; the report and every breakdown add it up.
-    counted = figures.count(program, period_of(run))
+    counted = figures.count(program, period_of(run), surveys=surveys)
     result = figures.counted_report(counted, min_cell=min_cell, statistics=statistics)
     whole = counted.period
     progress(50)
@@ -269,9 +272,9 @@ def compute(run: EvaluationRun, *, progress=None, statistics: bool = True) -> tu
         },
         "intervals": (figures.counted_intervals(counted, min_cell=min_cell) if statistics else {}),
         # The versions each instrument's scored administrations were answered on.
-        "versions": figures.version_use(program, whole),
+        "versions": figures.version_use(program, whole) if surveys else {},
         # Surveys left out because the evaluation consent was withdrawn or has expired.
-        "consent_left_out": figures.consent_left_out(program, whole),
+        "consent_left_out": figures.consent_left_out(program, whole) if surveys else {},
     }
     progress(90)
     return result, details
@@ -367,13 +370,15 @@ def shown_figures(
     start: date | None = None,
     end: date | None = None,
     min_cell: int | None = None,
+    surveys: bool = True,
 ) -> tuple[list[dict], dict]:
     """Which figures a report of this period hides from an audience outside the
     organisation, computed now (nothing stored): the period objects (each year then the
     total, or the one period) and the breakdowns, suppressed by ``evaluation.disclosure``,
     with every statistic None (``compute`` without ``statistics``): what is hidden
     depends on counts only. The exporters of participant-level rows read it to leave
-    out what the report hides."""
+    out what the report hides. Each family of figures is suppressed on its own, so
+    without ``surveys`` (no instrument) the rest is hidden exactly as in the report."""
     cell = settings.MIN_CELL if min_cell is None else min_cell
     run = EvaluationRun(program=program, parameters={"min_cell": cell})
     if year is not None:
@@ -383,5 +388,5 @@ def shown_figures(
     else:
         run.period = EvaluationRun.Period.ALL
     # Which figures are hidden depends on counts only: no statistics computed.
-    parts = stored.split(*compute(run, statistics=False), min_cell=cell)
+    parts = stored.split(*compute(run, statistics=False, surveys=surveys), min_cell=cell)
     return parts.external_objects, {**parts.external_details, "by_cohort": parts.external_rows}

@@ -114,8 +114,8 @@ class AttendanceCountsExporter(Exporter):
         min_cell, external = self.options.min_cell, self.options.external
         keys = ("present", "late", "absent", "excused", "attended")
         # A session's marks add up to its cohort's size: sessions of a cohort or year the
-        # report hides are left out, as in the participant-level exports.
-        held = withheld.withheld(self.program, self.options)
+        # report hides are left out, as in the participant-level exports (no score here).
+        held = withheld.withheld(self.program, self.options, scores=False)
         for cohort, start, number, day, module, status, *counts in self._session_rows():
             if held.row_hidden(self.program.year_of(start), cohort):
                 continue

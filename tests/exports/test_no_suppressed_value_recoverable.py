@@ -15,6 +15,7 @@ before complementary suppression), and they succeed: the test can fail.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from unittest import mock
 
@@ -465,3 +466,25 @@ def test_what_exports_leave_out_is_read_without_computing_statistics(world, min_
     untested = runs.compute(run, statistics=False)[0]["instruments"]["GSE"]
     assert untested["matched_n"] == tested["matched_n"] > 0
     assert untested["mean_change"] is None and untested["wilcoxon_p"] is None
+
+
+@pytest.mark.parametrize("min_cell", [5, 8])
+def test_rows_and_modules_hidden_are_found_without_reading_the_surveys(world, min_cell):
+    # The attendance export asks withheld() without scores: the years, cohorts and
+    # modules it hides must be those the full computation hides.
+    from exports.withheld import withheld
+
+    program, _run = world
+    seen_hidden = False
+    for year in (None, 1, 2):
+        o = replace(options(year=year), min_cell=min_cell)
+        full, rows_only = withheld(program, o), withheld(program, o, scores=False)
+        assert (rows_only.everything, rows_only.years, rows_only.cohorts, rows_only.modules) == (
+            full.everything,
+            full.years,
+            full.cohorts,
+            full.modules,
+        )
+        assert not rows_only.scores and not rows_only.cohort_scores
+        seen_hidden |= bool(full.everything or full.years or full.cohorts)
+    assert seen_hidden, "nothing hidden: a weak check"
