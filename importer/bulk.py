@@ -88,4 +88,3 @@ def upsert(
             )
         cursor.execute(sql)
         return [tuple(row) for row in cursor.fetchall()] if returning else []
-

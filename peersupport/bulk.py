@@ -18,8 +18,8 @@ from django.db import connections, models, router
 BATCH = 5000
 
 _NONE = type(None)
-_INTEGER = {int, _NONE}
-_TEXT = {str, _NONE}
+_INTEGER: set[type] = {int, _NONE}
+_TEXT: set[type] = {str, _NONE}
 #: Fields whose ``get_db_prep_save`` hands a value of these exact types to PostgreSQL
 #: unchanged, by their exact class (not subclasses: an encrypted text field is a
 #: TextField that must encrypt).
