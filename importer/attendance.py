@@ -177,12 +177,17 @@ def write(
     *,
     recorded_by: int | None,
     now,
+    new: bool = False,
 ) -> None:
-    """Insert or update these rows (statuses given as indexes).
+    """Insert or update these rows (statuses given as indexes); ``new`` when none of
+    them was in the table when the import read it.
 
     On PostgreSQL the rows are streamed with COPY into a temporary table (dropped at the
-    end of the import's transaction) and written with one ``INSERT … ON CONFLICT``;
-    elsewhere they go through ``bulk_create``.
+    end of the import's transaction) and written with one ``INSERT … ON CONFLICT``, or
+    for ``new`` rows a plain ``INSERT``: checking each row for a conflict first took a
+    third of the time of writing two million. (Should another transaction add one of
+    them meanwhile, the import fails on the unique constraint and saves nothing.)
+    Elsewhere they go through ``bulk_create``.
     """
     if not len(sessions):
         return
@@ -227,11 +232,14 @@ def write(
                 copy.write(rows.tobytes())
             copy.write(_BINARY_TRAILER)
         names = ", ".join(f"'{name}'" for name in ATTENDANCE_STATUSES)
-        cursor.execute(
+        sql = (
             f"INSERT INTO {table} (session_id, enrollment_id, status, recorded_by_id, updated_at) "  # noqa: S608
             f"SELECT session_id, enrollment_id, (ARRAY[{names}])[status + 1], %s, %s "
-            "FROM import_attendance "
-            "ON CONFLICT (session_id, enrollment_id) "
-            "DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at",
-            [recorded_by, now],
+            "FROM import_attendance"
         )
+        if not new:
+            sql += (
+                " ON CONFLICT (session_id, enrollment_id) "
+                "DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at"
+            )
+        cursor.execute(sql, [recorded_by, now])

@@ -601,14 +601,15 @@ class Saver:
             counts.updated += changed_n
             counts.unchanged += len(index) - created_n - changed_n
             if self.write:
-                written = created | changed
-                write_attendance(
-                    sessions[written],
-                    enrollments[written],
-                    statuses[part][written],
-                    recorded_by=self.actor.pk if self.actor else None,
-                    now=self.now,
-                )
+                for written, new in ((created, True), (changed, False)):
+                    write_attendance(
+                        sessions[written],
+                        enrollments[written],
+                        statuses[part][written],
+                        recorded_by=self.actor.pk if self.actor else None,
+                        now=self.now,
+                        new=new,
+                    )
             if self.progress:
                 self.progress("save", name, min(start + CHUNK, total), total)
         # Nothing after this step reads them: their memory is given back before the
