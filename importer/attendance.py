@@ -162,11 +162,18 @@ def _stored_pg(enrollments: list[int]) -> tuple[np.ndarray, np.ndarray]:
     ):
         for block in copy:
             data += block
-    if not data.startswith(_BINARY_HEADER) or not data.endswith(_BINARY_TRAILER):
+    body = len(data) - len(_BINARY_HEADER) - len(_BINARY_TRAILER)
+    if (
+        not data.startswith(_BINARY_HEADER)
+        or not data.endswith(_BINARY_TRAILER)
+        or body % _READ_ROW.itemsize
+    ):
         raise ValueError("unexpected COPY output")
     rows = np.frombuffer(
-        data, dtype=_READ_ROW, offset=len(_BINARY_HEADER), count=(len(data) - 21) // 20
+        data, dtype=_READ_ROW, offset=len(_BINARY_HEADER), count=body // _READ_ROW.itemsize
     )
+    if len(rows) and not ((rows["n"] == 2) & (rows["l1"] == 8) & (rows["l2"] == 2)).all():
+        raise ValueError("unexpected COPY output")
     return rows["pair"].astype(np.int64), rows["status"].astype(np.uint8)
 
 
