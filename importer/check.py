@@ -457,7 +457,7 @@ class Checker:
         all accepted before, on an earlier row, is taken from what they were read as;
         any other row goes through the full check, with its messages."""
         keys = array("q")
-        lines = array("q")
+        lines = array("I")  # line numbers (below 2**32): half the memory of "q"
         statuses = array("B")
         sessions = self.known.sessions
         #: Raw (participant, cohort) → (enrollment index, cohort code), raw session number
@@ -516,7 +516,7 @@ class Checker:
         self.known.attendance_keys = np.frombuffer(keys, dtype=np.int64)
         self.known.attendance_statuses = np.frombuffer(statuses, dtype=np.uint8)
         self._report_duplicate_attendance(
-            self.known.attendance_keys, np.frombuffer(lines, dtype=np.int64)
+            self.known.attendance_keys, np.frombuffer(lines, dtype=f"u{lines.itemsize}")
         )
 
     def _report_duplicate_attendance(self, keys: np.ndarray, lines: np.ndarray) -> None:

@@ -564,6 +564,10 @@ class Saver:
         nothing is saved): ids, stored statuses and counts come from whole arrays, a
         chunk of rows at a time."""
         name = f.spec.name
+        # The codes the check pass looked rows up in are not needed any more: their
+        # memory goes to this step's tables of ids instead of adding to them.
+        self.known.sessions = set()
+        self.known.participants = {}
         keys, statuses = self.known.attendance_keys, self.known.attendance_statuses
         enrollment_of, cohort_of = enrollment_arrays(
             self.known.enrollments,
