@@ -97,20 +97,84 @@ def stored_statuses(
     keys, statuses = [np.empty(0, np.int64)], [np.empty(0, np.uint8)]
     for start in range(0, len(looked_up), ENROLLMENTS_PER_QUERY):
         chunk = looked_up[start : start + ENROLLMENTS_PER_QUERY].tolist()
-        rows = list(
-            Attendance.objects.filter(enrollment_id__in=chunk)
-            .order_by()
-            .values_list("session_id", "enrollment_id", "status")
-        )
-        keys.append(np.fromiter((s * PAIR_BASE + e for s, e, _ in rows), np.int64, len(rows)))
-        statuses.append(
-            np.fromiter(
-                (STATUS_INDEX.get(status, NO_STATUS) for _, _, status in rows), np.uint8, len(rows)
+        if connection.vendor == "postgresql":
+            chunk_keys, chunk_statuses = _stored_pg(chunk)
+        else:
+            rows = list(
+                Attendance.objects.filter(enrollment_id__in=chunk)
+                .order_by()
+                .values_list("session_id", "enrollment_id", "status")
             )
-        )
+            chunk_keys = np.fromiter((s * PAIR_BASE + e for s, e, _ in rows), np.int64, len(rows))
+            chunk_statuses = np.fromiter(
+                (STATUS_INDEX.get(status, NO_STATUS) for _, _, status in rows),
+                np.uint8,
+                len(rows),
+            )
+        keys.append(chunk_keys)
+        statuses.append(chunk_statuses)
     table = _sorted(np.concatenate(keys), np.concatenate(statuses))
     _look_up(table, sessions * PAIR_BASE + enrollments, stored)
     return stored
+
+
+#: ``COPY … (FORMAT BINARY)``: the file's 19-byte header and its end marker.
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_BINARY_TRAILER = b"\xff\xff"
+#: One row of two values as binary COPY lays it out: the number of values, then each
+#: value's length and the value (big-endian).
+_READ_ROW = np.dtype(
+    [("n", ">i2"), ("l1", ">i4"), ("pair", ">i8"), ("l2", ">i4"), ("status", ">i2")]
+)
+_WRITE_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l1", ">i4"),
+        ("session", ">i8"),
+        ("l2", ">i4"),
+        ("enrollment", ">i8"),
+        ("l3", ">i4"),
+        ("status", ">i2"),
+    ]
+)
+
+
+def _status_case(column: str) -> str:
+    """SQL giving the index of ``column``'s status in ``ATTENDANCE_STATUSES``."""
+    whens = " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(ATTENDANCE_STATUSES))
+    return f"CASE {column} {whens} ELSE {NO_STATUS} END"
+
+
+def _stored_pg(enrollments: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The stored rows of ``enrollments`` as (session, enrollment) pairs and status
+    indexes, read with a binary ``COPY`` straight into arrays: going through a Python
+    tuple per row took most of a re-import's attendance step."""
+    table = connection.ops.quote_name(Attendance._meta.db_table)
+    data = bytearray()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY (SELECT session_id::bigint * {PAIR_BASE} + enrollment_id, "  # noqa: S608
+            f"({_status_case('status')})::smallint FROM {table} "
+            "WHERE enrollment_id = ANY(%s)) TO STDOUT (FORMAT BINARY)",
+            [enrollments],
+        ) as copy,
+    ):
+        for block in copy:
+            data += block
+    body = len(data) - len(_BINARY_HEADER) - len(_BINARY_TRAILER)
+    if (
+        not data.startswith(_BINARY_HEADER)
+        or not data.endswith(_BINARY_TRAILER)
+        or body % _READ_ROW.itemsize
+    ):
+        raise ValueError("unexpected COPY output")
+    rows = np.frombuffer(
+        data, dtype=_READ_ROW, offset=len(_BINARY_HEADER), count=body // _READ_ROW.itemsize
+    )
+    if len(rows) and not ((rows["n"] == 2) & (rows["l1"] == 8) & (rows["l2"] == 2)).all():
+        raise ValueError("unexpected COPY output")
+    return rows["pair"].astype(np.int64), rows["status"].astype(np.uint8)
 
 
 def write(
@@ -120,12 +184,17 @@ def write(
     *,
     recorded_by: int | None,
     now,
+    new: bool = False,
 ) -> None:
-    """Insert or update these rows (statuses given as indexes).
+    """Insert or update these rows (statuses given as indexes); ``new`` when none of
+    them was in the table when the import read it.
 
     On PostgreSQL the rows are streamed with COPY into a temporary table (dropped at the
-    end of the import's transaction) and written with one ``INSERT … ON CONFLICT``;
-    elsewhere they go through ``bulk_create``.
+    end of the import's transaction) and written with one ``INSERT … ON CONFLICT``, or
+    for ``new`` rows a plain ``INSERT``: checking each row for a conflict first took a
+    third of the time of writing two million. (Should another transaction add one of
+    them meanwhile, the import fails on the unique constraint and saves nothing.)
+    Elsewhere they go through ``bulk_create``.
     """
     if not len(sessions):
         return
@@ -151,30 +220,33 @@ def write(
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS import_attendance "
-            "(session_id bigint, enrollment_id bigint, status varchar(10)) ON COMMIT DROP"
+            "(session_id bigint, enrollment_id bigint, status smallint) ON COMMIT DROP"
         )
         cursor.execute("TRUNCATE import_attendance")
         with cursor.cursor.copy(
-            "COPY import_attendance (session_id, enrollment_id, status) FROM STDIN"
+            "COPY import_attendance (session_id, enrollment_id, status) FROM STDIN (FORMAT BINARY)"
         ) as copy:
-            # A slice at a time: the text of the whole chunk would be held at once.
+            # Binary rows made by whole-array operations, a slice at a time: no Python
+            # object or text per row.
+            copy.write(_BINARY_HEADER)
             for start in range(0, len(sessions), COPY_ROWS):
                 part = slice(start, start + COPY_ROWS)
-                copy.write(
-                    "".join(
-                        f"{s}\t{e}\t{st}\n"
-                        for s, e, st in zip(
-                            sessions[part].tolist(),
-                            enrollments[part].tolist(),
-                            STATUS_NAMES[statuses[part]].tolist(),
-                            strict=True,
-                        )
-                    )
-                )
-        cursor.execute(
+                rows = np.empty(len(sessions[part]), dtype=_WRITE_ROW)
+                rows["n"], rows["l1"], rows["l2"], rows["l3"] = 3, 8, 8, 2
+                rows["session"] = sessions[part]
+                rows["enrollment"] = enrollments[part]
+                rows["status"] = statuses[part]
+                copy.write(rows.tobytes())
+            copy.write(_BINARY_TRAILER)
+        names = ", ".join(f"'{name}'" for name in ATTENDANCE_STATUSES)
+        sql = (
             f"INSERT INTO {table} (session_id, enrollment_id, status, recorded_by_id, updated_at) "  # noqa: S608
-            "SELECT session_id, enrollment_id, status, %s, %s FROM import_attendance "
-            "ON CONFLICT (session_id, enrollment_id) "
-            "DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at",
-            [recorded_by, now],
+            f"SELECT session_id, enrollment_id, (ARRAY[{names}])[status + 1], %s, %s "
+            "FROM import_attendance"
         )
+        if not new:
+            sql += (
+                " ON CONFLICT (session_id, enrollment_id) "
+                "DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at"
+            )
+        cursor.execute(sql, [recorded_by, now])

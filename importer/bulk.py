@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db import connection
 
+from peersupport.bulk import preparer
+
 BATCH = 5000
 
 
@@ -69,11 +71,9 @@ def upsert(
         )
         cursor.execute(f"TRUNCATE {stage}")
         with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-            prepares = [(field.attname, field.get_db_prep_save) for field in fields]
+            prepares = [(field.attname, preparer(field, connection)) for field in fields]
             for row in rows:
-                copy.write_row(
-                    tuple(prepare(row[name], connection) for name, prepare in prepares) + constant
-                )
+                copy.write_row(tuple(prepare(row[name]) for name, prepare in prepares) + constant)
         sql = f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {stage}"  # noqa: S608
         if unique:
             conflict = ", ".join(quote(model._meta.get_field(n).column) for n in unique)

@@ -17,6 +17,7 @@ from datetime import date
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from participants.models import Enrollment, Participant
 from programs.models import Cohort, Module, Program
@@ -176,9 +177,13 @@ class Checker:
         key = tuple(quiet(parse_fn, column, **kw) for parse_fn, column, kw in columns)
         return key if quiet.ok else None
 
-    def _duplicate(self, rc: RowCheck, seen: dict, key, what: str) -> bool:
+    def _duplicate(self, rc: RowCheck, seen: dict, key, what: str, **params) -> bool:
+        """``what`` (marked with ``gettext_noop``) names the row's key, with ``params``;
+        it is translated only for a duplicate: translating it for each of 100,000 rows
+        took seconds."""
         first = seen.get(key)
         if first is not None:
+            what = _(what) % params if params else _(what)
             rc.fail(
                 _("duplicate %(what)s (first on line %(line)s).") % {"what": what, "line": first}
             )
@@ -212,7 +217,9 @@ class Checker:
                     _("start_date is after the program's end date (%(end)s).")
                     % {"end": end.isoformat()}
                 )
-            if not self._duplicate(rc, seen, code, _("program code %(c)s") % {"c": repr(code)}):
+            if not self._duplicate(
+                rc, seen, code, gettext_noop("program code %(c)s"), c=repr(code)
+            ):
                 self.known.programs.add(code)
 
     def modules(self, f: CsvFile) -> None:
@@ -224,8 +231,8 @@ class Checker:
             if program not in self.known.programs:
                 self._unknown(rc, "program_code", program)
                 continue
-            what = _("module order %(o)s of program %(p)s") % {"o": order, "p": repr(program)}
-            if not self._duplicate(rc, seen, (program, order), what):
+            what = gettext_noop("module order %(o)s of program %(p)s")
+            if not self._duplicate(rc, seen, (program, order), what, o=order, p=repr(program)):
                 self.known.modules.add((program, order))
 
     def instruments(self, f: CsvFile) -> None:
@@ -234,7 +241,7 @@ class Checker:
             if values is None:
                 continue
             code, _name, max_missing, _target = values
-            if self._duplicate(rc, seen, code, _("instrument code %(c)s") % {"c": repr(code)}):
+            if self._duplicate(rc, seen, code, gettext_noop("instrument code %(c)s"), c=repr(code)):
                 continue
             info = self.known.instruments.get(code)
             if info is None or info.from_library:
@@ -263,8 +270,8 @@ class Checker:
                     % {"c": repr(code)}
                 )
                 continue
-            what = _("item %(n)s of instrument %(c)s") % {"n": number, "c": repr(code)}
-            if self._duplicate(rc, seen, (code, number), what):
+            what = gettext_noop("item %(n)s of instrument %(c)s")
+            if self._duplicate(rc, seen, (code, number), what, n=number, c=repr(code)):
                 continue
             info.items[number] = ItemSpec(number, low, high, reverse)
             info.in_bundle = True
@@ -317,11 +324,10 @@ class Checker:
                 self._unknown(rc, "instrument_code", instrument)
             elif self.known.instruments[instrument].from_library:
                 self.known.library_used.add(instrument)
-            what = _("target for instrument %(i)s in program %(p)s") % {
-                "i": repr(instrument),
-                "p": repr(program),
-            }
-            self._duplicate(rc, seen, (program, instrument), what)
+            what = gettext_noop("target for instrument %(i)s in program %(p)s")
+            self._duplicate(
+                rc, seen, (program, instrument), what, i=repr(instrument), p=repr(program)
+            )
 
     def cohorts(self, f: CsvFile) -> None:
         seen: dict = {}
@@ -346,7 +352,7 @@ class Checker:
                     % {"c": repr(code), "p": repr(current), "q": repr(program)}
                 )
                 continue
-            if not self._duplicate(rc, seen, code, _("cohort code %(c)s") % {"c": repr(code)}):
+            if not self._duplicate(rc, seen, code, gettext_noop("cohort code %(c)s"), c=repr(code)):
                 self.known.cohorts[code] = program
 
     def sessions(self, f: CsvFile) -> None:
@@ -371,8 +377,8 @@ class Checker:
                     _("program %(p)s has no module with order %(o)s.")
                     % {"p": repr(program), "o": module_order}
                 )
-            what = _("session %(n)s of cohort %(c)s") % {"n": number, "c": repr(cohort)}
-            if not self._duplicate(rc, seen, (cohort, number), what):
+            what = gettext_noop("session %(n)s of cohort %(c)s")
+            if not self._duplicate(rc, seen, (cohort, number), what, n=number, c=repr(cohort)):
                 self.known.sessions.add((cohort, number))
 
     def participants(self, f: CsvFile) -> None:
@@ -400,7 +406,7 @@ class Checker:
                     % {"c": repr(code), "o": repr(spelt)}
                 )
                 continue
-            if self._duplicate(rc, seen, code.upper(), _("participant code")):
+            if self._duplicate(rc, seen, code.upper(), gettext_noop("participant code")):
                 continue
             self.known.participants[code] = False
 
@@ -430,8 +436,8 @@ class Checker:
             participant, cohort = values[0], values[1]
             if not self._participant_and_cohort(rc, participant, cohort):
                 continue
-            what = _("enrollment in cohort %(c)s") % {"c": repr(cohort)}
-            if self._duplicate(rc, seen, (participant, cohort), what):
+            what = gettext_noop("enrollment in cohort %(c)s")
+            if self._duplicate(rc, seen, (participant, cohort), what, c=repr(cohort)):
                 continue
             if (participant, cohort) not in enrollments:
                 enrollments[(participant, cohort)] = len(enrollments)
@@ -451,7 +457,7 @@ class Checker:
         all accepted before, on an earlier row, is taken from what they were read as;
         any other row goes through the full check, with its messages."""
         keys = array("q")
-        lines = array("q")
+        lines = array("I")  # line numbers (below 2**32): half the memory of "q"
         statuses = array("B")
         sessions = self.known.sessions
         #: Raw (participant, cohort) → (enrollment index, cohort code), raw session number
@@ -510,7 +516,7 @@ class Checker:
         self.known.attendance_keys = np.frombuffer(keys, dtype=np.int64)
         self.known.attendance_statuses = np.frombuffer(statuses, dtype=np.uint8)
         self._report_duplicate_attendance(
-            self.known.attendance_keys, np.frombuffer(lines, dtype=np.int64)
+            self.known.attendance_keys, np.frombuffer(lines, dtype=f"u{lines.itemsize}")
         )
 
     def _report_duplicate_attendance(self, keys: np.ndarray, lines: np.ndarray) -> None:

@@ -152,21 +152,26 @@ class CsvFile:
             line = reader.line_num
             while True:
                 start = line + 1
-                values = self._next(reader, start, check=check, bad_line=bad_line)
-                if values is _END or values is _STOP:
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    break
+                except (UnicodeDecodeError, csv.Error, Unreadable) as exc:
+                    if check:
+                        self._unreadable(exc, start, bad_line)
                     break
                 line = reader.line_num
+                if len(values) == width and (width > 1 or values[0].strip()):
+                    yield Row(index, values, start)  # the usual row, with fewest tests
+                    continue
                 if not values or (len(values) == 1 and not values[0].strip()):
                     continue  # a blank line
-                if len(values) != width:
-                    if check:
-                        self._problem(
-                            start,
-                            _("expected %(w)s values as in the header, found %(n)s.")
-                            % {"w": width, "n": len(values)},
-                        )
-                    continue
-                yield Row(index, values, start)
+                if check:
+                    self._problem(
+                        start,
+                        _("expected %(w)s values as in the header, found %(n)s.")
+                        % {"w": width, "n": len(values)},
+                    )
         finally:
             raw.close()
 
@@ -175,21 +180,22 @@ class CsvFile:
             return next(reader)
         except StopIteration:
             return _END
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, csv.Error, Unreadable) as exc:
             if check:
-                self._problem(
-                    bad_line[0] if bad_line else start,
-                    _("the file is not UTF-8 text; save it as “CSV UTF-8”."),
-                )
+                self._unreadable(exc, start, bad_line)
             return _STOP
-        except csv.Error as exc:
-            if check:
-                self._problem(start, _("cannot be read as CSV (%(e)s).") % {"e": exc})
-            return _STOP
-        except Unreadable as exc:
-            if check:
-                self._problem(exc.line, exc.message)
-            return _STOP
+
+    def _unreadable(self, exc: Exception, start: int, bad_line: list[int]) -> None:
+        """Report why reading stopped at the row starting on line ``start``."""
+        if isinstance(exc, UnicodeDecodeError):
+            self._problem(
+                bad_line[0] if bad_line else start,
+                _("the file is not UTF-8 text; save it as “CSV UTF-8”."),
+            )
+        elif isinstance(exc, Unreadable):
+            self._problem(exc.line, exc.message)
+        else:
+            self._problem(start, _("cannot be read as CSV (%(e)s).") % {"e": exc})
 
     def _header(self, header: list[str], *, check: bool) -> dict[str, int] | None:
         if len(header) > MAX_COLUMNS:

@@ -564,6 +564,10 @@ class Saver:
         nothing is saved): ids, stored statuses and counts come from whole arrays, a
         chunk of rows at a time."""
         name = f.spec.name
+        # The codes the check pass looked rows up in are not needed any more: their
+        # memory goes to this step's tables of ids instead of adding to them.
+        self.known.sessions = set()
+        self.known.participants = {}
         keys, statuses = self.known.attendance_keys, self.known.attendance_statuses
         enrollment_of, cohort_of = enrollment_arrays(
             self.known.enrollments,
@@ -601,14 +605,15 @@ class Saver:
             counts.updated += changed_n
             counts.unchanged += len(index) - created_n - changed_n
             if self.write:
-                written = created | changed
-                write_attendance(
-                    sessions[written],
-                    enrollments[written],
-                    statuses[part][written],
-                    recorded_by=self.actor.pk if self.actor else None,
-                    now=self.now,
-                )
+                for written, new in ((created, True), (changed, False)):
+                    write_attendance(
+                        sessions[written],
+                        enrollments[written],
+                        statuses[part][written],
+                        recorded_by=self.actor.pk if self.actor else None,
+                        now=self.now,
+                        new=new,
+                    )
             if self.progress:
                 self.progress("save", name, min(start + CHUNK, total), total)
         # Nothing after this step reads them: their memory is given back before the
