@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from peersupport.audit import log_action
 from peersupport.models import Organisation
 
+from . import keys
 from .bundle import BundleError, open_bundle
 from .check import Progress, check_bundle
 from .report import ImportReport
@@ -30,11 +31,14 @@ def import_bundle(
     label: str | None = None,
     request=None,
     source: str = "command",
+    exclusive: bool = False,
 ) -> ImportReport:
     """Check the bundle at ``path`` and, unless ``dry_run`` or anything is wrong, save it.
 
     Never raises for bad input: every problem is in ``report.problems``. The counts say
     what was (or, for a dry run, would be) created, updated and left unchanged.
+    ``exclusive``: nobody else uses the database; its foreign keys are checked once per
+    table instead of once per row (``importer.keys``).
     """
     report = ImportReport(dry_run=dry_run)
     try:
@@ -56,7 +60,8 @@ def import_bundle(
             counts.created = counts.updated = counts.unchanged = 0
         try:
             with transaction.atomic():
-                save_bundle(bundle, known, report, write=True, actor=actor, progress=progress)
+                with keys.checked_once(exclusive):
+                    save_bundle(bundle, known, report, write=True, actor=actor, progress=progress)
                 log_action(
                     actor=actor,
                     action="import.confirm",

@@ -25,6 +25,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--organisation", help="slug of the organisation (required if there are several)"
         )
+        parser.add_argument(
+            "--exclusive",
+            action="store_true",
+            help=(
+                "only when nobody else uses the database (a first set-up): check the "
+                "foreign keys once per table, not once per row; everyone else waits until "
+                "the import ends"
+            ),
+        )
 
     def _organisation(self, slug):
         if slug:
@@ -41,7 +50,7 @@ class Command(BaseCommand):
             )
         return organisations[0]
 
-    def handle(self, *args, path, dry_run, organisation, **options):
+    def handle(self, *args, path, dry_run, organisation, exclusive=False, **options):
         org = self._organisation(organisation)
         started = time.monotonic()
 
@@ -51,7 +60,9 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             print(f"[{elapsed:6.1f}s] {verb} {name}: {done}{of} rows", file=sys.stderr, flush=True)
 
-        report = import_bundle(path=path, organisation=org, dry_run=dry_run, progress=progress)
+        report = import_bundle(
+            path=path, organisation=org, dry_run=dry_run, progress=progress, exclusive=exclusive
+        )
         for counts in report.files.values():
             unit = "surveys" if counts.unit == "surveys" else "records"
             self.stdout.write(
