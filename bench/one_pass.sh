@@ -51,13 +51,19 @@ if wants import; then
   db=$PG/peersupport_x_import_bench
   stamp "import: preparing the bundle and an empty database"
   DATABASE_URL=$db $PY bench/import_bench.py --prepare
-  for run in "first import" "the same bundle again"; do
+  for run in "first import" "the same bundle again" "first import, --exclusive"; do
+    extra=()
+    if [[ "$run" == *exclusive ]]; then
+      DATABASE_URL=$db $PY bench/import_bench.py --prepare >/dev/null  # an empty database again
+      extra=(--exclusive)
+    fi
     stamp "import: $run"
     log=$(mktemp)
     DATABASE_URL=$db /usr/bin/time -v $PY manage.py import_bundle \
-      /tmp/peersupport_import_bench_bundle --organisation bench-import >"$log" 2>&1
+      /tmp/peersupport_import_bench_bundle --organisation bench-import "${extra[@]}" >"$log" 2>&1
     # The last progress line of each step (seconds since the start), then the totals.
-    awk '/^\[/ { key = $2 " " $3; last[key] = $0; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
+    awk '/^\[/ { line = $0; sub(/^\[[^]]*\] /, "", line); split(line, w, " "); key = w[1] " " w[2]
+                 last[key] = $0; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
          END { for (i = 1; i <= n; i++) print last[order[i]] }' "$log"
     grep -E "Imported into|problem|Elapsed|Maximum resident|User time|System time" "$log"
     rm -f "$log"
