@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sessions.models import Session
+from tests.availability import require
 from tests.factories import CohortFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +34,10 @@ def test_any_finds_what_in_finds_on_a_key_and_on_a_foreign_key(sessions):
 
 
 def test_any_sends_the_ids_as_one_parameter_on_postgresql(sessions):
-    if connection.vendor != "postgresql":
-        pytest.skip("the array parameter is PostgreSQL's; elsewhere __any is __in")
+    require(
+        connection.vendor == "postgresql",
+        "the array parameter is PostgreSQL's; elsewhere __any is __in",
+    )
     ids = [s.pk for s in sessions]
     with CaptureQueriesContext(connection) as captured:
         found = list(Session.objects.filter(pk__any=ids).values_list("pk", flat=True))
