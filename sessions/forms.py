@@ -240,14 +240,10 @@ class SessionLogForm(forms.Form):
         choices = facilitator_choices(cohort.organisation_id, keep=assigned + ran)
         if usual:
             self.fields["facilitators"].queryset = choices.filter(pk__in=usual).order_by("name")
-            stand_in = self.fields["stand_in"]
-            stand_in.queryset = choices.exclude(pk__in=usual).order_by("name")
-            # Hundreds of names on a phone's page: listed from one query of ids and names
-            # (a volunteer shows as her name), not a model instance each.
-            stand_in.widget.choices = [
-                ("", stand_in.empty_label),
-                *stand_in.queryset.values_list("pk", "name"),
-            ]
+            # Hundreds of rows on a phone's page: only what the drop-down shows.
+            self.fields["stand_in"].queryset = (
+                choices.exclude(pk__in=usual).order_by("name").only("pk", "name")
+            )
         else:
             self.fields["facilitators"].queryset = choices.order_by("name")
             del self.fields["stand_in"]
