@@ -115,7 +115,7 @@ class AttendanceCountsExporter(Exporter):
         keys = ("present", "late", "absent", "excused", "attended")
         # A session's marks add up to its cohort's size: sessions of a cohort or year the
         # report hides are left out, as in the participant-level exports (no score here).
-        held = withheld.withheld(self.program, self.options, scores=False)
+        held = withheld.withheld(self.program, self.options, surveys=False)
         for cohort, start, number, day, module, status, *counts in self._session_rows():
             if held.row_hidden(self.program.year_of(start), cohort):
                 continue

@@ -80,9 +80,9 @@ def _hidden_families(obj: dict) -> tuple[bool, set[str], set[str]]:
     return participation, scores, incomplete - scores
 
 
-def withheld(program, options: ExportOptions, *, scores: bool = True) -> Withheld:
+def withheld(program, options: ExportOptions, *, surveys: bool = True) -> Withheld:
     """The hidden cells of the external report of the export's period (none for the
-    organisation's own, internal exports). Without ``scores`` the surveys are not read:
+    organisation's own, internal exports). Without ``surveys`` they are not read:
     which years' and cohorts' rows are hidden, and which modules, is the same (each family
     of figures is suppressed on its own); nothing is known of instruments, nor of groups
     hidden for an instrument's figures."""
@@ -92,7 +92,7 @@ def withheld(program, options: ExportOptions, *, scores: bool = True) -> Withhel
     cell = options.min_cell
     if options.year is not None:
         objects, details = runs.shown_figures(
-            program, year=options.year, min_cell=cell, surveys=scores
+            program, year=options.year, min_cell=cell, surveys=surveys
         )
     elif options.period_start is not None and options.period_end is not None:
         objects, details = runs.shown_figures(
@@ -100,10 +100,10 @@ def withheld(program, options: ExportOptions, *, scores: bool = True) -> Withhel
             start=options.period_start,
             end=options.period_end,
             min_cell=cell,
-            surveys=scores,
+            surveys=surveys,
         )
     else:
-        objects, details = runs.shown_figures(program, min_cell=cell, surveys=scores)
+        objects, details = runs.shown_figures(program, min_cell=cell, surveys=surveys)
     whole = objects[-1]
     out.everything, out.scores, out.incomplete = _hidden_families(whole)
     for obj in objects[:-1]:

@@ -470,7 +470,7 @@ def test_what_exports_leave_out_is_read_without_computing_statistics(world, min_
 
 @pytest.mark.parametrize("min_cell", [5, 8])
 def test_rows_and_modules_hidden_are_found_without_reading_the_surveys(world, min_cell):
-    # The attendance export asks withheld() without scores: the years, cohorts and
+    # The attendance export asks withheld() without surveys: the years, cohorts and
     # modules it hides must be those the full computation hides.
     from exports.withheld import withheld
 
@@ -478,7 +478,7 @@ def test_rows_and_modules_hidden_are_found_without_reading_the_surveys(world, mi
     seen_hidden = False
     for year in (None, 1, 2):
         o = replace(options(year=year), min_cell=min_cell)
-        full, rows_only = withheld(program, o), withheld(program, o, scores=False)
+        full, rows_only = withheld(program, o), withheld(program, o, surveys=False)
         assert (rows_only.everything, rows_only.years, rows_only.cohorts, rows_only.modules) == (
             full.everything,
             full.years,
