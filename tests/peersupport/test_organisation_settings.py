@@ -132,3 +132,32 @@ def test_the_error_page_has_quick_exit_first(rf):
     html = error_500(request).content.decode()
     first = _first_focusable(html)
     assert 'id="quick-exit"' in first and 'href="https://www.google.com/"' in first
+
+
+def test_a_page_whose_session_ended_while_it_loaded_carries_quick_exit(
+    org, coordinator, client_for
+):
+    # Quick exit signs out as the page leaves; Back may reload a page of the app while
+    # that sign-out lands. Django answers 400, and that page must still send her on.
+    from django.contrib.sessions.models import Session
+    from django.test.signals import template_rendered
+
+    org.quick_exit_url = "https://weather.example.org/"
+    org.save()
+    client = client_for(coordinator)
+    client.raise_request_exception = False
+    key = client.session.session_key
+
+    def sign_out_lands(**kwargs):  # while the page renders, the sign-out ends the session
+        Session.objects.filter(session_key=key).delete()
+
+    template_rendered.connect(sign_out_lands)
+    try:
+        response = client.get(reverse("participants:list"))
+    finally:
+        template_rendered.disconnect(sign_out_lands)
+    assert response.status_code == 400
+    html = response.content.decode()
+    first = _first_focusable(html)
+    assert 'id="quick-exit"' in first and 'href="https://weather.example.org/"' in first
+    assert "js/quick-exit.js" in html
