@@ -763,6 +763,11 @@ def main() -> None:
             build_bulk(cursor, ref, today, watch)
             restore_constraints(cursor, constraints, indexes, watch)
     watch.step("committed")
+    from programs.models import Cohort
+    from sessions import outreach
+
+    outreach.recount(Cohort.objects.values_list("pk", flat=True))
+    watch.step("runs of missed sessions (outreach list)")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     watch.step("vacuum analyze")

@@ -44,6 +44,7 @@ from programs.models import (
     VolunteerTraining,
 )
 from programs.services import program_create_from_template
+from sessions import outreach
 from sessions.models import Attendance, Session, SessionFeedback
 from sessions.services import cohort_create
 from surveys.catalog import CATALOG, catalog_add_to_program
@@ -273,6 +274,8 @@ class _Builder:
         self._surveys(people, instruments)
         self._referrals(people, partners, program)
         self._current_group(volunteers, instruments)
+        # Attendance came in bulk: count the runs the outreach list reads.
+        outreach.recount(Cohort.objects.filter(organisation=self.org).values_list("pk", flat=True))
         self.counts["participants"] = Participant.objects.filter(organisation=self.org).count()
 
     def _program(self, code: str, name: str, start: date, end: date | None) -> Program:

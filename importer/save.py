@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from participants.models import Consent, Enrollment, Participant
 from participants.name_index import Digester, name_index_write
 from programs.models import Cohort, Module, Program
+from sessions import outreach
 from sessions.models import Attendance, Session
 from surveys.catalog import catalog_instrument_ensure, entry_for_code
 from surveys.instruments import (
@@ -108,6 +109,12 @@ class Saver:
             except Exception:  # noqa: BLE001 - best effort: the problems are already listed
                 counts.created = counts.updated = counts.unchanged = 0
                 counts.counted = False
+        if self.write:
+            # The runs of missed sessions the outreach list reads (sessions/outreach.py):
+            # cohorts, sessions, enrollments and attendance came in bulk, without signals.
+            outreach.recount(
+                Cohort.objects.filter(organisation=self.org).values_list("pk", flat=True)
+            )
 
     def library_instruments(self) -> None:
         """Add the ready-made instruments the bundle names by code without defining them

@@ -29,6 +29,7 @@ from peersupport.audit import log_action
 from peersupport.permissions import COORDINATOR, membership_for
 from programs.models import Cohort
 
+from . import outreach
 from .models import Attendance, Session
 
 STATUSES = tuple(Attendance.Status.values)
@@ -294,6 +295,8 @@ def _apply_once(*, session, wanted, by, seen, overwrite, request) -> Outcome:
     for row, old in to_update:
         _audit(row, old, by, organisation, request)
     outcome.changed = len(to_create) + len(to_update)
+    if outcome.changed:
+        outreach.recount([session.cohort_id])
     return outcome
 
 

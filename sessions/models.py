@@ -156,6 +156,25 @@ class Attendance(models.Model):
         return self.session.cohort.organisation
 
 
+class MissedRun(models.Model):
+    """How many of its latest offered sessions in a row an enrollment missed, while that is
+    not zero and its cohort is not over: kept by ``sessions/outreach.py`` for the
+    coordinator's outreach list. Derived from attendance; holds nothing of its own."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.CASCADE, primary_key=True, related_name="missed_run"
+    )
+    missed = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["missed"], name="missed_run_missed_idx")]
+        verbose_name = _("run of missed sessions")
+        verbose_name_plural = _("runs of missed sessions")
+
+    def __str__(self):
+        return f"{self.enrollment_id}: {self.missed}"
+
+
 class SessionFeedback(models.Model):
     """An anonymous feedback form: no link to any participant, ever."""
 

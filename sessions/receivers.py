@@ -1,11 +1,14 @@
 """What the sessions app does and answers for the apps it builds on (connected in apps.py)."""
 
 from django.db.models import Max
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from participants.models import Enrollment
 from participants.signals import participant_records_asked
+from programs.models import Cohort
 from programs.signals import (
     closure_added,
     cohort_last_day,
@@ -13,7 +16,7 @@ from programs.signals import (
     volunteer_sessions_held,
 )
 
-from . import selectors, services
+from . import outreach, selectors, services
 from .models import Attendance, Session
 
 
@@ -70,3 +73,31 @@ def cohorts_last_session(sender, *, cohort_ids, **kwargs) -> dict:
 @receiver(participant_records_asked)
 def participant_has_attendance(sender, *, participant, **kwargs) -> bool:
     return Attendance.objects.filter(enrollment__participant=participant).exists()
+
+
+# Runs of missed sessions (``outreach.py``): recounted for the cohort whenever a row
+# that changes them is saved one at a time; bulk writers call ``outreach.recount``.
+@receiver(post_save, sender=Attendance)
+def attendance_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        outreach.recount([instance.session.cohort_id])
+
+
+@receiver(post_save, sender=Session)
+@receiver(post_delete, sender=Session)
+def session_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        outreach.recount([instance.cohort_id])
+
+
+@receiver(post_save, sender=Enrollment)
+@receiver(post_delete, sender=Enrollment)
+def enrollment_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        outreach.recount([instance.cohort_id])
+
+
+@receiver(post_save, sender=Cohort)
+def cohort_saved(sender, instance, raw=False, created=False, **kwargs):
+    if not raw and not created:  # a new cohort has no enrollment yet
+        outreach.recount([instance.pk])

@@ -12,12 +12,12 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce
 
@@ -28,8 +28,6 @@ from programs import selectors as program_selectors
 from programs.models import Cohort, Program, Volunteer
 
 from .models import Attendance, Session
-
-NEVER = date(1, 1, 1)
 
 
 def with_fill(cohorts: QuerySet) -> QuerySet:
@@ -104,7 +102,8 @@ def sessions_missing_attendance(*, organisation, today: date) -> QuerySet:
 
 def outreach_list(*, organisation, threshold: int) -> QuerySet:
     """Enrollments whose most recent ``threshold`` or more offered sessions in a row were
-    not attended: the participants a coordinator should reach out to.
+    not attended: the participants a coordinator should reach out to, longest run first,
+    each with ``missed`` (the length of the run) and ``last_attended`` (or None).
 
     - Offered (``docs/figures.md``): held sessions of the enrollment's cohort
       dated on or after ``enrolled_on``. Only sessions whose attendance was taken (at
@@ -117,37 +116,9 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
       attended session takes the participant off the list.
     - Only enrollments currently ``enrolled`` in cohorts that are not closed.
 
-    Three queries, whatever the size of the organisation. The first finds each open
-    cohort's ``threshold`` latest sessions whose attendance was taken; the second, the
-    enrollments in those cohorts that attended none of them (one hashed anti-join on
-    those sessions' attendance), kept when they began on or before all of them; the
-    third returns the listed enrollments with the length of the run (``missed``) and
-    ``last_attended`` (or None), worked out for those rows only.
+    The runs are kept up to date as attendance is taken (``outreach.py``), so this
+    reads the people on the list only, however many groups are running.
     """
-    recent = _latest_taken_sessions(organisation=organisation, per_cohort=threshold)
-    # The earliest of each cohort's latest sessions; cohorts with fewer are left out.
-    earliest = {
-        cohort_id: min(day for _, day in sessions)
-        for cohort_id, sessions in recent.items()
-        if len(sessions) == threshold
-    }
-    attended_one = Attendance.objects.filter(
-        session_id__any=[pk for sessions in recent.values() for pk, _ in sessions],
-        status__in=Attendance.ATTENDED,
-    ).values("enrollment_id")
-    candidates = (
-        Enrollment.objects.filter(status=Enrollment.Status.ENROLLED, cohort_id__any=list(earliest))
-        .exclude(pk__in=attended_one)
-        .order_by()  # no sort (and no join to sort by cohort and code): a filter only
-        .values_list("pk", "cohort_id", "enrolled_on")
-    )
-    # Every one of the cohort's latest sessions was offered to the enrollment.
-    listed = [
-        pk
-        for pk, cohort_id, enrolled_on in (candidates if earliest else ())
-        if (enrolled_on or NEVER) <= earliest[cohort_id]
-    ]
-    taken = Exists(Attendance.objects.filter(session=OuterRef("pk")))
     last_attended = Subquery(
         Attendance.objects.filter(
             enrollment=OuterRef("pk"),
@@ -158,57 +129,17 @@ def outreach_list(*, organisation, threshold: int) -> QuerySet:
         .values("session__date")[:1],
         output_field=DateField(),
     )
-    missed_since = Session.objects.filter(
-        cohort=OuterRef("cohort_id"),
-        status=Session.Status.HELD,
-        date__gt=OuterRef("since_attended"),
-        date__gte=OuterRef("since_enrolled"),
-    ).filter(taken)
     return (
-        Enrollment.objects.filter(pk__any=listed)
-        .annotate(
-            since_enrolled=Coalesce("enrolled_on", Value(NEVER), output_field=DateField()),
+        Enrollment.objects.filter(
+            missed_run__missed__gte=threshold,
+            status=Enrollment.Status.ENROLLED,
+            cohort__organisation=organisation,
+            cohort__status__in=Cohort.CURRENT,
         )
-        .annotate(
-            last_attended=last_attended,
-            since_attended=Coalesce(last_attended, Value(NEVER), output_field=DateField()),
-        )
-        .annotate(missed=count_subquery(missed_since))
+        .annotate(missed=F("missed_run__missed"), last_attended=last_attended)
         .select_related("participant", "cohort")
         .order_by("-missed", "cohort__code", "participant__code")
     )
-
-
-def _latest_taken_sessions(*, organisation, per_cohort: int) -> dict[int, list[tuple[int, date]]]:
-    """For each open cohort of ``organisation``: its latest ``per_cohort`` held sessions
-    whose attendance was taken, as ``(session id, date)`` pairs, latest first. One query
-    over the open cohorts, each reading only its own latest sessions (``LIMIT 1 OFFSET k``
-    down the cohort's session index, like a lateral join), then one for their dates: it
-    never reads the organisation's session history, which grows with every week of every
-    past cohort."""
-    taken = (
-        Session.objects.filter(cohort=OuterRef("pk"), status=Session.Status.HELD)
-        .filter(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
-        .order_by("-date", "-number")
-    )
-    # One subquery per rank, the session's id only (each walks the cohort's index again);
-    # their dates come after, in one query by primary key.
-    ranks = {f"s{k}": Subquery(taken.values("pk")[k : k + 1]) for k in range(per_cohort)}
-    rows = list(
-        Cohort.objects.filter(organisation=organisation)
-        .filter(status__in=Cohort.CURRENT)
-        .annotate(**ranks)
-        .order_by()
-        .values_list("pk", *ranks)
-    )
-    found = [pk for _cohort_id, *pks in rows for pk in pks if pk is not None]
-    dates = dict(Session.objects.filter(pk__any=found).values_list("pk", "date")) if found else {}
-    latest: dict[int, list[tuple[int, date]]] = {}
-    for cohort_id, *pks in rows:
-        sessions = [(pk, dates[pk]) for pk in pks if pk is not None]
-        if sessions:
-            latest[cohort_id] = sessions
-    return latest
 
 
 def volunteers_due_for_supervision(*, organisation, today: date, limit: int | None = None) -> list:
