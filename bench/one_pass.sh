@@ -22,7 +22,7 @@ at() { # scale name (01, 1, 3) -> the --scale value
 wants() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 
 if wants pages; then
-  for page in participants dashboard roster report_page; do
+  for page in participants dashboard roster tap report_page; do
     for s in 01 1 3; do
       stamp "$page at $(at $s)x"
       DATABASE_URL=$PG/peersupport_bench_$s $PY bench/run.py $page --scale "$(at $s)" --repeat 15
