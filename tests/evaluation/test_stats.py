@@ -76,6 +76,37 @@ def test_mean_ci_uses_students_t():
     assert stats.mean_ci([3]) is None
 
 
+def test_mean_ci_is_scipys_to_the_last_bit():
+    import random
+
+    rng = random.Random(16)
+    for _ in range(2000):
+        n = rng.randint(2, 300)
+        level = rng.choice((0.9, 0.95, 0.99, rng.random()))
+        values = [rng.gauss(24, 6) for _ in range(n)]
+        half = float(scipy_stats.t.ppf((1 + level) / 2, n - 1)) * stats.sample_sd(values)
+        mean = math.fsum(values) / n
+        expected = (mean - half / math.sqrt(n), mean + half / math.sqrt(n))
+        assert stats.mean_ci(values, level) == expected
+
+
+def test_the_app_does_not_load_scipy_stats():
+    # Processes that never test a hypothesis (the web's, an export's) do not carry it.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, django; django.setup();"
+        "from django.urls import get_resolver; get_resolver().url_patterns;"
+        "import evaluation.runs, exports.services, evaluation.tasks;"
+        "print('scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
+
+
 def test_statistics_from_fewer_than_min_cell_records_are_blanked_and_listed():
     figures = {"pre_mean": 3.0, "t": 1.2}
     suppressed = []
