@@ -219,3 +219,20 @@ def test_the_command_recounts_runs_changed_outside_the_app(groups, org):
     call_command("recount_outreach", stdout=out)
     assert stored(org) == counted(org) != expected
     assert "recounted" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_deleting_a_session_or_an_enrollment_recounts(groups, org):
+    (cohort, people, sessions), _other = groups
+    for session in sessions[:4]:
+        Attendance.objects.create(session=session, enrollment=people[1], status="present")
+    Attendance.objects.create(session=sessions[0], enrollment=people[2], status="present")
+    assert stored(org) == counted(org) == {people[0].pk: 4, people[2].pk: 3, **{
+        p.pk: 4 for p in people[3:]
+    }}  # fmt: skip
+    Session.objects.get(pk=sessions[3].pk).delete()  # as the admin may; its rows go too
+    assert stored(org) == counted(org) == {people[0].pk: 3, people[2].pk: 2, **{
+        p.pk: 3 for p in people[3:]
+    }}  # fmt: skip
+    Enrollment.objects.get(pk=people[4].pk).delete()  # no attendance of hers: allowed
+    assert stored(org) == counted(org) and people[4].pk not in stored(org)
