@@ -62,6 +62,10 @@ def _batches(iterable: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+#: The files whose rows change the runs of missed sessions (``sessions.outreach``).
+RUN_FILES = {"cohorts.csv", "sessions.csv", "enrollments.csv", "attendance.csv"}
+
+
 class Saver:
     def __init__(
         self,
@@ -109,7 +113,7 @@ class Saver:
             except Exception:  # noqa: BLE001 - best effort: the problems are already listed
                 counts.created = counts.updated = counts.unchanged = 0
                 counts.counted = False
-        if self.write:
+        if self.write and RUN_FILES & set(self.bundle.openers):
             # The runs of missed sessions the outreach list reads (sessions/outreach.py):
             # cohorts, sessions, enrollments and attendance came in bulk, without signals.
             outreach.recount(

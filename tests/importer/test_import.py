@@ -796,3 +796,17 @@ def test_optional_columns_are_updated_when_a_bundle_is_imported_again(org, tmp_p
     assert report.saved
     first = Session.objects.get(number=1)
     assert (first.duration_minutes, first.topic) == (120, "Hello")
+
+
+def test_an_import_counts_the_runs_of_missed_sessions_the_outreach_list_reads(org, tmp_path):
+    from sessions import outreach
+    from sessions.models import MissedRun
+
+    # P-002 still enrolled: absent at session 1, nothing at session 2 (taken for P-001).
+    enrolled = VALID["enrollments.csv"].replace("withdrawn,2020-06-01", "enrolled,")
+    assert run(org, tmp_path, {**VALID, "enrollments.csv": enrolled}).saved
+    runs = dict(MissedRun.objects.values_list("enrollment__participant__code", "missed"))
+    assert runs == {"P-002": 2}
+    MissedRun.objects.all().delete()
+    outreach.recount(org.cohorts.values_list("pk", flat=True))
+    assert dict(MissedRun.objects.values_list("enrollment__participant__code", "missed")) == runs
