@@ -241,7 +241,8 @@ def compute(
     the pages draw; docs/definitions.md). ``progress(percent)`` is called along the way.
 
     Without ``statistics`` the matched pairs are counted, not tested, and there are no
-    intervals: what suppression reads (counts) and nothing else, for ``shown_figures``.
+    intervals, versions or surveys left out for consent: what suppression reads (counts)
+    and nothing else, for ``shown_figures``.
     Without ``surveys`` there are no instruments at all (participation and attendance).
     """
     progress = progress or (lambda percent: None)
@@ -272,9 +273,11 @@ def compute(
         },
         "intervals": (figures.counted_intervals(counted, min_cell=min_cell) if statistics else {}),
         # The versions each instrument's scored administrations were answered on.
-        "versions": figures.version_use(program, whole) if surveys else {},
+        "versions": figures.version_use(program, whole) if surveys and statistics else {},
         # Surveys left out because the evaluation consent was withdrawn or has expired.
-        "consent_left_out": figures.consent_left_out(program, whole) if surveys else {},
+        "consent_left_out": (
+            figures.consent_left_out(program, whole) if surveys and statistics else {}
+        ),
     }
     progress(90)
     return result, details

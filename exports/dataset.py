@@ -11,15 +11,15 @@ the database per row.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
 
-from django.db.models import Count, F, Max, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from evaluation import engine
 from participants.models import Enrollment, Participant
-from programs.models import Cohort
 from sessions.models import Attendance, Session
 from surveys.instruments import program_instrument_links
 from surveys.models import Administration, Instrument
@@ -41,10 +41,12 @@ from .base import (
     Variable,
     safe_name,
 )
-from .scope import enrollment_filter, period_filter
+from .scope import enrollment_filter
 
-#: Cohorts per round of the dataset's queries (about 20 enrollments each).
-COHORTS_PER_QUERY = 200
+#: Cohorts per round of the dataset's queries (about 20 enrollments each): enough that
+#: PostgreSQL hashes the program's sessions once per round rather than probing them per
+#: enrollment, few enough to bound the memory of a round.
+COHORTS_PER_QUERY = 1000
 #: What each exported enrollment is read with (``source_rows``), after its pk.
 ENROLLMENT_FIELDS = (
     "participant_id",
@@ -239,21 +241,12 @@ class DatasetExporter(Exporter):
     # the administrations pivoted per enrollment (a score, whether given, and a date per
     # instrument and timepoint). Each is read once; nothing is asked per row.
 
-    def cohort_ids(self) -> list[int]:
-        """The period's cohorts of the program in export order (start date, code)."""
-        return list(
-            Cohort.objects.filter(period_filter(self.options, "start_date"), program=self.program)
-            .order_by("start_date", "code")
-            .values_list("id", flat=True)
-        )
-
-    def enrollment_rows(self, cohorts: list[int]):
-        """The exported enrollments of ``cohorts`` in export order: ``(pk, cohort_id,
-        *ENROLLMENT_FIELDS)``."""
+    def enrollment_rows(self):
+        """The exported enrollments (consented, of the period's cohorts) in export order
+        (cohort start date, cohort code, enrollment): ``(pk, cohort_id,
+        *ENROLLMENT_FIELDS)``. The plan reads them once and keeps the rows it exports."""
         return (
-            Enrollment.objects.filter(
-                enrollment_filter(self.program, self.options), cohort_id__in=cohorts
-            )
+            Enrollment.objects.filter(enrollment_filter(self.program, self.options))
             .order_by("cohort__start_date", "cohort__code", "pk")
             .values_list("pk", "cohort_id", *ENROLLMENT_FIELDS)
         )
@@ -269,20 +262,13 @@ class DatasetExporter(Exporter):
 
     def attendance_counts(self, cohorts: list[int]):
         """``(enrollment_id, attended, attended in each module…)`` for the enrollments of
-        ``cohorts`` that attended a held session of their cohort on or after enrolling."""
+        ``cohorts`` that attended a held session of their cohort on or after enrolling
+        (attended as the report counts it: ``engine.attended``)."""
         counts = {"attended": Count("pk")}
         for module_id, order, _name in self.modules:
             counts[f"m{order}"] = Count("pk", filter=Q(session__module_id=module_id))
         return (
-            Attendance.objects.filter(
-                enrollment__cohort_id__in=cohorts,
-                status__in=Attendance.ATTENDED,
-                session__status=Session.Status.HELD,
-                session__cohort=F("enrollment__cohort"),
-                session__date__gte=Coalesce(
-                    F("enrollment__enrolled_on"), F("enrollment__cohort__start_date")
-                ),
-            )
+            engine.attended(Attendance.objects.filter(enrollment__cohort_id__in=cohorts))
             .order_by()
             .values("enrollment_id")
             .annotate(**counts)
@@ -315,13 +301,16 @@ class DatasetExporter(Exporter):
     def source_rows(self) -> Iterator[tuple]:
         """Per exported enrollment in export order: ``(pk, *ENROLLMENT_FIELDS, offered,
         attended, attended per module…, then score, given[, date] per instrument and
-        timepoint)``, ``COHORTS_PER_QUERY`` cohorts at a time (bounded memory)."""
+        timepoint)``, from the enrollments the plan kept, ``COHORTS_PER_QUERY`` cohorts at
+        a time (bounded memory)."""
+        self.planned()
         no_attendance = (0,) * (1 + len(self.modules))
         slot = (None, 0, None) if self.options.dates != DATES_NONE else (None, 0)
         no_scores = slot * (len(self.instruments) * len(TIMEPOINTS))
-        cohorts = self.cohort_ids()
-        for first in range(0, len(cohorts), COHORTS_PER_QUERY):
-            batch = cohorts[first : first + COHORTS_PER_QUERY]
+        by_cohort = [list(rows) for _cohort, rows in groupby(self.enrollments, itemgetter(1))]
+        for first in range(0, len(by_cohort), COHORTS_PER_QUERY):
+            enrollments = by_cohort[first : first + COHORTS_PER_QUERY]
+            batch = [rows[0][1] for rows in enrollments]
             held: dict[int, list] = {}
             for cohort_id, day in self.held_sessions(batch):
                 held.setdefault(cohort_id, []).append(day)
@@ -329,17 +318,18 @@ class DatasetExporter(Exporter):
                 days.sort()
             attended = {row[0]: row[1:] for row in self.attendance_counts(batch)}
             scores = {row[0]: row[1:] for row in self.score_table(batch)} if no_scores else {}
-            for pk, cohort_id, *fields in self.enrollment_rows(batch):
-                days = held.get(cohort_id, [])
-                # Offered: held sessions on or after the enrollment date (else the start).
-                since = fields[8] if fields[8] is not None else fields[2]
-                yield (
-                    pk,
-                    *fields,
-                    engine.sessions_since(days, since),
-                    *attended.get(pk, no_attendance),
-                    *scores.get(pk, no_scores),
-                )
+            for rows in enrollments:
+                for pk, cohort_id, *fields in rows:
+                    days = held.get(cohort_id, [])
+                    # Offered: held sessions on or after the enrollment date (else the start).
+                    since = fields[8] if fields[8] is not None else fields[2]
+                    yield (
+                        pk,
+                        *fields,
+                        engine.sessions_since(days, since),
+                        *attended.get(pk, no_attendance),
+                        *scores.get(pk, no_scores),
+                    )
 
     def count(self) -> int:
         return Enrollment.objects.filter(enrollment_filter(self.program, self.options)).count()
@@ -382,19 +372,12 @@ class DatasetExporter(Exporter):
             ):  # fmt: skip
                 weeks[(enrollment_id, code, tp)] = privacy.cohort_week(day, start)
                 starts[enrollment_id] = start
-        ids, people, records = [], [], []
+        ids, people, records, enrollments = [], [], [], []
         self.left_out = {"cells": 0, "rare": 0}
         self.group_blanks = 0
-        for pk, pid, cohort, start, birth, gender, indigenous, racialised, enrolled, exit_ in (
-            Enrollment.objects.filter(enrollment_filter(self.program, o))
-            .order_by()
-            .values_list(
-                "pk", "participant_id", "cohort__code", "cohort__start_date",
-                "participant__birth_year", "participant__gender_identity",
-                "participant__indigenous_identity", "participant__racialised",
-                "enrolled_on", "exit_date",
-            )
-        ):  # fmt: skip
+        for row in self.enrollment_rows():
+            (pk, _cohort_id, pid, cohort, start, birth, gender, indigenous, racialised,
+             _status, enrolled, exit_) = row  # fmt: skip
             year = self.program.year_of(start)
             if held.row_hidden(year, cohort):
                 self.left_out["cells"] += 1
@@ -427,9 +410,12 @@ class DatasetExporter(Exporter):
             ids.append(pk)
             people.append(pid)
             records.append(record)
+            enrollments.append(row)
         self.plan, self.left_out["rare"], self.blanks = privacy.k_anonymous_plan(
             ids, records, people, o.min_cell, self.quasi_identifiers()
         )
+        #: The rows of the exported enrollments, in export order (``enrollment_rows``).
+        self.enrollments = [row for row in enrollments if row[0] in self.plan]
 
     def planned(self) -> None:
         if not hasattr(self, "plan"):

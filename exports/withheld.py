@@ -86,9 +86,8 @@ def withheld(program, options: ExportOptions, *, surveys: bool = True) -> Withhe
     which years' and cohorts' rows are hidden, and which modules, is the same (each family
     of figures is suppressed on its own); nothing is known of instruments, nor of groups
     hidden for an instrument's figures."""
-    out = Withheld()
     if not options.external:
-        return out
+        return Withheld()
     cell = options.min_cell
     if options.year is not None:
         objects, details = runs.shown_figures(
@@ -104,6 +103,14 @@ def withheld(program, options: ExportOptions, *, surveys: bool = True) -> Withhe
         )
     else:
         objects, details = runs.shown_figures(program, min_cell=cell, surveys=surveys)
+    return hidden_cells(objects, details)
+
+
+def hidden_cells(objects: list[dict], details: dict) -> Withheld:
+    """What the suppressed figures of a report hide (``disclosure.protect``'s output: the
+    period objects, the last one the whole period, and the breakdowns), as a
+    ``Withheld``."""
+    out = Withheld()
     whole = objects[-1]
     out.everything, out.scores, out.incomplete = _hidden_families(whole)
     for obj in objects[:-1]:

@@ -488,3 +488,25 @@ def test_rows_and_modules_hidden_are_found_without_reading_the_surveys(world, mi
         assert not rows_only.scores and not rows_only.cohort_scores
         seen_hidden |= bool(full.everything or full.years or full.cohorts)
     assert seen_hidden, "nothing hidden: a weak check"
+
+
+@pytest.mark.parametrize("min_cell", [3, 4, 5])
+@pytest.mark.parametrize("kind", ["dataset", "attendance"])
+def test_the_benchmarks_whole_work_floor_writes_the_exports_rows(world, kind, min_cell):
+    # bench/export_floor.py is the reference the exports' speed is measured against: it
+    # must leave out and blank exactly what the export does, or the ratio compares
+    # different work. Hand-written PostgreSQL (GROUPING SETS, sha256).
+    from django.db import connection
+
+    from bench import export_floor
+    from exports import withheld
+    from tests.availability import require
+
+    require(connection.vendor == "postgresql", "the floor's SQL is PostgreSQL's")
+    program, _run = world
+    exporter = services.make_exporter(program, kind, replace(options(), min_cell=min_cell))
+    surveys = kind == "dataset"
+    held = withheld.withheld(program, exporter.options, surveys=surveys)
+    assert export_floor.hidden(program, min_cell, surveys=surveys) == held
+    assert held != withheld.Withheld()  # something is hidden, at every smallest cell
+    assert export_floor.check(exporter, kind) > 0  # every row, every value
