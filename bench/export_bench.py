@@ -23,10 +23,12 @@ three child processes, alternated, so each has its own peak memory:
   timed runs, a child checks that it writes the export's file byte for byte (under one
   pseudonym key). The reference for issue 16's target: the export within 1.2x of it.
 
-It prints rows, bytes, seconds, rows per second and the child's peak RSS for each, the
-ratio of throughputs, and the export's time over each floor's. Targets (issue 7): peak RSS
-under 250 MB and at least a third of COPY's throughput; the exit status is 1 when one of
-these is missed (the floors' ratios are printed, not part of the exit status).
+It prints rows, bytes, seconds, rows per second and the child's peak RSS for each, and
+the export's time over each. Targets: peak RSS under 250 MB (issue 7) and the export
+within 1.2x of the floor that does its whole work (issue 16); the exit status is 1 when
+one is missed. The ratios to ``copy`` and ``floor``, which do none of the privacy work,
+are printed for comparison (issue 7 asked for a third of ``copy``'s throughput, before
+the exports did that work).
 """
 
 from __future__ import annotations
@@ -45,8 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import common  # noqa: E402
 
 TARGET_PEAK_MB = 250
-TARGET_RATIO = 1 / 3
-#: Issue 16: an export within this factor of its hand-written floor's time.
+#: Issue 16: an export within this factor of the time of the floor that does its work.
 TARGET_FLOOR = 1.2
 
 
@@ -384,8 +385,8 @@ def main() -> None:
         child(args.child, args.program, args.kinds)
         return
     failed = False
-    print(f"program {args.program}; targets: peak RSS < {TARGET_PEAK_MB} MB, "
-          f"throughput >= {TARGET_RATIO:.2f} x COPY")  # fmt: skip
+    print(f"program {args.program}; targets: peak RSS < {TARGET_PEAK_MB} MB, at most "
+          f"{TARGET_FLOOR}x the time of the floor that does the whole work")  # fmt: skip
     for kind in args.kinds.split(","):
         checked = run_child("check", args.program, kind)
         print(f"{kind:<11} the whole-work floor writes the export's file byte for byte "
@@ -412,18 +413,19 @@ def main() -> None:
                 f"{kind:<11} {label:<15} {rows:>9,} rows {r['bytes'] / 1e6:8.1f} MB "
                 f"{r['seconds']:7.2f} s {rate:>10,.0f} rows/s  peak RSS {r['peak_rss_mb']:6.0f} MB"
             )
-        ok = export["peak_rss_mb"] < TARGET_PEAK_MB and ratio >= TARGET_RATIO
-        failed |= not ok
-        print(f"{kind:<11} ratio export/COPY {ratio:.2f}  {'OK' if ok else 'MISSED'}")
-        over_floor = export["seconds"] / floor["seconds"]
         print(
-            f"{kind:<11} export takes {over_floor:.2f}x the time of the COPY of the "
-            "hand-written columns (no privacy work)"
+            f"{kind:<11} no privacy work: throughput {ratio:.2f} of the COPY of its own "
+            f"queries; {export['seconds'] / floor['seconds']:.2f}x the time of the COPY of "
+            "the hand-written columns"
         )
         over_same = export["seconds"] / same["seconds"]
+        fast = over_same <= TARGET_FLOOR
+        small = export["peak_rss_mb"] < TARGET_PEAK_MB
+        failed |= not (fast and small)
         print(
             f"{kind:<11} export takes {over_same:.2f}x the time of the whole-work floor "
-            f"(target <= {TARGET_FLOOR}x: {'met' if over_same <= TARGET_FLOOR else 'missed'})"
+            f"(target <= {TARGET_FLOOR}x: {'met' if fast else 'MISSED'}); peak RSS "
+            f"{export['peak_rss_mb']:.0f} MB ({'met' if small else 'MISSED'})"
         )
     sys.exit(1 if failed else 0)
 
