@@ -492,7 +492,7 @@ def test_rows_and_modules_hidden_are_found_without_reading_the_surveys(world, mi
 
 @pytest.mark.parametrize("min_cell", [3, 4, 5])
 @pytest.mark.parametrize("kind", ["dataset", "attendance"])
-def test_the_benchmarks_whole_work_floor_writes_the_exports_rows(world, kind, min_cell):
+def test_the_benchmarks_whole_work_floor_writes_the_exports_file(world, kind, min_cell):
     # bench/export_floor.py is the reference the exports' speed is measured against: it
     # must leave out and blank exactly what the export does, or the ratio compares
     # different work. Hand-written PostgreSQL (GROUPING SETS, sha256).
