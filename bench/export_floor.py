@@ -195,10 +195,8 @@ def report_cells(program, min_cell: int, *, surveys: bool = True):
                 attendance_rate=_ratio(attended, offered),
                 completion_rate=_ratio(completed, n),
             )
-            if which == "cohort":
-                o["year"] = year
-            if which in ("year", "total"):
-                o["year"] = year if which == "year" else None
+            if which in ("year", "cohort", "total"):
+                o["year"] = year  # None for the total
         if instruments:
             cursor.execute(SURVEYS, params)
             for which, *keys, code, pre_n, post_n, incomplete, meet, matched in cursor.fetchall():
