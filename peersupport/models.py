@@ -96,7 +96,7 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), unique=True)
     require_mfa = models.BooleanField(
-        _("require two-factor authentication for coordinators and evaluators"), default=False
+        _("require two-factor authentication for every member"), default=False
     )
     participant_code_prefix = models.CharField(
         _("participant code prefix"), max_length=8, default="P"
