@@ -93,6 +93,16 @@ class ServerWatch:
             raise AssertionError("\n".join(lines))
 
 
+def open_account_menu(page) -> None:
+    """Open the account menu (the organisation's pages, My account, Sign out), unfolding
+    the phone menu first."""
+    nav = page.get_by_role("navigation", name="Main")
+    toggler = nav.locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+    nav.locator("#nav-account").click()
+
+
 def open_menu(page, name: str) -> None:
     """Click the main menu's entry ``name``: unfold the phone menu and open the entry's
     group first when it is in one."""

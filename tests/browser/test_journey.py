@@ -35,6 +35,7 @@ from tests.browser.journey_helpers import (
     authenticator_code,
     download,
     new_page,
+    open_account_menu,
     open_menu,
     pk_from_url,
 )
@@ -202,6 +203,7 @@ def coordinator_signs_in_for_the_first_time_and_sets_up_mfa(
 
 
 def sign_out(page):
+    open_account_menu(page)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/accounts/(login|logout)/"))
     if "/logout/" in page.url:  # allauth asks to confirm

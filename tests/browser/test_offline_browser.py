@@ -12,6 +12,7 @@ from django.utils import timezone
 from peersupport.models import AuditEntry
 from sessions.attendance import attendance_set
 from sessions.models import Attendance
+from tests.browser.journey_helpers import open_account_menu
 from tests.factories import (
     CohortFactory,
     EnrollmentFactory,
@@ -168,7 +169,7 @@ def test_signing_out_with_taps_not_sent_warns_then_empties_the_phone(
     expect(phone.locator("#offline-waiting")).to_contain_text("3 taps not sent yet")
     phone.context.set_offline(False)
 
-    phone.get_by_role("button", name="Menu").click()
+    open_account_menu(phone)
     phone.get_by_role("button", name="Sign out").click()
     warning = phone.locator("#offline-signout")
     expect(warning).to_contain_text("3 taps not sent yet")
