@@ -93,23 +93,24 @@ class ServerWatch:
             raise AssertionError("\n".join(lines))
 
 
-def open_account_menu(page) -> None:
-    """Open the account menu (the organisation's pages, My account, Sign out), unfolding
-    the phone menu first."""
+def _unfolded_nav(page):
+    """The main menu, unfolded first on a phone."""
     nav = page.get_by_role("navigation", name="Main")
     toggler = nav.locator(".navbar-toggler")
     if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
-    nav.locator("#nav-account").click()
+    return nav
+
+
+def open_account_menu(page) -> None:
+    """Open the account menu (the organisation's pages, My account, Sign out)."""
+    _unfolded_nav(page).locator("#nav-account").click()
 
 
 def open_menu(page, name: str) -> None:
     """Click the main menu's entry ``name``: unfold the phone menu and open the entry's
     group first when it is in one."""
-    nav = page.get_by_role("navigation", name="Main")
-    toggler = nav.locator(".navbar-toggler")
-    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
-        toggler.click()
+    nav = _unfolded_nav(page)
     link = nav.get_by_role("link", name=name, exact=True)
     if not link.is_visible():
         # A closed list's links are hidden, so they are found by their text.
